@@ -44,5 +44,21 @@ int manager_signal_process(Manager *m, const char *name, int sig, char **ret_err
 int manager_scale_process(Manager *m, const char *name, int count, char **ret_error);
 int manager_truncate_logs(Manager *m, const char *name, char **ret_error);
 
+/* Namespaces (compat §3.2): act on every member, never on dependencies in other namespaces. */
+char **manager_list_namespaces(Manager *m);          /* sorted, unique; caller frees (strv) */
+int manager_start_namespace(Manager *m, const char *ns, char **ret_error);
+int manager_stop_namespace(Manager *m, const char *ns, char **ret_error);
+int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata,
+                              char **ret_error);
+
+/* Live updates (POST /project, POST /project/configuration, POST /process). The project is the loader's
+ * result; ownership moves to the manager on success. ret_status gets a cJSON object mapping each changed
+ * process to "updated", "added", "removed" or an error text (compat §3.2). Returns 0 when everything was
+ * applied, 1 when only part was (HTTP 207), negative when nothing was. */
+struct cJSON;
+int manager_update_project(Manager *m, ComposeProject *project, struct cJSON **ret_status, char **ret_error);
+int manager_reload_project(Manager *m, struct cJSON **ret_status, char **ret_error);
+int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error);
+
 /* Shuts the project down (ordered if configured); done runs when every process has ended. */
 int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata);
