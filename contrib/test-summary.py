@@ -13,6 +13,10 @@ passed = failed = skipped = 0
 skipped_integration = []
 per_suite = {}
 for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        print("missing test log: %s" % path)
+        failed += 1
+        continue
     with open(path) as f:
         for line in f:
             line = line.strip()
