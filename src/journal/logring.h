@@ -46,6 +46,10 @@ typedef void (*LogRingNotify)(LogRing *ring, void *userdata);
 #define LOG_RING_DEFAULT_LINES 1000u
 #define LOG_RING_DEFAULT_BYTES (4u * 1024u * 1024u)
 
+const char *log_stream_to_string(LogStream s);
+
+/* max_lines/max_bytes of 0 pick the defaults. Bytes count message bytes only (each entry also has a fixed
+ * header and its cursor, bounded by the line cap); a single message longer than max_bytes is cut to it. */
 LogRing *log_ring_new(size_t max_lines, size_t max_bytes);
 LogRing *log_ring_free(LogRing *ring);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LogRing *, log_ring_free);
@@ -61,10 +65,23 @@ const LogEntry *log_ring_get(const LogRing *ring, uint64_t seq);   /* NULL unles
 /* Drops every entry; sequence numbers go on from where they were. */
 void log_ring_truncate(LogRing *ring);
 
+/* Extensions (logs area). */
+void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes);   /* evicts what no longer fits */
+size_t log_ring_max_lines(const LogRing *ring);
+uint64_t log_ring_evicted(const LogRing *ring);     /* entries dropped by the caps since creation */
+/* Lines a reader positioned at next_seq has lost to eviction: first_seq - next_seq, or 0. */
+uint64_t log_ring_missed(const LogRing *ring, uint64_t next_seq);
+const LogEntry *log_ring_last(const LogRing *ring); /* newest entry or NULL */
+
 /* process-compose's GetLogRange(endOffset, limit) (compat §5.2): the limit lines preceding the last
  * end_offset lines, oldest first. Returns the first seq and the count. */
 void log_ring_range(const LogRing *ring, int64_t end_offset, int64_t limit, uint64_t *ret_first_seq,
                     size_t *ret_n);
 
+/* Observers are called after every append, newest registration first. An observer may register or free
+ * observers (itself included) from its callback: one added during a notification is first called for the
+ * next append; one freed is not called again. Freeing the ring detaches its observers (their owners still
+ * free them); never free the ring from inside a notification. */
 LogRingObserver *log_ring_observe(LogRing *ring, LogRingNotify notify, void *userdata);
 LogRingObserver *log_ring_observer_free(LogRingObserver *o);
+DEFINE_TRIVIAL_CLEANUP_FUNC(LogRingObserver *, log_ring_observer_free);
