@@ -1,0 +1,686 @@
+/* The journal follower: see journal-follower.h.
+ *
+ * One sd_journal handle, three event sources on the caller's loop:
+ *   io       the handle's inotify fd: journald's own wake-up, at most every 250 ms;
+ *   poll     a 1 µs-accurate timer that calls sd_journal_next() every few ms while lines flow (journald
+ *            writes each entry into the shared mmap at once, so this sees it long before the inotify
+ *            wake-up) and switches itself off when the project has been quiet for a while;
+ *   defer    re-arms the drain when a batch was cut short, so a flood never starves the loop.
+ * A fourth, timeout, honours sd_journal_get_timeout() on file systems without inotify. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <systemd/sd-id128.h>
+#include <systemd/sd-journal.h>
+
+#include "journal/journal-follower.h"
+#include "shared/log.h"
+
+#define POLL_INTERVAL_USEC (3 * USEC_PER_MSEC)
+#define HOT_LINGER_USEC (2 * USEC_PER_SEC)     /* keep polling this long after the last line */
+#define KICK_USEC (2 * USEC_PER_SEC)
+#define DRAIN_BATCH 1024u
+#define DATA_THRESHOLD (256u * 1024u)          /* > journald's LineMax: messages are never cut */
+
+typedef struct Source {
+        char *ident;
+        char *unit;
+        size_t ident_len, unit_len;
+        LogRing *ring;
+        uint64_t *lines_total;
+        uint64_t *dropped;
+        usec_t *last_activity;
+
+        /* Position of the newest entry appended, to never append an entry twice (several match terms, a
+         * match rebuild from a cursor, backfill overlapping the live position). */
+        sd_id128_t last_seqnum_id;
+        uint64_t last_seqnum;
+        bool have_last;
+} Source;
+
+struct JournalFollower {
+        sd_event *event;
+        sd_journal *journal;
+        sd_event_source *io, *poll, *defer, *timeout;
+
+        Source **sources;
+        size_t n_sources, n_allocated;
+        Source *last_hit;
+
+        char *cursor;                 /* the last entry read before the latest match rebuild */
+        bool skip_cursor;             /* the next entry may be that entry again */
+        usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
+        bool matches_dirty;
+
+        usec_t hot_until;             /* CLOCK_MONOTONIC: poll until then */
+        JournalFollowerStats stats;
+};
+
+static Source *source_free(Source *s) {
+        if (!s)
+                return NULL;
+        free(s->ident);
+        free(s->unit);
+        return mfree(s);
+}
+
+JournalFollower *journal_follower_free(JournalFollower *f) {
+        if (!f)
+                return NULL;
+
+        sd_event_source_disable_unref(f->io);
+        sd_event_source_disable_unref(f->poll);
+        sd_event_source_disable_unref(f->defer);
+        sd_event_source_disable_unref(f->timeout);
+        sd_journal_close(f->journal);
+        sd_event_unref(f->event);
+        for (size_t i = 0; i < f->n_sources; i++)
+                source_free(f->sources[i]);
+        free(f->sources);
+        free(f->cursor);
+        return mfree(f);
+}
+
+/* ---- lookup ---- */
+
+static Source *find_by_ident(JournalFollower *f, const char *v, size_t n) {
+        if (f->last_hit && f->last_hit->ident_len == n && memcmp(f->last_hit->ident, v, n) == 0)
+                return f->last_hit;
+        for (size_t i = 0; i < f->n_sources; i++) {
+                Source *s = f->sources[i];
+
+                if (s->ident_len == n && memcmp(s->ident, v, n) == 0)
+                        return (f->last_hit = s);
+        }
+        return NULL;
+}
+
+static Source *find_by_unit(JournalFollower *f, const char *v, size_t n) {
+        for (size_t i = 0; i < f->n_sources; i++) {
+                Source *s = f->sources[i];
+
+                if (s->unit && s->unit_len == n && memcmp(s->unit, v, n) == 0)
+                        return (f->last_hit = s);
+        }
+        return NULL;
+}
+
+static ssize_t find_index(JournalFollower *f, const char *ident) {
+        for (size_t i = 0; i < f->n_sources; i++)
+                if (streq(f->sources[i]->ident, ident))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* ---- matches ---- */
+
+static int add_match_str(sd_journal *j, const char *field, const char *value) {
+        _cleanup_free_ char *m = NULL;
+
+        if (asprintf(&m, "%s=%s", field, value) < 0)
+                return -ENOMEM;
+        return sd_journal_add_match(j, m, 0);
+}
+
+/* notes §4.2: OR of four kinds of terms. Within a term the same field ORs, different fields AND. */
+static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
+        static const char *const unit_fields[] = { "_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT" };
+        static const char *const object_fields[] = { "OBJECT_SYSTEMD_UNIT", "OBJECT_SYSTEMD_USER_UNIT" };
+        bool have_units = false;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = add_match_str(j, "SYSLOG_IDENTIFIER", sources[i]->ident);
+                if (r < 0)
+                        return r;
+                have_units = have_units || sources[i]->unit;
+        }
+        if (!have_units)
+                return 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(unit_fields); k++) {
+                r = sd_journal_add_disjunction(j);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (sources[i]->unit) {
+                                r = add_match_str(j, unit_fields[k], sources[i]->unit);
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+        for (size_t k = 0; k < ELEMENTSOF(object_fields); k++) {
+                r = sd_journal_add_disjunction(j);
+                if (r < 0)
+                        return r;
+                r = sd_journal_add_match(j, "MESSAGE_ID=" JOURNAL_SUPPRESSED_MESSAGE_ID, 0);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (sources[i]->unit) {
+                                r = add_match_str(j, object_fields[k], sources[i]->unit);
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+        return 0;
+}
+
+static int follower_rebuild(JournalFollower *f) {
+        _cleanup_free_ char *cursor = NULL;
+        int r;
+
+        /* The current entry is the last one read (or the anchor); remember it before flushing the matches
+         * detaches the location. Without a current entry (just rebuilt, or never read) keep the old one. */
+        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
+                free(f->cursor);
+                f->cursor = TAKE_PTR(cursor);
+        }
+
+        sd_journal_flush_matches(f->journal);
+        f->matches_dirty = false;
+        f->stats.rebuilds++;
+        if (f->n_sources == 0)
+                return 0;
+
+        r = add_matches(f->journal, f->sources, f->n_sources);
+        if (r < 0) {
+                sd_journal_flush_matches(f->journal);
+                f->matches_dirty = true;
+                return r;
+        }
+
+        if (f->cursor) {
+                r = sd_journal_seek_cursor(f->journal, f->cursor);
+                f->skip_cursor = r >= 0;
+        } else
+                r = sd_journal_seek_realtime_usec(f->journal, f->anchor_realtime);
+        return r;
+}
+
+/* ---- dispatch ---- */
+
+static bool field_is(const void *data, size_t len, const char *field, const char **ret_value,
+                     size_t *ret_len) {
+        size_t fl = strlen(field);
+
+        if (len <= fl || memcmp(data, field, fl) != 0 || ((const char *) data)[fl] != '=')
+                return false;
+        *ret_value = (const char *) data + fl + 1;
+        *ret_len = len - fl - 1;
+        return true;
+}
+
+static uint64_t parse_u64(const char *v, size_t n, bool *ok) {
+        uint64_t x = 0;
+
+        *ok = n > 0 && n <= 19;
+        for (size_t i = 0; *ok && i < n; i++) {
+                if (v[i] < '0' || v[i] > '9')
+                        *ok = false;
+                else
+                        x = x * 10 + (uint64_t) (v[i] - '0');
+        }
+        return *ok ? x : 0;
+}
+
+/* The cursor's "s=<seqnum id>;i=<seqnum hex>" orders entries of one journald instance. */
+static bool cursor_position(const char *cursor, sd_id128_t *ret_id, uint64_t *ret_seqnum) {
+        const char *s = NULL, *i = NULL;
+        char idbuf[33];
+        char *end;
+
+        for (const char *p = cursor; p && *p; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
+                if (startswith(p, "s="))
+                        s = p + 2;
+                else if (startswith(p, "i="))
+                        i = p + 2;
+        }
+        if (!s || !i || strcspn(s, ";") != 32)
+                return false;
+        memcpy(idbuf, s, 32);
+        idbuf[32] = 0;
+        if (sd_id128_from_string(idbuf, ret_id) < 0)
+                return false;
+        errno = 0;
+        *ret_seqnum = strtoull(i, &end, 16);
+        return errno == 0 && end != i && (*end == ';' || *end == 0);
+}
+
+typedef struct EntryFields {
+        const char *message, *ident, *unit, *user_unit, *message_id, *object_unit, *object_user_unit;
+        const char *priority, *pid, *n_dropped;
+        size_t message_len, ident_len, unit_len, user_unit_len, message_id_len, object_unit_len,
+                object_user_unit_len, priority_len, pid_len, n_dropped_len;
+} EntryFields;
+
+static void entry_fields_read(sd_journal *j, EntryFields *e) {
+        const void *data;
+        size_t len;
+
+        *e = (EntryFields) {};
+        sd_journal_restart_data(j);
+        while (sd_journal_enumerate_data(j, &data, &len) > 0) {
+                const char *v;
+                size_t n;
+
+#define TAKE_FIELD(name, member)                                                \
+                if (!e->member && field_is(data, len, name, &v, &n)) {           \
+                        e->member = v;                                          \
+                        e->member##_len = n;                                    \
+                        continue;                                               \
+                }
+                TAKE_FIELD("MESSAGE", message);
+                TAKE_FIELD("PRIORITY", priority);
+                TAKE_FIELD("SYSLOG_IDENTIFIER", ident);
+                TAKE_FIELD("_PID", pid);
+                TAKE_FIELD("_SYSTEMD_UNIT", unit);
+                TAKE_FIELD("_SYSTEMD_USER_UNIT", user_unit);
+                TAKE_FIELD("MESSAGE_ID", message_id);
+                TAKE_FIELD("OBJECT_SYSTEMD_UNIT", object_unit);
+                TAKE_FIELD("OBJECT_SYSTEMD_USER_UNIT", object_user_unit);
+                TAKE_FIELD("N_DROPPED", n_dropped);
+#undef TAKE_FIELD
+        }
+}
+
+static bool is_suppression_note(const EntryFields *e) {
+        return e->message_id && e->message_id_len == STRLEN(JOURNAL_SUPPRESSED_MESSAGE_ID) &&
+                memcmp(e->message_id, JOURNAL_SUPPRESSED_MESSAGE_ID, e->message_id_len) == 0;
+}
+
+static uint64_t suppressed_count(const EntryFields *e) {
+        bool ok;
+        uint64_t n;
+
+        if (e->n_dropped) {
+                n = parse_u64(e->n_dropped, e->n_dropped_len, &ok);
+                if (ok)
+                        return n;
+        }
+        /* "Suppressed N messages from UNIT" */
+        if (e->message && e->message_len > STRLEN("Suppressed ") &&
+            memcmp(e->message, "Suppressed ", STRLEN("Suppressed ")) == 0) {
+                const char *p = e->message + STRLEN("Suppressed ");
+                size_t k = 0, left = e->message_len - STRLEN("Suppressed ");
+
+                while (k < left && p[k] >= '0' && p[k] <= '9')
+                        k++;
+                n = parse_u64(p, k, &ok);
+                if (ok)
+                        return n;
+        }
+        return 0;
+}
+
+static int dispatch_entry(JournalFollower *f, sd_journal *j) {
+        _cleanup_free_ char *cursor = NULL;
+        EntryFields e;
+        Source *s = NULL;
+        sd_id128_t seqnum_id = {};
+        uint64_t seqnum = 0, realtime = 0;
+        bool note, have_pos;
+        int priority = LOG_INFO, r;
+        pid_t pid = 0;
+
+        entry_fields_read(j, &e);
+
+        note = is_suppression_note(&e);
+        if (note) {
+                /* user@ machines: the note names the rate-limited user@UID.service as OBJECT_SYSTEMD_UNIT
+                 * and the unit that logged as OBJECT_SYSTEMD_USER_UNIT. */
+                if (e.object_user_unit)
+                        s = find_by_unit(f, e.object_user_unit, e.object_user_unit_len);
+                if (!s && e.object_unit)
+                        s = find_by_unit(f, e.object_unit, e.object_unit_len);
+        } else {
+                if (e.ident)
+                        s = find_by_ident(f, e.ident, e.ident_len);
+                if (!s && e.user_unit)
+                        s = find_by_unit(f, e.user_unit, e.user_unit_len);
+                if (!s && e.unit)
+                        s = find_by_unit(f, e.unit, e.unit_len);
+        }
+        if (!s)
+                return 0;        /* a process removed since the matches were built */
+
+        r = sd_journal_get_cursor(j, &cursor);
+        if (r < 0)
+                return r;
+        have_pos = cursor_position(cursor, &seqnum_id, &seqnum);
+        if (have_pos && s->have_last && sd_id128_equal(seqnum_id, s->last_seqnum_id) && seqnum <= s->last_seqnum)
+                return 0;        /* seen already */
+
+        (void) sd_journal_get_realtime_usec(j, &realtime);
+
+        if (note) {
+                uint64_t n = suppressed_count(&e);
+                char buf[64];
+                int k;
+
+                k = snprintf(buf, sizeof buf, "-- journald dropped %" PRIu64 " lines --", n);
+                r = log_ring_append(s->ring, buf, (size_t) k, realtime, LOG_WARNING, LOG_STREAM_PCCTL, 0,
+                                    cursor);
+                if (r < 0)
+                        return r;
+                if (s->dropped)
+                        *s->dropped += n;
+                f->stats.notes++;
+        } else {
+                bool ok;
+
+                if (e.priority) {
+                        uint64_t p = parse_u64(e.priority, e.priority_len, &ok);
+                        if (ok && p <= 7)
+                                priority = (int) p;
+                }
+                if (e.pid) {
+                        uint64_t p = parse_u64(e.pid, e.pid_len, &ok);
+                        if (ok && p <= INT32_MAX)
+                                pid = (pid_t) p;
+                }
+                r = log_ring_append(s->ring, e.message ?: "", e.message ? e.message_len : 0, realtime, priority,
+                                    priority <= LOG_ERR ? LOG_STREAM_STDERR : LOG_STREAM_STDOUT, pid, cursor);
+                if (r < 0)
+                        return r;
+                if (s->last_activity && realtime > *s->last_activity)
+                        *s->last_activity = realtime;
+        }
+        if (s->lines_total)
+                (*s->lines_total)++;
+        f->stats.entries++;
+
+        if (have_pos) {
+                s->last_seqnum_id = seqnum_id;
+                s->last_seqnum = seqnum;
+                s->have_last = true;
+        }
+        return 1;
+}
+
+/* ---- the loop side ---- */
+
+static void follower_heat(JournalFollower *f, usec_t duration) {
+        usec_t now;
+        int enabled = SD_EVENT_OFF;
+
+        if (sd_event_now(f->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        f->hot_until = MAX(f->hot_until, now + duration);
+
+        (void) sd_event_source_get_enabled(f->poll, &enabled);
+        if (enabled == SD_EVENT_OFF) {
+                (void) sd_event_source_set_time(f->poll, now + POLL_INTERVAL_USEC);
+                (void) sd_event_source_set_enabled(f->poll, SD_EVENT_ONESHOT);
+                f->stats.polling = true;
+        }
+}
+
+static void follower_update_timeout(JournalFollower *f) {
+        uint64_t t;
+
+        if (sd_journal_get_timeout(f->journal, &t) < 0 || t == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(f->timeout, t);
+        (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
+}
+
+static void follower_drain(JournalFollower *f) {
+        unsigned n, appended = 0;
+        int r;
+
+        if (f->matches_dirty) {
+                r = follower_rebuild(f);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to set up journal matches: %m");
+        }
+        if (f->n_sources == 0 || f->matches_dirty)
+                return;
+
+        for (n = 0; n < DRAIN_BATCH; n++) {
+                r = sd_journal_next(f->journal);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to read the journal: %m");
+                        break;
+                }
+                if (r == 0)
+                        break;
+                if (f->skip_cursor) {
+                        f->skip_cursor = false;
+                        if (sd_journal_test_cursor(f->journal, f->cursor) > 0)
+                                continue;
+                }
+                r = dispatch_entry(f, f->journal);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to store a journal entry, skipping: %m");
+                else if (r > 0)
+                        appended++;
+        }
+
+        if (n >= DRAIN_BATCH)
+                (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
+        if (appended > 0)
+                follower_heat(f, HOT_LINGER_USEC);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        JournalFollower *f = userdata;
+        int r;
+
+        f->stats.wakeups++;
+        r = sd_journal_process(f->journal);     /* drains inotify; must run on every wake-up */
+        if (r < 0)
+                log_warning_errno(r, "Failed to process journal changes: %m");
+        follower_drain(f);
+        follower_update_timeout(f);
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        JournalFollower *f = userdata;
+
+        (void) sd_journal_process(f->journal);
+        follower_drain(f);
+        follower_update_timeout(f);
+        return 0;
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        JournalFollower *f = userdata;
+        usec_t now;
+
+        f->stats.polls++;
+        follower_drain(f);
+
+        if (sd_event_now(f->event, CLOCK_MONOTONIC, &now) < 0 || now >= f->hot_until) {
+                f->stats.polling = false;      /* quiet: back to inotify alone */
+                return 0;
+        }
+        (void) sd_event_source_set_time(s, now + POLL_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int on_defer(sd_event_source *s, void *userdata) {
+        follower_drain(userdata);
+        return 0;
+}
+
+int journal_follower_new(sd_event *e, JournalFollower **ret) {
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        int fd, r;
+
+        if (!e || !ret)
+                return -EINVAL;
+
+        f = new0(JournalFollower, 1);
+        if (!f)
+                return -ENOMEM;
+        f->event = sd_event_ref(e);
+
+        r = sd_journal_open(&f->journal, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0)
+                return r;
+        (void) sd_journal_set_data_threshold(f->journal, DATA_THRESHOLD);
+
+        /* Anchor first, with no match at all, so that the position is a real entry and not a lazy "tail"
+         * that resolves only when a matching entry shows up (notes §4.4: that lost the first ~250 ms). */
+        f->anchor_realtime = now_usec(CLOCK_REALTIME);
+        r = sd_journal_seek_tail(f->journal);
+        if (r < 0)
+                return r;
+        r = sd_journal_previous(f->journal);
+        if (r < 0)
+                return r;
+
+        fd = sd_journal_get_fd(f->journal);
+        if (fd < 0)
+                return fd;
+        r = sd_event_add_io(e, &f->io, fd, (uint32_t) sd_journal_get_events(f->journal), on_io, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(f->io, "journal-follower-io");
+
+        /* accuracy 1 µs: with 0 sd-event would use its default of 250 ms (notes §0.1) */
+        r = sd_event_add_time(e, &f->poll, CLOCK_MONOTONIC, 0, 1, on_poll, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(f->poll, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(f->poll, "journal-follower-poll");
+
+        r = sd_event_add_time(e, &f->timeout, CLOCK_MONOTONIC, 0, 1, on_timeout, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_OFF);
+
+        r = sd_event_add_defer(e, &f->defer, on_defer, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_OFF);
+        /* below the default priority: other work (HTTP, bus) interleaves with a long drain */
+        (void) sd_event_source_set_priority(f->defer, SD_EVENT_PRIORITY_NORMAL + 10);
+
+        follower_update_timeout(f);
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static int follower_backfill(JournalFollower *f, Source *s) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        size_t n = log_ring_max_lines(s->ring);
+        int r;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0)
+                return r;
+        (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
+        r = add_matches(j, &s, 1);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_tail(j);
+        if (r < 0)
+                return r;
+        r = sd_journal_previous_skip(j, n);
+        if (r <= 0)
+                return r;
+        do {
+                r = dispatch_entry(f, j);
+                if (r < 0)
+                        return r;
+        } while (sd_journal_next(j) > 0);
+        return 0;
+}
+
+int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill) {
+        Source *s;
+        int r;
+
+        if (!f || !src || isempty(src->ident) || !src->ring)
+                return -EINVAL;
+        if (find_index(f, src->ident) >= 0)
+                return -EEXIST;
+        if (!GREEDY_REALLOC(f->sources, f->n_allocated, f->n_sources + 1))
+                return -ENOMEM;
+
+        s = new0(Source, 1);
+        if (!s)
+                return -ENOMEM;
+        *s = (Source) {
+                .ident = strdup(src->ident),
+                .unit = src->unit ? strdup(src->unit) : NULL,
+                .ring = src->ring,
+                .lines_total = src->lines_total,
+                .dropped = src->dropped,
+                .last_activity = src->last_activity,
+        };
+        if (!s->ident || (src->unit && !s->unit)) {
+                source_free(s);
+                return -ENOMEM;
+        }
+        s->ident_len = strlen(s->ident);
+        s->unit_len = s->unit ? strlen(s->unit) : 0;
+        f->sources[f->n_sources++] = s;
+
+        if (backfill) {
+                r = follower_backfill(f, s);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to backfill %s from the journal: %m", s->ident);
+        }
+
+        /* Rebuild lazily: several adds in a row cost one rebuild, done from the defer source. */
+        f->matches_dirty = true;
+        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
+        follower_heat(f, KICK_USEC);
+        return 0;
+}
+
+int journal_follower_remove(JournalFollower *f, const char *ident) {
+        ssize_t i;
+
+        if (!f || !ident)
+                return -EINVAL;
+        i = find_index(f, ident);
+        if (i < 0)
+                return -ENOENT;
+
+        /* From now on lookups stop finding it: entries still matched by the old terms are skipped until
+         * the matches are rebuilt. */
+        if (f->last_hit == f->sources[i])
+                f->last_hit = NULL;
+        source_free(f->sources[i]);
+        memmove(f->sources + i, f->sources + i + 1, sizeof(Source *) * (f->n_sources - (size_t) i - 1));
+        f->n_sources--;
+
+        f->matches_dirty = true;
+        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int journal_follower_set_ring(JournalFollower *f, const char *ident, LogRing *ring) {
+        ssize_t i;
+
+        if (!f || !ident || !ring)
+                return -EINVAL;
+        i = find_index(f, ident);
+        if (i < 0)
+                return -ENOENT;
+        f->sources[i]->ring = ring;
+        return 0;
+}
+
+void journal_follower_kick(JournalFollower *f) {
+        if (f)
+                follower_heat(f, KICK_USEC);
+}
+
+void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret) {
+        if (!ret)
+                return;
+        *ret = f ? f->stats : (JournalFollowerStats) {};
+}

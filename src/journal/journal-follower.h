@@ -1,0 +1,80 @@
+/* The journal follower: one sd_journal handle follows every process of the project on the caller's sd-event
+ * loop and appends each entry to its process's LogRing (systemd-notes §4).
+ *
+ *         JournalFollower *f;
+ *         journal_follower_new(event, &f);
+ *         JournalSource src = { .ident = p->ident, .unit = p->unit, .ring = p->log,
+ *                               .lines_total = &p->log_lines_total, .dropped = &p->journal_dropped,
+ *                               .last_activity = &p->last_activity };
+ *         journal_follower_add(f, &src, true);     <- before the unit starts
+ *         journal_follower_kick(f);                <- when a unit was started: poll fast for a while
+ *         ...
+ *         journal_follower_remove(f, p->ident);
+ *
+ * Matching (notes §4.2): an entry belongs to a process if its SYSLOG_IDENTIFIER is the process's ident, OR
+ * its _SYSTEMD_UNIT or _SYSTEMD_USER_UNIT is the process's unit; journald's "Suppressed N messages" notes
+ * (MESSAGE_ID=a596d6fe…) for our units become a marker line "-- journald dropped N lines --" in the ring
+ * and add N to *dropped. The handle is anchored at the tail before any match is added, and when the set of
+ * processes changes the matches are rebuilt from the cursor of the last entry read, so lines are neither lost
+ * nor repeated. Add a process before starting its unit: lines written before journal_follower_add() are only
+ * seen through backfill.
+ *
+ * Latency: journald wakes inotify readers at most every 250 ms, so while lines flow (and for a moment after a
+ * kick or the last line) the follower also polls sd_journal_next() every few milliseconds; when the project
+ * is quiet it sleeps on inotify alone (notes §0.1).
+ *
+ * Entries: one journal entry is one ring line. PRIORITY <= 3 (err and worse: the __exec wrapper's stderr
+ * stream, or a "<N>" prefix) is LOG_STREAM_STDERR, anything else LOG_STREAM_STDOUT. journald splits lines
+ * longer than its LineMax (48 KiB by default) into several entries (_LINE_BREAK=line-max); they stay separate
+ * ring lines, in order. Messages are stored as bytes (binary data and NULs included, with their length). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "journal/logring.h"
+#include "shared/macro.h"
+#include "shared/time-util.h"
+
+typedef struct JournalFollower JournalFollower;
+
+/* The caller's storage (ring and counters) must outlive the registration. Strings are copied. */
+typedef struct JournalSource {
+        const char *ident;           /* SYSLOG_IDENTIFIER, unique per process: the key */
+        const char *unit;            /* "pcctl-<project>-<process>.service", may be NULL */
+        LogRing *ring;
+        uint64_t *lines_total;       /* may be NULL: += 1 per line appended from the journal */
+        uint64_t *dropped;           /* may be NULL: += N per journald suppression note */
+        usec_t *last_activity;       /* may be NULL: realtime of the newest line appended */
+} JournalSource;
+
+#define JOURNAL_SUPPRESSED_MESSAGE_ID "a596d6fe7bfa4994828e72309e95d61e"
+
+int journal_follower_new(sd_event *e, JournalFollower **ret);
+JournalFollower *journal_follower_free(JournalFollower *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(JournalFollower *, journal_follower_free);
+
+/* backfill: first append the last log_ring_max_lines(ring) lines already in the journal for this process
+ * (synchronous, bounded by the ring size), so a restarted controller shows no gap. -EEXIST if the ident is
+ * registered already. */
+int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill);
+/* -ENOENT if unknown. After it returns, the source's ring and counters are never touched again. */
+int journal_follower_remove(JournalFollower *f, const char *ident);
+/* Points a registered source at another ring (process-compose replaces the buffer on update). */
+int journal_follower_set_ring(JournalFollower *f, const char *ident, LogRing *ring);
+
+/* Poll the journal fast for a short while: call it when a unit was started, so its first lines do not wait
+ * for journald's 250 ms inotify wake-up. */
+void journal_follower_kick(JournalFollower *f);
+
+typedef struct JournalFollowerStats {
+        uint64_t entries;            /* entries appended to rings */
+        uint64_t notes;              /* suppression notes seen */
+        uint64_t polls;              /* fast-poll timer wake-ups */
+        uint64_t wakeups;            /* inotify wake-ups */
+        uint64_t rebuilds;           /* match rebuilds */
+        bool polling;                /* the fast-poll timer is armed */
+} JournalFollowerStats;
+void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);

@@ -1,0 +1,396 @@
+/* The journal follower against the real journald and user manager: units are started with systemd-run
+ * through pcctl's __exec wrapper, exactly as the unit driver builds them, and the follower reads them back
+ * into rings. */
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+
+#include <systemd/sd-event.h>
+
+#include "journal/journal-follower.h"
+#include "journal/logring.h"
+#include "tests.h"
+
+extern char **environ;
+
+static char prefix[64];
+
+static const char *pcctl_bin(void) {
+        return getenv("PCCTL_BIN") ?: "build/pcctl";
+}
+
+static int spawn_wait(char **argv) {
+        pid_t pid;
+        int status;
+
+        if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+                return -errno;
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -EIO;
+}
+
+/* Starts pcctl-t<pid>-<name>.service with SyslogIdentifier = unit name without .service, running
+ * "pcctl __exec <ident> -- sh -c <script>". Returns at once (--no-block). */
+static void start_unit(const char *name, const char *script, char ident[static 128], char unit[static 136]) {
+        char unit_arg[160], ident_arg[160];
+
+        ASSERT_TRUE(snprintf(ident, 128, "%s-%s", prefix, name) < 128);
+        ASSERT_TRUE(snprintf(unit, 136, "%s.service", ident) < 136);
+        ASSERT_TRUE(snprintf(unit_arg, sizeof unit_arg, "--unit=%s", unit) < (int) sizeof unit_arg);
+        ASSERT_TRUE(snprintf(ident_arg, sizeof ident_arg, "SyslogIdentifier=%s", ident) < (int) sizeof ident_arg);
+
+        char *argv[] = { (char *) "systemd-run", (char *) "--user", (char *) "-q", (char *) "--no-block",
+                         unit_arg, (char *) "-p", ident_arg, (char *) pcctl_bin(), (char *) "__exec", ident,
+                         (char *) "--", (char *) "sh", (char *) "-c", (char *) script, NULL };
+        ASSERT_EQ(spawn_wait(argv), 0);
+}
+
+static void cleanup_units(void) {
+        char pattern[96];
+
+        snprintf(pattern, sizeof pattern, "%s-*", prefix);
+        char *stop[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "stop", pattern, NULL };
+        char *reset[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "reset-failed", pattern,
+                          NULL };
+        (void) spawn_wait(stop);
+        (void) spawn_wait(reset);
+}
+
+typedef bool (*Pred)(void *userdata);
+
+/* Runs the loop until pred() holds; false on timeout. */
+static bool run_until(sd_event *e, Pred pred, void *userdata, usec_t timeout) {
+        usec_t end = now_usec(CLOCK_MONOTONIC) + timeout;
+
+        while (!pred(userdata)) {
+                if (now_usec(CLOCK_MONOTONIC) > end)
+                        return false;
+                ASSERT_OK(sd_event_run(e, 20 * USEC_PER_MSEC));
+        }
+        return true;
+}
+
+static bool never(void *userdata) {
+        return false;
+}
+
+typedef struct Proc {
+        char ident[128];
+        char unit[136];
+        LogRing *ring;
+        uint64_t lines, dropped;
+        usec_t last_activity;
+} Proc;
+
+static void proc_add(JournalFollower *f, Proc *p, size_t max_lines, bool backfill) {
+        JournalSource src;
+
+        if (!p->ring)
+                p->ring = log_ring_new(max_lines, 0);
+        ASSERT_NOT_NULL(p->ring);
+        src = (JournalSource) {
+                .ident = p->ident,
+                .unit = p->unit,
+                .ring = p->ring,
+                .lines_total = &p->lines,
+                .dropped = &p->dropped,
+                .last_activity = &p->last_activity,
+        };
+        ASSERT_OK(journal_follower_add(f, &src, backfill));
+}
+
+static void proc_done(Proc *p) {
+        p->ring = log_ring_free(p->ring);
+}
+
+static void set_names(Proc *p, const char *name) {
+        ASSERT_TRUE(snprintf(p->ident, sizeof p->ident, "%s-%s", prefix, name) < (int) sizeof p->ident);
+        ASSERT_TRUE(snprintf(p->unit, sizeof p->unit, "%s.service", p->ident) < (int) sizeof p->unit);
+}
+
+static const LogEntry *find_message(LogRing *r, const char *msg) {
+        for (uint64_t s = log_ring_first_seq(r); s < log_ring_next_seq(r); s++) {
+                const LogEntry *e = log_ring_get(r, s);
+                if (e && streq(e->message, msg))
+                        return e;
+        }
+        return NULL;
+}
+
+typedef struct Many {
+        Proc *procs;
+        size_t n;
+        size_t want;
+} Many;
+
+static bool all_have(void *userdata) {
+        Many *m = userdata;
+
+        for (size_t i = 0; i < m->n; i++)
+                if (log_ring_count(m->procs[i].ring) < m->want)
+                        return false;
+        return true;
+}
+
+TEST(twenty_instant_units) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc procs[20] = {};
+        Many m = { procs, ELEMENTSOF(procs), 1 };
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        for (size_t i = 0; i < m.n; i++) {
+                char name[32];
+
+                snprintf(name, sizeof name, "short%zu", i);
+                set_names(&procs[i], name);
+                proc_add(f, &procs[i], 100, false);
+        }
+        /* All units start (and exit) before the loop ever runs: the anchor keeps every line. */
+        for (size_t i = 0; i < m.n; i++) {
+                char name[32], script[64], ident[128], unit[136];
+
+                snprintf(name, sizeof name, "short%zu", i);
+                snprintf(script, sizeof script, "echo 'short line %zu'", i);
+                start_unit(name, script, ident, unit);
+                ASSERT_STREQ(ident, procs[i].ident);
+        }
+        if (!run_until(e, all_have, &m, 15 * USEC_PER_SEC))
+                for (size_t i = 0; i < m.n; i++)
+                        if (log_ring_count(procs[i].ring) == 0)
+                                TEST_FAIL("no line from %s", procs[i].ident);
+        /* settle: no duplicates arrive later */
+        (void) run_until(e, never, NULL, 300 * USEC_PER_MSEC);
+        for (size_t i = 0; i < m.n; i++) {
+                char want[64];
+
+                snprintf(want, sizeof want, "short line %zu", i);
+                ASSERT_UEQ(log_ring_count(procs[i].ring), 1);
+                ASSERT_STREQ(log_ring_get(procs[i].ring, 0)->message, want);
+                ASSERT_EQ(log_ring_get(procs[i].ring, 0)->stream, LOG_STREAM_STDOUT);
+                ASSERT_EQ(log_ring_get(procs[i].ring, 0)->priority, LOG_INFO);
+                ASSERT_NOT_NULL(log_ring_get(procs[i].ring, 0)->cursor);
+                ASSERT_UEQ(procs[i].lines, 1);
+                ASSERT_TRUE(procs[i].last_activity > 0);
+                proc_done(&procs[i]);
+        }
+}
+
+static bool has_two(void *userdata) {
+        return log_ring_count(userdata) >= 2;
+}
+
+TEST(first_line_and_stderr) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc p = {}, q = {};
+        char ident[128], unit[136];
+        const LogEntry *out, *err;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&p, "first");
+        proc_add(f, &p, 100, false);
+        start_unit("first", "echo first; sleep 0.3; echo second", ident, unit);
+        ASSERT_TRUE(run_until(e, has_two, p.ring, 10 * USEC_PER_SEC));
+        ASSERT_STREQ(log_ring_get(p.ring, 0)->message, "first");
+        ASSERT_STREQ(log_ring_get(p.ring, 1)->message, "second");
+        ASSERT_EQ(log_ring_get(p.ring, 0)->pid, log_ring_get(p.ring, 1)->pid);
+        ASSERT_TRUE(log_ring_get(p.ring, 0)->pid > 0);
+
+        /* A second process added while the first is followed: the rebuild keeps the first one's position. */
+        set_names(&q, "stderr");
+        proc_add(f, &q, 100, false);
+        start_unit("stderr", "echo to-stdout; echo to-stderr >&2", ident, unit);
+        ASSERT_TRUE(run_until(e, has_two, q.ring, 10 * USEC_PER_SEC));
+        (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
+        out = find_message(q.ring, "to-stdout");
+        err = find_message(q.ring, "to-stderr");
+        ASSERT_NOT_NULL(out);
+        ASSERT_NOT_NULL(err);
+        ASSERT_EQ(out->priority, LOG_INFO);
+        ASSERT_EQ(out->stream, LOG_STREAM_STDOUT);
+        ASSERT_EQ(err->priority, LOG_ERR);
+        ASSERT_EQ(err->stream, LOG_STREAM_STDERR);
+        ASSERT_UEQ(log_ring_count(q.ring), 2);
+        ASSERT_UEQ(log_ring_count(p.ring), 2);
+
+        /* Removal: the ring is never touched again. */
+        ASSERT_OK(journal_follower_remove(f, q.ident));
+        ASSERT_ERROR(journal_follower_remove(f, q.ident), ENOENT);
+        start_unit("stderr2", "echo x", ident, unit);
+        (void) run_until(e, never, NULL, 300 * USEC_PER_MSEC);
+        ASSERT_UEQ(log_ring_count(q.ring), 2);
+        proc_done(&p);
+        proc_done(&q);
+}
+
+typedef struct Counter {
+        LogRing *ring;
+        unsigned want;
+} Counter;
+
+static bool has_message(void *userdata) {
+        Counter *c = userdata;
+        const LogEntry *last = log_ring_last(c->ring);
+        char buf[32];
+
+        snprintf(buf, sizeof buf, "n %u", c->want);
+        return last && streq(last->message, buf);
+}
+
+TEST(rebuild_keeps_order) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc a = {}, others[6] = {};
+        char ident[128], unit[136];
+        Counter c;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&a, "steady");
+        proc_add(f, &a, 1000, false);
+        start_unit("steady", "i=0; while [ $i -le 300 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.002; done", ident,
+                   unit);
+        /* While it writes, the process set changes several times (each forces a rebuild from the cursor). */
+        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+                char name[32];
+
+                (void) run_until(e, never, NULL, 80 * USEC_PER_MSEC);
+                snprintf(name, sizeof name, "other%zu", i);
+                set_names(&others[i], name);
+                proc_add(f, &others[i], 10, false);
+                if (i % 2 == 1)
+                        ASSERT_OK(journal_follower_remove(f, others[i - 1].ident));
+        }
+        c = (Counter) { a.ring, 300 };
+        ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
+        (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
+        ASSERT_UEQ(log_ring_count(a.ring), 301);
+        for (unsigned i = 0; i <= 300; i++) {
+                char want[32];
+
+                snprintf(want, sizeof want, "n %u", i);
+                ASSERT_STREQ(log_ring_get(a.ring, i)->message, want);
+        }
+        JournalFollowerStats st;
+        journal_follower_get_stats(f, &st);
+        ASSERT_TRUE(st.rebuilds >= 2);
+        proc_done(&a);
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                proc_done(&others[i]);
+}
+
+TEST(backfill) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL, *g = NULL;
+        Proc a = {}, b = {};
+        char ident[128], unit[136];
+        Counter c;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&a, "backfill");
+        proc_add(f, &a, 100, false);
+        start_unit("backfill", "for i in 1 2 3 4 5; do echo \"n $i\"; done", ident, unit);
+        c = (Counter) { a.ring, 5 };
+        ASSERT_TRUE(run_until(e, has_message, &c, 10 * USEC_PER_SEC));
+
+        /* A new controller: the ring is refilled with the last 3 lines, and nothing twice. */
+        ASSERT_OK(journal_follower_new(e, &g));
+        set_names(&b, "backfill");
+        proc_add(g, &b, 3, true);
+        ASSERT_UEQ(log_ring_count(b.ring), 3);
+        ASSERT_STREQ(log_ring_get(b.ring, 0)->message, "n 3");
+        ASSERT_STREQ(log_ring_get(b.ring, 2)->message, "n 5");
+        (void) run_until(e, never, NULL, 400 * USEC_PER_MSEC);
+        ASSERT_UEQ(log_ring_next_seq(b.ring), 3);
+        ASSERT_UEQ(b.lines, 3);
+        proc_done(&a);
+        proc_done(&b);
+}
+
+static bool has_after(void *userdata) {
+        return find_message(userdata, "after") != NULL;
+}
+
+static void symlink_value(const char *kind, const char *unit, const char *value) {
+        char path[256];
+
+        snprintf(path, sizeof path, "/run/systemd/units/log-rate-limit-%s:%s", kind, unit);
+        (void) unlink(path);
+        if (value && symlink(value, path) < 0)
+                TEST_FAIL("symlink %s: %m (the rate-limit test needs root in the sandbox)", path);
+}
+
+TEST(rate_limit_marker) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc p = {};
+        char ident[128], unit[136];
+        const LogEntry *marker = NULL;
+        uint64_t stored = 0, n = 0;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&p, "flood");
+        proc_add(f, &p, 1000, false);
+
+        /* A per-unit limit of 5 lines per second, as PID 1 would export for LogRateLimitBurst= (journald
+         * scales the burst by free disk space, so count what it stored rather than assume 5). */
+        (void) mkdir("/run/systemd", 0755);
+        (void) mkdir("/run/systemd/units", 0755);
+        symlink_value("interval", p.unit, "1000000");
+        symlink_value("burst", p.unit, "5");
+        start_unit("flood", "i=0; while [ $i -lt 300 ]; do echo \"flood $i\"; i=$((i+1)); done; sleep 1.3; "
+                   "echo after", ident, unit);
+        if (!run_until(e, has_after, p.ring, 15 * USEC_PER_SEC))
+                TEST_FAIL("no 'after' line");
+        (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
+        symlink_value("interval", p.unit, NULL);
+        symlink_value("burst", p.unit, NULL);
+
+        for (uint64_t s = log_ring_first_seq(p.ring); s < log_ring_next_seq(p.ring); s++) {
+                const LogEntry *x = log_ring_get(p.ring, s);
+
+                if (startswith(x->message, "flood "))
+                        stored++;
+                else if (x->stream == LOG_STREAM_PCCTL) {
+                        ASSERT_NULL(marker);
+                        marker = x;
+                        ASSERT_EQ(sscanf(x->message, "-- journald dropped %" SCNu64 " lines --", &n), 1);
+                }
+        }
+        ASSERT_NOT_NULL(marker);
+        fprintf(stderr, "stored %" PRIu64 ", dropped %" PRIu64 "\n", stored, n);
+        ASSERT_TRUE(n > 0);
+        ASSERT_UEQ(stored + n, 300);
+        ASSERT_UEQ(p.dropped, n);
+        /* the marker comes before the line whose arrival made journald write the note */
+        ASSERT_TRUE(marker->seq < find_message(p.ring, "after")->seq);
+        proc_done(&p);
+}
+
+static int run(int argc, char **argv) {
+        int r;
+
+        setenv("XDG_RUNTIME_DIR", "/run/user/0", 0);
+        snprintf(prefix, sizeof prefix, "pcctl-t%d-fol", (int) getpid());
+        if (spawn_wait((char *[]) { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "is-system-running",
+                                    NULL }) < 0)
+                return log_tests_skipped("no systemctl");
+        r = tests_run_main(argc, argv);
+        cleanup_units();
+        return r;
+}
+
+int main(int argc, char **argv) {
+        return run(argc, argv);
+}
