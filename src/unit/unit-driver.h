@@ -112,3 +112,74 @@ int unit_name_escape(const char *s, char **ret);
 int unit_name_for_process(const char *project, const char *process, char **ret);
 /* "pcctl-<esc project>.slice" */
 int unit_name_for_slice(const char *project, char **ret);
+
+/* ---- Extensions (unit area) ------------------------------------------------------------------------- */
+
+/* The message to print when unit_driver_new() failed with error: names the socket tried and says how to
+ * get a manager (the sandbox script, or a systemd login session). */
+int unit_driver_unreachable_message(UnitManagerScope scope, int error, char **ret);
+/* The manager's private socket for scope ($XDG_RUNTIME_DIR/systemd/private or /run/systemd/private);
+ * -ENXIO when $XDG_RUNTIME_DIR is unset or relative. */
+int unit_manager_private_socket(UnitManagerScope scope, char **ret);
+/* True when connected over the private socket (no bus daemon; AddRef is refused there). */
+bool unit_driver_is_private_socket(UnitDriver *d);
+
+void *unit_watch_get_userdata(const UnitWatch *w);
+
+/* Error values of start_failed(): -errno from the D-Bus error (sd_bus_error_get_errno(), e.g. -EINVAL for
+ * InvalidArgs, -EEXIST for UnitExists), -ENOENT for exit 200/CHDIR, -ENOEXEC for 203/EXEC, -EPERM for
+ * 216/217, -ECANCELED when the start job was cancelled (a stop while starting), -ETIMEDOUT, -EIO otherwise.
+ *
+ * Re-attaching to a unit that outlives pcctl: after unit_watch_new(), unit_driver_adopt() reads its state
+ * once. A running unit gets started() (then exited() when it ends, as for a start of ours); a unit already
+ * inactive or failed gets started() and exited() at once, with the exit data the manager kept; a unit
+ * that is not loaded gets start_failed(-ENOENT). */
+int unit_driver_adopt(UnitDriver *d, UnitWatch *w);
+/* ResetFailedUnit(unit) (NoSuchUnit ignored): frees the name of a failed unit (`down`). */
+int unit_driver_reset_failed(UnitDriver *d, const char *unit);
+
+/* One entry of ListUnitsByPatterns. The strings live until the handler returns. */
+typedef struct UnitListEntry {
+        const char *name;
+        const char *description;
+        const char *load_state;
+        const char *active_state;        /* "active", "failed", "inactive", "activating", ... */
+        const char *sub_state;
+} UnitListEntry;
+typedef void (*UnitListHandler)(UnitDriver *d, int error, const UnitListEntry *units, size_t n_units,
+                                void *userdata);
+/* ListUnitsByPatterns([], [pattern]), e.g. "pcctl-<esc project>-*" (see unit_name_project_pattern()).
+ * With ret_slot NULL the call is floating; otherwise unref the slot to cancel it. The handler is not
+ * called if the driver is freed first. */
+int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler, void *userdata,
+                     sd_bus_slot **ret_slot);
+
+/* A loaded unit's state and Service properties, read once. Strings live until the handler returns. */
+typedef struct UnitSnapshot {
+        const char *load_state;
+        const char *active_state;
+        const char *sub_state;
+        pid_t main_pid;                  /* 0 when not running */
+        UnitExit exit;                   /* ExecMain*, Result of the last run; exit.result is borrowed */
+} UnitSnapshot;
+typedef void (*UnitReadHandler)(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata);
+/* GetAll of the unit; error -ENOENT when it is not loaded (garbage-collected or never created). */
+int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, void *userdata,
+                     sd_bus_slot **ret_slot);
+
+/* Inverse of unit_name_escape(); -EINVAL for a malformed "\x" sequence. */
+int unit_name_unescape(const char *s, char **ret);
+/* systemd's syntax for a full unit name ("prefix[@instance].type", at most 255 bytes). */
+bool unit_name_is_valid(const char *name);
+/* "pcctl-<esc project>-*", the ListUnitsByPatterns pattern of a project's units. */
+int unit_name_project_pattern(const char *project, char **ret);
+
+const char *unit_kill_mode_to_string(UnitKillMode m);
+/* 0, or -EINVAL with *ret_field naming the first bad field (limits: argv 4096 items, environment 8192,
+ * x-systemd 256, any string 256 KiB). */
+int unit_spec_validate(const UnitSpec *spec, const char **ret_field);
+/* Appends the a(sv) property array of StartTransientUnit for spec to m (pure; see docs/units.md). */
+int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec);
+/* systemd's own exit codes (200..245): "CHDIR", "EXEC", ...; NULL for other values. */
+const char *unit_exit_status_to_string(int status, const char **ret_description);
+int unit_exit_status_to_errno(int status);
