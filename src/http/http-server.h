@@ -20,13 +20,43 @@ typedef struct HttpServerConfig {
         char *token;                 /* PC_API_TOKEN or the trimmed --token-file contents; NULL: no auth */
         usec_t ws_write_timeout;     /* --ws-write-timeout, default 10 s */
         bool ws_allow_any_origin;    /* --ws-allow-any-origin: skip the Origin == Host check */
+
+        /* Limits; 0 selects the default. */
+        unsigned max_connections;        /* all connections, WebSocket sessions included (4096) */
+        unsigned max_connections_per_ip; /* per client address (3072: loopback clients share one) */
+        usec_t request_timeout;          /* a request must be complete this long after the connection
+                                          * opened or the previous request ended (30 s, defeats slowloris) */
+        size_t max_body;                 /* request body bytes (HTTP_BODY_MAX, 4 MiB): 413 beyond */
+        size_t max_header;               /* per-connection memory, bounding request line + headers (32 KiB) */
 } HttpServerConfig;
 
 #define HTTP_SERVER_DEFAULT_PORT 8080
+#define HTTP_SERVER_DEFAULT_MAX_CONNECTIONS 4096U
+#define HTTP_SERVER_DEFAULT_MAX_CONNECTIONS_PER_IP 3072U
+#define HTTP_SERVER_DEFAULT_REQUEST_TIMEOUT (30 * USEC_PER_SEC)
+#define HTTP_SERVER_DEFAULT_MAX_HEADER (32U * 1024U)
 
 void http_server_config_done(HttpServerConfig *c);
 
-/* Binds (or takes the socket-activated fd from sd_listen_fds), attaches to the manager's loop. */
+/* Binds (or takes the socket-activated fd from sd_listen_fds), attaches to the manager's loop, and creates the
+ * WebSocket server. Startup errors are logged here with process-compose's texts (e.g. "unix socket <p> is
+ * already in use", a token shorter than 20 characters) and returned as -errno; config->disabled returns 0
+ * with *ret = NULL. */
 int http_server_new(Manager *m, const HttpServerConfig *config, HttpServer **ret);
+
+/* The same on any sd-event loop and backend (tests, benchmarks): the router reads and controls the project
+ * only through backend (http-router.h). backend->free_ctx, if set, frees ctx with the server. */
+struct HttpBackend;
+typedef struct sd_event sd_event;
+int http_server_new_full(sd_event *event, const HttpServerConfig *config, const struct HttpBackend *backend,
+                         void *ctx, HttpServer **ret);
+
+/* Stops listening and frees. Responses already resumed (a deferred POST /project/stop) get a last chance to
+ * be written before the connections close. */
 HttpServer *http_server_free(HttpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+
+/* The bound TCP port (useful with port 0), or 0 for a unix socket. */
+uint16_t http_server_get_port(HttpServer *s);
+/* Number of open connections (for tests and metrics). */
+unsigned http_server_n_connections(HttpServer *s);
