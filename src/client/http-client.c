@@ -42,7 +42,7 @@ _printf_(3, 4) static int set_error(char **ret_error, int r, const char *format,
         return r;
 }
 
-void http_response_done(HttpResponse *r) {
+void client_response_done(ClientResponse *r) {
         if (!r)
                 return;
         r->body = mfree(r->body);
@@ -211,7 +211,7 @@ static int transport_error(HttpClient *c, CURLcode cc, const char *method, const
 }
 
 int http_client_request(HttpClient *c, const char *method, const char *path, const char *body,
-                        HttpResponse *ret, char **ret_error) {
+                        ClientResponse *ret, char **ret_error) {
         _cleanup_free_ char *url = NULL;
         _cleanup_free_ char *buf_data = NULL;
         struct curl_slist *headers = c->headers, *extra = NULL;
@@ -284,7 +284,7 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
                         return -ENOMEM;
         }
         r = 0;
-        *ret = (HttpResponse) {
+        *ret = (ClientResponse) {
                 .status = status,
                 .body = TAKE_PTR(buf_data),
                 .size = b.size,
@@ -292,7 +292,7 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
         return r;
 }
 
-int http_error_message(long status, const char *body, size_t size, char **ret) {
+int client_error_message(long status, const char *body, size_t size, char **ret) {
         cJSON *j, *e;
         char *s = NULL;
         size_t n;
@@ -319,7 +319,7 @@ int http_error_message(long status, const char *body, size_t size, char **ret) {
 
 int http_client_call(HttpClient *c, const char *method, const char *path, const cJSON *body, bool accept_207,
                      cJSON **ret_json, long *ret_status, char **ret_error) {
-        _cleanup_(http_response_done) HttpResponse resp = {};
+        _cleanup_(client_response_done) ClientResponse resp = {};
         _cleanup_free_ char *text = NULL;
         cJSON *j;
         int r;
@@ -336,7 +336,7 @@ int http_client_call(HttpClient *c, const char *method, const char *path, const 
 
         if (resp.status != 200 && !(accept_207 && resp.status == 207)) {
                 _cleanup_free_ char *msg = NULL;
-                r = http_error_message(resp.status, resp.body, resp.size, &msg);
+                r = client_error_message(resp.status, resp.body, resp.size, &msg);
                 if (r < 0)
                         return r;
                 if (ret_error) {
@@ -357,7 +357,7 @@ int http_client_call(HttpClient *c, const char *method, const char *path, const 
         return 0;
 }
 
-int http_path(char **ret, const char *prefix, ...) {
+int client_path(char **ret, const char *prefix, ...) {
         _cleanup_free_ char *p = NULL;
         size_t n, allocated = 0;
         va_list ap;

@@ -34,13 +34,13 @@
 
 typedef struct HttpClient HttpClient;
 
-typedef struct HttpResponse {
+typedef struct ClientResponse {
         long status;
         char *body;             /* NUL-terminated; may contain NULs from a broken server */
         size_t size;
-} HttpResponse;
+} ClientResponse;
 
-void http_response_done(HttpResponse *r);
+void client_response_done(ClientResponse *r);
 
 int http_client_new(const ClientOptions *o, HttpClient **ret, char **ret_error);
 HttpClient *http_client_free(HttpClient *c);
@@ -52,7 +52,7 @@ void http_client_set_timeout(HttpClient *c, unsigned timeout_ms);
 /* One request. path starts with '/' and is already escaped (client_escape_segment()); body is JSON or NULL.
  * Transport failures and a 401 fail; any other status is returned in ret->status with its body. */
 int http_client_request(HttpClient *c, const char *method, const char *path, const char *body,
-                        HttpResponse *ret, char **ret_error);
+                        ClientResponse *ret, char **ret_error);
 
 /* A request whose success answer is JSON: statuses 200 and, when accept_207, 207 succeed (ret_status tells
  * which); anything else fails with the server's error text. *ret_json may be NULL if not wanted. */
@@ -60,8 +60,8 @@ int http_client_call(HttpClient *c, const char *method, const char *path, const 
                      cJSON **ret_json, long *ret_status, char **ret_error);
 
 /* The error text of a non-2xx answer: the {"error"} string if the body has one, else "HTTP <code>: <body>". */
-int http_error_message(long status, const char *body, size_t size, char **ret);
+int client_error_message(long status, const char *body, size_t size, char **ret);
 
-/* path with each of the given segments escaped and joined by '/': http_path(&p, "/process/stop", name, NULL)
+/* path with each of the given segments escaped and joined by '/': client_path(&p, "/process/stop", name, NULL)
  * → "/process/stop/web%2F1". */
-_sentinel_ int http_path(char **ret, const char *prefix, ...);
+_sentinel_ int client_path(char **ret, const char *prefix, ...);

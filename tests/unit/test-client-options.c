@@ -313,9 +313,9 @@ TEST(escape_segment) {
 TEST(http_path_segments) {
         _cleanup_free_ char *p = NULL, *q = NULL;
 
-        ASSERT_OK(http_path(&p, "/process/scale", "a/b", "3", NULL));
+        ASSERT_OK(client_path(&p, "/process/scale", "a/b", "3", NULL));
         ASSERT_STREQ(p, "/process/scale/a%2Fb/3");
-        ASSERT_OK(http_path(&q, "/processes", NULL));
+        ASSERT_OK(client_path(&q, "/processes", NULL));
         ASSERT_STREQ(q, "/processes");
 }
 
@@ -323,11 +323,11 @@ TEST(error_message) {
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
         const char *j = "{\"error\":\"process web is not running\"}";
 
-        ASSERT_OK(http_error_message(400, j, strlen(j), &a));
+        ASSERT_OK(client_error_message(400, j, strlen(j), &a));
         ASSERT_STREQ(a, "process web is not running");
-        ASSERT_OK(http_error_message(404, "404 page not found\n", 19, &b));
+        ASSERT_OK(client_error_message(404, "404 page not found\n", 19, &b));
         ASSERT_STREQ(b, "HTTP 404: 404 page not found");
-        ASSERT_OK(http_error_message(500, "", 0, &c));
+        ASSERT_OK(client_error_message(500, "", 0, &c));
         ASSERT_STREQ(c, "HTTP 500");
 }
 
