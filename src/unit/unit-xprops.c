@@ -1,0 +1,866 @@
+/* The x-systemd property table: unit-file syntax in, typed D-Bus "(sv)" out. See unit-xprops.h.
+ *
+ * The parsers follow systemd's unit-file rules (parse_size() with base 1024, parse_sec(), parse_boolean(),
+ * rlimit "soft:hard") closely enough that a value copied from a .service file means the same here, and
+ * stricter where systemd would silently reset a property (an empty value is an error, not "default"). */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shared/macro.h"
+#include "shared/time-util.h"
+#include "unit/unit-xprops.h"
+
+typedef enum XPropKind {
+        XPROP_SIZE,        /* t: bytes, K/M/G/T/P/E (base 1024), "infinity", or N% (→ <Name>Scale u) */
+        XPROP_CPU_QUOTA,   /* t CPUQuotaPerSecUSec: N% of one CPU */
+        XPROP_WEIGHT,      /* t: 1..10000 */
+        XPROP_TASKS,       /* t: count, "infinity", or N% (→ TasksMaxScale u) */
+        XPROP_INT,         /* i: integer in [min, max] */
+        XPROP_RLIMIT,      /* t LimitX + t LimitXSoft: VALUE or SOFT:HARD */
+        XPROP_UMASK,       /* u: octal, at most 0777 */
+        XPROP_USER,        /* s: a user or group name, or a numeric id */
+        XPROP_GROUPS,      /* as: whitespace-separated group names */
+        XPROP_BOOL,        /* b */
+        XPROP_ENUM,        /* s: one of choices; booleans map to "yes"/"no" if allowed */
+        XPROP_TIMESPAN,    /* t: a time span ("90", "1min 30s", "infinity"), sent in µs */
+        XPROP_PATHS,       /* as: whitespace-separated absolute paths, optional '-' or '+' prefix */
+        XPROP_DENIED,      /* pcctl sets it, or it conflicts with how pcctl runs processes */
+        _XPROP_KIND_MAX,
+        _XPROP_KIND_INVALID = -EINVAL,
+} XPropKind;
+
+typedef enum RlimitUnit {
+        RLIMIT_UNIT_NUMBER,
+        RLIMIT_UNIT_SIZE,
+        RLIMIT_UNIT_SEC,   /* LimitCPU: seconds, rounded up */
+        RLIMIT_UNIT_USEC,  /* LimitRTTIME: a bare number is µs */
+        RLIMIT_UNIT_NICE,  /* LimitNICE: 0..40, or a nice level with an explicit sign */
+        _RLIMIT_UNIT_MAX,
+        _RLIMIT_UNIT_INVALID = -EINVAL,
+} RlimitUnit;
+
+typedef struct XProp {
+        const char *name;        /* the unit-file name the compose file uses */
+        const char *bus;         /* the D-Bus property, when it differs from name */
+        XPropKind kind;
+        int64_t min, max;        /* XPROP_INT bounds; XPROP_TIMESPAN: min 1 rejects 0, max 1 maps 0 to infinity */
+        RlimitUnit rlimit;
+        const char * const *choices;
+        const char *reason;      /* XPROP_DENIED */
+} XProp;
+
+static const char * const protect_system_choices[] = { "no", "yes", "full", "strict", NULL };
+static const char * const protect_home_choices[] = { "no", "yes", "read-only", "tmpfs", NULL };
+
+#define SIZE(n) { .name = n, .kind = XPROP_SIZE }
+#define BOOL(n) { .name = n, .kind = XPROP_BOOL }
+#define RLIMIT(n, u) { .name = n, .kind = XPROP_RLIMIT, .rlimit = u }
+#define DENY(n, r) { .name = n, .kind = XPROP_DENIED, .reason = r }
+
+#define REASON_EXEC "pcctl sets the command from 'command' or 'entrypoint'"
+#define REASON_ENV "pcctl computes the full environment; use 'environment' or 'env_file'"
+#define REASON_TYPE "pcctl sets the service type itself (Type=exec; ExitType=cgroup for 'is_daemon')"
+#define REASON_RESTART "pcctl handles restarts itself; use 'availability'"
+#define REASON_SHUTDOWN "pcctl sets it from 'shutdown' (signal, timeout_seconds, parent_only)"
+#define REASON_LOGS "pcctl reads each process's output from the journal through it"
+#define REASON_DEPS "pcctl schedules dependencies itself; use 'depends_on'"
+#define REASON_USEC "use the unit-file name with seconds"
+
+static const XProp xprops[] = {
+        SIZE("MemoryMax"),
+        SIZE("MemoryHigh"),
+        SIZE("MemoryLow"),
+        SIZE("MemoryMin"),
+        SIZE("MemorySwapMax"),
+        { .name = "CPUQuota", .bus = "CPUQuotaPerSecUSec", .kind = XPROP_CPU_QUOTA },
+        { .name = "CPUWeight", .kind = XPROP_WEIGHT },
+        { .name = "StartupCPUWeight", .kind = XPROP_WEIGHT },
+        { .name = "IOWeight", .kind = XPROP_WEIGHT },
+        { .name = "StartupIOWeight", .kind = XPROP_WEIGHT },
+        { .name = "TasksMax", .kind = XPROP_TASKS },
+        { .name = "Nice", .kind = XPROP_INT, .min = -20, .max = 19 },
+        { .name = "OOMScoreAdjust", .kind = XPROP_INT, .min = -1000, .max = 1000 },
+        RLIMIT("LimitCPU", RLIMIT_UNIT_SEC),
+        RLIMIT("LimitFSIZE", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitDATA", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitSTACK", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitCORE", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitRSS", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitNOFILE", RLIMIT_UNIT_NUMBER),
+        RLIMIT("LimitAS", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitNPROC", RLIMIT_UNIT_NUMBER),
+        RLIMIT("LimitMEMLOCK", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitLOCKS", RLIMIT_UNIT_NUMBER),
+        RLIMIT("LimitSIGPENDING", RLIMIT_UNIT_NUMBER),
+        RLIMIT("LimitMSGQUEUE", RLIMIT_UNIT_SIZE),
+        RLIMIT("LimitNICE", RLIMIT_UNIT_NICE),
+        RLIMIT("LimitRTPRIO", RLIMIT_UNIT_NUMBER),
+        RLIMIT("LimitRTTIME", RLIMIT_UNIT_USEC),
+        { .name = "UMask", .kind = XPROP_UMASK },
+        { .name = "User", .kind = XPROP_USER },
+        { .name = "Group", .kind = XPROP_USER },
+        { .name = "SupplementaryGroups", .kind = XPROP_GROUPS },
+        BOOL("PrivateTmp"),
+        BOOL("PrivateDevices"),
+        BOOL("PrivateNetwork"),
+        BOOL("NoNewPrivileges"),
+        BOOL("ProtectKernelTunables"),
+        BOOL("ProtectKernelModules"),
+        BOOL("ProtectControlGroups"),
+        BOOL("RestrictRealtime"),
+        BOOL("LockPersonality"),
+        BOOL("MemoryDenyWriteExecute"),
+        { .name = "ProtectSystem", .kind = XPROP_ENUM, .choices = protect_system_choices },
+        { .name = "ProtectHome", .kind = XPROP_ENUM, .choices = protect_home_choices },
+        { .name = "ReadOnlyPaths", .kind = XPROP_PATHS },
+        { .name = "ReadWritePaths", .kind = XPROP_PATHS },
+        { .name = "InaccessiblePaths", .kind = XPROP_PATHS },
+        { .name = "RuntimeMaxSec", .bus = "RuntimeMaxUSec", .kind = XPROP_TIMESPAN, .min = 1 },
+        { .name = "TimeoutStartSec", .bus = "TimeoutStartUSec", .kind = XPROP_TIMESPAN, .max = 1 },
+
+        DENY("ExecStart", REASON_EXEC),
+        DENY("ExecStartEx", REASON_EXEC),
+        DENY("ExecStartPre", REASON_EXEC),
+        DENY("ExecStartPost", REASON_EXEC),
+        DENY("ExecCondition", REASON_EXEC),
+        DENY("ExecReload", REASON_EXEC),
+        DENY("ExecStop", "pcctl runs 'shutdown.command' itself"),
+        DENY("ExecStopPost", "pcctl runs 'shutdown.command' itself"),
+        DENY("Environment", REASON_ENV),
+        DENY("EnvironmentFile", REASON_ENV),
+        DENY("UnsetEnvironment", REASON_ENV),
+        DENY("PassEnvironment", REASON_ENV),
+        DENY("Type", REASON_TYPE),
+        DENY("ExitType", REASON_TYPE),
+        DENY("RemainAfterExit", REASON_TYPE),
+        DENY("Restart", REASON_RESTART),
+        DENY("RestartSec", REASON_RESTART),
+        DENY("StartLimitBurst", REASON_RESTART),
+        DENY("StartLimitIntervalSec", REASON_RESTART),
+        DENY("SuccessExitStatus", "pcctl judges exit codes itself; use 'availability.success_exit_codes'"),
+        DENY("KillMode", REASON_SHUTDOWN),
+        DENY("KillSignal", REASON_SHUTDOWN),
+        DENY("TimeoutStopSec", REASON_SHUTDOWN),
+        DENY("TimeoutSec", REASON_SHUTDOWN),
+        DENY("SendSIGKILL", REASON_SHUTDOWN),
+        DENY("FinalKillSignal", REASON_SHUTDOWN),
+        DENY("SyslogIdentifier", REASON_LOGS),
+        DENY("StandardOutput", REASON_LOGS),
+        DENY("StandardError", REASON_LOGS),
+        DENY("StandardInput", "pcctl runs processes with stdin from /dev/null"),
+        DENY("Slice", "pcctl puts every process in the project's slice so the project stops as one"),
+        DENY("WorkingDirectory", "pcctl sets it from 'working_dir'"),
+        DENY("Description", "pcctl names the process in it"),
+        DENY("IgnoreSIGPIPE", "pcctl sets IgnoreSIGPIPE=no, as process-compose children get default SIGPIPE"),
+        DENY("Wants", REASON_DEPS),
+        DENY("Requires", REASON_DEPS),
+        DENY("Requisite", REASON_DEPS),
+        DENY("BindsTo", REASON_DEPS),
+        DENY("PartOf", REASON_DEPS),
+        DENY("After", REASON_DEPS),
+        DENY("Before", REASON_DEPS),
+        DENY("Conflicts", REASON_DEPS),
+        DENY("OnFailure", REASON_DEPS),
+        DENY("OnSuccess", REASON_DEPS),
+        DENY("CPUQuotaPerSecUSec", "use 'CPUQuota' with a percentage"),
+        DENY("RuntimeMaxUSec", REASON_USEC " ('RuntimeMaxSec')"),
+        DENY("TimeoutStartUSec", REASON_USEC " ('TimeoutStartSec')"),
+};
+
+static const XProp *xprop_find(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(xprops); i++)
+                if (streq(xprops[i].name, key))
+                        return xprops + i;
+        return NULL;
+}
+
+static const XProp *xprop_find_case(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(xprops); i++)
+                if (strcasecmp(xprops[i].name, key) == 0)
+                        return xprops + i;
+        return NULL;
+}
+
+/* The value as the message shows it: quoted, escaped, cut at 64 bytes. */
+static void quote_value(char *buf, size_t size, const char *value) {
+        size_t n = 0, i;
+
+        for (i = 0; value[i] && i < 64 && n + 8 < size; i++) {
+                unsigned char c = value[i];
+                if (c == '"' || c == '\\')
+                        n += snprintf(buf + n, size - n, "\\%c", c);
+                else if (c < 0x20 || c == 0x7f)
+                        n += snprintf(buf + n, size - n, "\\x%02x", c);
+                else
+                        buf[n++] = c;
+        }
+        if (value[i] && n + 4 < size)
+                n += snprintf(buf + n, size - n, "...");
+        buf[n] = 0;
+}
+
+static int set_error(char **ret_error, const char *format, ...) _printf_(2, 3);
+static int set_error(char **ret_error, const char *format, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        if (!ret_error)
+                return -EINVAL;
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        *ret_error = s;
+        return -EINVAL;
+}
+
+/* ---- parsers: all return 0 or -EINVAL/-ERANGE and never allocate ---- */
+
+static int parse_u64(const char *s, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (!isdigit((unsigned char) *s))
+                return -EINVAL;
+        for (; *s; s++) {
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+                if (v > (UINT64_MAX - (*s - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (*s - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+static int parse_i64(const char *s, int64_t *ret) {
+        bool neg = false;
+        uint64_t u;
+        int r;
+
+        if (*s == '-' || *s == '+')
+                neg = *s++ == '-';
+        r = parse_u64(s, &u);
+        if (r < 0)
+                return r;
+        if (u > (uint64_t) INT64_MAX)
+                return -ERANGE;
+        *ret = neg ? -(int64_t) u : (int64_t) u;
+        return 0;
+}
+
+/* "I[.F]" times mult, the fraction truncated. *end points past the number. */
+static int parse_scaled(const char *s, uint64_t mult, uint64_t *ret, const char **end) {
+        uint64_t i = 0, frac = 0, div = 1;
+        const char *p = s;
+
+        if (!isdigit((unsigned char) *p))
+                return -EINVAL;
+        for (; isdigit((unsigned char) *p); p++) {
+                if (i > (UINT64_MAX - (*p - '0')) / 10)
+                        return -ERANGE;
+                i = i * 10 + (*p - '0');
+        }
+        if (*p == '.') {
+                p++;
+                if (!isdigit((unsigned char) *p))
+                        return -EINVAL;
+                for (; isdigit((unsigned char) *p); p++)
+                        if (div < UINT64_C(1000000000000000)) {   /* extra digits cannot matter */
+                                frac = frac * 10 + (*p - '0');
+                                div *= 10;
+                        }
+        }
+        if (mult != 0 && i > UINT64_MAX / mult)
+                return -ERANGE;
+        i *= mult;
+        /* frac/div < 1, so frac * mult / div < mult; split to avoid overflow of frac * mult */
+        uint64_t add = (mult / div) * frac + (mult % div) * frac / div;
+        if (i > UINT64_MAX - add)
+                return -ERANGE;
+        *ret = i + add;
+        *end = p;
+        return 0;
+}
+
+/* systemd's parse_size(): base 1024, suffixes B K M G T P E (upper case). */
+static int parse_size(const char *s, uint64_t *ret) {
+        static const char suffixes[] = "BKMGTPE";
+        size_t len = strlen(s), body = len;
+        const char *e, *c;
+        uint64_t mult = 1, v;
+        int r;
+
+        if (len > 0 && !isdigit((unsigned char) s[len - 1])) {
+                c = strchr(suffixes, s[len - 1]);
+                if (!c || !*c)
+                        return -EINVAL;
+                mult = c == suffixes ? 1 : UINT64_C(1) << (10 * (c - suffixes));
+                body = len - 1;
+        }
+        r = parse_scaled(s, mult, &v, &e);
+        if (r < 0)
+                return r;
+        if (e != s + body)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* "N%" or "N.NN%" as hundredths of a percent. */
+static int parse_permyriad(const char *s, uint64_t *ret) {
+        const char *p;
+        uint64_t v;
+        int r;
+
+        if (!endswith(s, "%"))
+                return -EINVAL;
+        r = parse_scaled(s, 100, &v, &p);
+        if (r < 0)
+                return r;
+        if (!streq(p, "%"))
+                return -EINVAL;
+        /* more than two decimals would be truncated silently; refuse them */
+        const char *dot = strchr(s, '.');
+        if (dot && p - dot - 1 > 2)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* systemd's parse_time(): components "<number>[<unit>]" with optional blanks between them; a component
+ * without unit counts in default_unit µs. "infinity" is USEC_INFINITY. */
+static int parse_timespan(const char *s, usec_t default_unit, usec_t *ret) {
+        static const struct { const char *suffix; usec_t usec; } units[] = {
+                { "us", 1 },
+                { "usec", 1 },
+                { "\xc2\xb5s", 1 },
+                { "ms", USEC_PER_MSEC },
+                { "msec", USEC_PER_MSEC },
+                { "s", USEC_PER_SEC },
+                { "sec", USEC_PER_SEC },
+                { "second", USEC_PER_SEC },
+                { "seconds", USEC_PER_SEC },
+                { "m", USEC_PER_MINUTE },
+                { "min", USEC_PER_MINUTE },
+                { "minute", USEC_PER_MINUTE },
+                { "minutes", USEC_PER_MINUTE },
+                { "h", USEC_PER_HOUR },
+                { "hr", USEC_PER_HOUR },
+                { "hour", USEC_PER_HOUR },
+                { "hours", USEC_PER_HOUR },
+                { "d", USEC_PER_DAY },
+                { "day", USEC_PER_DAY },
+                { "days", USEC_PER_DAY },
+                { "w", 7 * USEC_PER_DAY },
+                { "week", 7 * USEC_PER_DAY },
+                { "weeks", 7 * USEC_PER_DAY },
+        };
+        const char *p = s;
+        usec_t total = 0;
+        int r;
+
+        if (streq(s, "infinity")) {
+                *ret = USEC_INFINITY;
+                return 0;
+        }
+
+        while (*p == ' ' || *p == '\t')
+                p++;
+        if (!*p)
+                return -EINVAL;
+
+        while (*p) {
+                const char *num = p, *numend, *u;
+                usec_t mult = default_unit, v;
+                size_t ulen;
+
+                while (isdigit((unsigned char) *p) || *p == '.')
+                        p++;
+                if (p == num)
+                        return -EINVAL;
+                numend = p;
+                u = p;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p && !isdigit((unsigned char) *p)) {
+                        u = p;
+                        while (*p && !isdigit((unsigned char) *p) && *p != ' ' && *p != '\t' && *p != '.')
+                                p++;
+                        ulen = p - u;
+                        size_t i;
+                        for (i = 0; i < ELEMENTSOF(units); i++)
+                                if (strlen(units[i].suffix) == ulen && strneq(units[i].suffix, u, ulen))
+                                        break;
+                        if (i >= ELEMENTSOF(units))
+                                return -EINVAL;
+                        mult = units[i].usec;
+                }
+
+                /* parse_scaled() stops at the first non-number character, the unit */
+                const char *e;
+                r = parse_scaled(num, mult, &v, &e);
+                if (r < 0)
+                        return r;
+                if (e != numend)
+                        return -EINVAL;
+                if (total > USEC_INFINITY - 1 - v)
+                        return -ERANGE;
+                total += v;
+
+                while (*p == ' ' || *p == '\t')
+                        p++;
+        }
+
+        *ret = total;
+        return 0;
+}
+
+static int parse_boolean(const char *s) {
+        static const char * const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char * const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        return -EINVAL;
+}
+
+static bool valid_user_name(const char *s, size_t len) {
+        if (len == 0 || len > 31)
+                return false;
+        /* a numeric id, or a name as useradd accepts it (no leading '-' or '.') */
+        if (s[0] == '-' || s[0] == '.')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!isalnum((unsigned char) s[i]) && !strchr("_.-", s[i]))
+                        return false;
+        return true;
+}
+
+static int parse_rlimit_one(RlimitUnit unit, const char *s, uint64_t *ret) {
+        usec_t t;
+        int64_t n;
+        int r;
+
+        if (streq(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        switch (unit) {
+        case RLIMIT_UNIT_NUMBER:
+                return parse_u64(s, ret);
+        case RLIMIT_UNIT_SIZE:
+                return parse_size(s, ret);
+        case RLIMIT_UNIT_SEC:
+                r = parse_timespan(s, USEC_PER_SEC, &t);
+                if (r < 0)
+                        return r;
+                *ret = t == USEC_INFINITY ? UINT64_MAX : DIV_ROUND_UP(t, USEC_PER_SEC);
+                return 0;
+        case RLIMIT_UNIT_USEC:
+                r = parse_timespan(s, 1, &t);
+                if (r < 0)
+                        return r;
+                *ret = t;
+                return 0;
+        case RLIMIT_UNIT_NICE:
+                /* with a sign it is a nice level, as in systemd; the kernel's value is 20 - nice */
+                if (*s == '+' || *s == '-') {
+                        r = parse_i64(s, &n);
+                        if (r < 0 || n < -20 || n > 19)
+                                return -ERANGE;
+                        *ret = (uint64_t) (20 - n);
+                        return 0;
+                }
+                r = parse_u64(s, ret);
+                if (r < 0)
+                        return r;
+                return *ret <= 40 ? 0 : -ERANGE;
+        default:
+                return -EINVAL;
+        }
+}
+
+static const char *rlimit_unit_text(RlimitUnit unit) {
+        switch (unit) {
+        case RLIMIT_UNIT_NUMBER:
+                return "a number";
+        case RLIMIT_UNIT_SIZE:
+                return "a size in bytes (K, M, G, T, P or E suffix)";
+        case RLIMIT_UNIT_SEC:
+                return "a time in seconds (\"30\", \"5min\")";
+        case RLIMIT_UNIT_USEC:
+                return "a time (a bare number is microseconds)";
+        case RLIMIT_UNIT_NICE:
+                return "0..40, or a nice level with sign (-20..+19)";
+        default:
+                return "a value";
+        }
+}
+
+static int emit_t(sd_bus_message *m, const char *name, uint64_t v) {
+        return m ? sd_bus_message_append(m, "(sv)", name, "t", v) : 0;
+}
+
+static int emit_u(sd_bus_message *m, const char *name, uint32_t v) {
+        return m ? sd_bus_message_append(m, "(sv)", name, "u", v) : 0;
+}
+
+/* An "as" property from a whitespace-separated list. Each item is checked by check(). */
+static int emit_strv(sd_bus_message *m, const char *name, const char *value,
+                     bool (*check)(const char *s, size_t len)) {
+        const char *p = value;
+        size_t n = 0;
+        int r;
+
+        if (m) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "s", name);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'v', "as");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_open_container(m, 'a', "s");
+                if (r < 0)
+                        return r;
+        }
+        for (;;) {
+                size_t len;
+
+                p += strspn(p, " \t");
+                if (!*p)
+                        break;
+                len = strcspn(p, " \t");
+                if (!check(p, len) || ++n > 64)
+                        return -EINVAL;
+                if (m) {
+                        char item[UNIT_XPROP_VALUE_MAX + 1];
+
+                        if (len > UNIT_XPROP_VALUE_MAX)
+                                return -EINVAL;
+                        memcpy(item, p, len);
+                        item[len] = 0;
+                        r = sd_bus_message_append(m, "s", item);
+                        if (r < 0)
+                                return r;
+                }
+                p += len;
+        }
+        if (n == 0)
+                return -EINVAL;
+        if (m) {
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool valid_path_item(const char *s, size_t len) {
+        if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+                s++;
+                len--;
+        }
+        if (len == 0 || s[0] != '/' || len > 4095)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] == '"' || s[i] == '\'' || s[i] == '\\')
+                        return false;   /* systemd's quoting rules are not replicated: refuse, don't guess */
+        return true;
+}
+
+/* Parses value for p and, if m is set, appends it. -EINVAL for a bad value; other negative errors come
+ * from sd-bus. */
+static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
+        const char *bus = p->bus ?: p->name;
+        char name[UNIT_XPROP_KEY_MAX + 16];
+        uint64_t v;
+        int64_t i;
+        usec_t t;
+        int r;
+
+        switch (p->kind) {
+        case XPROP_SIZE:
+                if (streq(value, "infinity"))
+                        return emit_t(m, bus, UINT64_MAX);
+                if (endswith(value, "%")) {
+                        if (parse_permyriad(value, &v) < 0 || v > 10000)
+                                return -EINVAL;
+                        snprintf(name, sizeof name, "%sScale", bus);
+                        /* systemd's UINT32_SCALE_FROM_PERMYRIAD, rounded */
+                        return emit_u(m, name, (uint32_t) ((v * UINT32_MAX + 5000) / 10000));
+                }
+                if (parse_size(value, &v) < 0 || v == UINT64_MAX)
+                        return -EINVAL;
+                return emit_t(m, bus, v);
+
+        case XPROP_CPU_QUOTA:
+                /* 1% of one CPU is 10 ms per second; above 1000000% (10000 CPUs) is surely a typo */
+                if (parse_permyriad(value, &v) < 0 || v == 0 || v > 100000000)
+                        return -EINVAL;
+                return emit_t(m, bus, v * 100);
+
+        case XPROP_WEIGHT:
+                if (parse_u64(value, &v) < 0 || v < 1 || v > 10000)
+                        return -EINVAL;
+                return emit_t(m, bus, v);
+
+        case XPROP_TASKS:
+                if (streq(value, "infinity"))
+                        return emit_t(m, bus, UINT64_MAX);
+                if (endswith(value, "%")) {
+                        if (parse_permyriad(value, &v) < 0 || v == 0 || v > 10000)
+                                return -EINVAL;
+                        snprintf(name, sizeof name, "%sScale", bus);
+                        return emit_u(m, name, (uint32_t) ((v * UINT32_MAX + 5000) / 10000));
+                }
+                if (parse_u64(value, &v) < 0 || v == 0 || v == UINT64_MAX)
+                        return -EINVAL;
+                return emit_t(m, bus, v);
+
+        case XPROP_INT:
+                if (parse_i64(value, &i) < 0 || i < p->min || i > p->max)
+                        return -EINVAL;
+                return m ? sd_bus_message_append(m, "(sv)", bus, "i", (int32_t) i) : 0;
+
+        case XPROP_RLIMIT: {
+                const char *colon = strchr(value, ':');
+                uint64_t soft, hard;
+
+                if (colon) {
+                        char first[UNIT_XPROP_VALUE_MAX + 1];
+
+                        if ((size_t) (colon - value) > UNIT_XPROP_VALUE_MAX)
+                                return -EINVAL;
+                        memcpy(first, value, colon - value);
+                        first[colon - value] = 0;
+                        if (parse_rlimit_one(p->rlimit, first, &soft) < 0 ||
+                            parse_rlimit_one(p->rlimit, colon + 1, &hard) < 0 || soft > hard)
+                                return -EINVAL;
+                } else {
+                        if (parse_rlimit_one(p->rlimit, value, &soft) < 0)
+                                return -EINVAL;
+                        hard = soft;
+                }
+                r = emit_t(m, bus, hard);
+                if (r < 0)
+                        return r;
+                snprintf(name, sizeof name, "%sSoft", bus);
+                return emit_t(m, name, soft);
+        }
+
+        case XPROP_UMASK: {
+                size_t len = strlen(value);
+
+                if (len == 0 || len > 4 || strspn(value, "01234567") != len)
+                        return -EINVAL;
+                v = strtoul(value, NULL, 8);
+                if (v > 0777)
+                        return -EINVAL;
+                return emit_u(m, bus, (uint32_t) v);
+        }
+
+        case XPROP_USER:
+                if (!valid_user_name(value, strlen(value)))
+                        return -EINVAL;
+                return m ? sd_bus_message_append(m, "(sv)", bus, "s", value) : 0;
+
+        case XPROP_GROUPS:
+                return emit_strv(m, bus, value, valid_user_name);
+
+        case XPROP_BOOL:
+                r = parse_boolean(value);
+                if (r < 0)
+                        return r;
+                return m ? sd_bus_message_append(m, "(sv)", bus, "b", r) : 0;
+
+        case XPROP_ENUM: {
+                const char *choice = NULL;
+
+                for (const char * const *c = p->choices; *c; c++)
+                        if (streq(*c, value))
+                                choice = *c;
+                if (!choice) {
+                        r = parse_boolean(value);
+                        if (r < 0)
+                                return r;
+                        choice = r ? "yes" : "no";
+                }
+                return m ? sd_bus_message_append(m, "(sv)", bus, "s", choice) : 0;
+        }
+
+        case XPROP_TIMESPAN:
+                if (parse_timespan(value, USEC_PER_SEC, &t) < 0)
+                        return -EINVAL;
+                if (t == 0 && p->min > 0)
+                        return -EINVAL;
+                if (t == 0 && p->max > 0)
+                        t = USEC_INFINITY;   /* systemd: TimeoutStartSec=0 disables the timeout */
+                return emit_t(m, bus, t);
+
+        case XPROP_PATHS:
+                return emit_strv(m, bus, value, valid_path_item);
+
+        default:
+                return -EINVAL;
+        }
+}
+
+static void xprop_expectation(const XProp *p, char *buf, size_t size) {
+        switch (p->kind) {
+        case XPROP_SIZE:
+                snprintf(buf, size, "must be a size in bytes (with K, M, G, T, P or E suffix), "
+                         "a percentage of RAM (0%%..100%%) or \"infinity\"");
+                break;
+        case XPROP_CPU_QUOTA:
+                snprintf(buf, size, "must be a percentage of one CPU above 0 (\"50%%\", \"200%%\")");
+                break;
+        case XPROP_WEIGHT:
+                snprintf(buf, size, "must be an integer between 1 and 10000");
+                break;
+        case XPROP_TASKS:
+                snprintf(buf, size, "must be a positive number of tasks, a percentage or \"infinity\"");
+                break;
+        case XPROP_INT:
+                snprintf(buf, size, "must be an integer between %" PRIi64 " and %" PRIi64, p->min, p->max);
+                break;
+        case XPROP_RLIMIT:
+                snprintf(buf, size, "must be %s or \"infinity\", or SOFT:HARD with SOFT <= HARD",
+                         rlimit_unit_text(p->rlimit));
+                break;
+        case XPROP_UMASK:
+                snprintf(buf, size, "must be an octal mode between 0000 and 0777");
+                break;
+        case XPROP_USER:
+                snprintf(buf, size, "must be a user or group name, or a numeric id");
+                break;
+        case XPROP_GROUPS:
+                snprintf(buf, size, "must be a space-separated list of 1 to 64 group names");
+                break;
+        case XPROP_BOOL:
+                snprintf(buf, size, "must be a boolean (yes/no, true/false, on/off, 1/0)");
+                break;
+        case XPROP_ENUM: {
+                size_t n = snprintf(buf, size, "must be a boolean or one of:");
+                for (const char * const *c = p->choices; *c && n < size; c++)
+                        n += snprintf(buf + n, size - n, " %s", *c);
+                break;
+        }
+        case XPROP_TIMESPAN:
+                snprintf(buf, size, "must be a %stime span (\"90\", \"5min\", \"1h 30min\") or \"infinity\"",
+                         p->min > 0 ? "non-zero " : "");
+                break;
+        case XPROP_PATHS:
+                snprintf(buf, size, "must be a space-separated list of absolute paths "
+                         "(optionally prefixed by '-' or '+', no quotes)");
+                break;
+        default:
+                snprintf(buf, size, "is invalid");
+        }
+}
+
+/**
+ * unit_xprop_validate() - check one x-systemd entry without I/O
+ * @key: the property, in unit-file spelling ("MemoryMax")
+ * @value: the value, in unit-file syntax ("512M")
+ * @ret_error: the message for the user, naming the property (set only on -EINVAL)
+ *
+ * Return: 0 if unit_xprop_append() will encode it, -EINVAL if not, -ENOMEM.
+ */
+int unit_xprop_validate(const char *key, const char *value, char **ret_error) {
+        char quoted[300], expect[300];
+        const XProp *p;
+        size_t len;
+        int r;
+
+        if (isempty(key))
+                return set_error(ret_error, "x-systemd: empty property name");
+        if (strlen(key) > UNIT_XPROP_KEY_MAX) {
+                quote_value(quoted, sizeof quoted, key);
+                return set_error(ret_error, "x-systemd: property name \"%s\" is too long (at most %d bytes)",
+                                 quoted, UNIT_XPROP_KEY_MAX);
+        }
+
+        p = xprop_find(key);
+        if (!p) {
+                const XProp *q = xprop_find_case(key);
+
+                quote_value(quoted, sizeof quoted, key);
+                if (q)
+                        return set_error(ret_error, "x-systemd: unknown property '%s' (did you mean '%s'?)",
+                                         quoted, q->name);
+                return set_error(ret_error, "x-systemd: unknown property '%s'", quoted);
+        }
+        if (p->kind == XPROP_DENIED)
+                return set_error(ret_error, "x-systemd: '%s' cannot be set: %s", p->name, p->reason);
+
+        if (!value)
+                value = "";
+        if (isempty(value))
+                return set_error(ret_error, "x-systemd: '%s' must not be empty", p->name);
+        len = strlen(value);
+        if (len > UNIT_XPROP_VALUE_MAX)
+                return set_error(ret_error, "x-systemd: '%s' value is too long (%zu bytes, at most %d)",
+                                 p->name, len, UNIT_XPROP_VALUE_MAX);
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) value[i] < 0x20 && value[i] != '\t') {
+                        quote_value(quoted, sizeof quoted, value);
+                        return set_error(ret_error,
+                                         "x-systemd: '%s' must not contain control characters, got \"%s\"",
+                                         p->name, quoted);
+                }
+
+        r = xprop_apply(p, value, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                quote_value(quoted, sizeof quoted, value);
+                xprop_expectation(p, expect, sizeof expect);
+                return set_error(ret_error, "x-systemd: '%s' %s, got \"%s\"", p->name, expect, quoted);
+        }
+        return 0;
+}
+
+/**
+ * unit_xprop_append() - append the typed "(sv)" entries for one x-systemd entry
+ * @m: a message with an open a(sv) container (StartTransientUnit's properties)
+ * @key: the property, in unit-file spelling
+ * @value: the value, in unit-file syntax
+ *
+ * Return: 0, -EINVAL for anything unit_xprop_validate() rejects, or a negative errno from sd-bus.
+ */
+int unit_xprop_append(sd_bus_message *m, const char *key, const char *value) {
+        const XProp *p;
+        int r;
+
+        if (!m || !key || !value)
+                return -EINVAL;
+        r = unit_xprop_validate(key, value, NULL);
+        if (r < 0)
+                return r;
+        p = xprop_find(key);
+        return xprop_apply(p, value, m);
+}
+
+bool unit_xprop_system_only(const char *key) {
+        return key && (streq(key, "User") || streq(key, "Group") || streq(key, "SupplementaryGroups"));
+}
