@@ -202,7 +202,7 @@ typedef struct ComposeProcess {
         char **args;                 /* computed: [shell_argument, command] or entrypoint[1:] */
         char *working_dir;           /* "" = the CWD of pcctl */
         char **environment;          /* "K=V", rendered */
-        char *env_file;              /* resolved against working_dir */
+        char *env_file;              /* as written; relative paths are relative to working_dir */
         bool is_dotenv_disabled;
 
         ComposeDependency *depends_on;
@@ -229,7 +229,7 @@ typedef struct ComposeProcess {
         char *description;
         char *log_location;
         ComposeLogConfig *log_configuration;
-        ComposeKV *vars;             /* process vars as written (without PC_REPLICA_NUM) */
+        ComposeKV *vars;             /* process vars, plus PC_REPLICA_NUM as process-compose adds it */
         size_t n_vars;
         int *success_exit_codes;
         size_t n_success_exit_codes;
@@ -266,7 +266,7 @@ typedef struct ComposeProject {
         char **env_cmds_environment; /* results of compose_run_env_cmds(), "K=V" */
 
         char *log_location;
-        char *log_level;             /* default "info" (PC_LOG_LEVEL overrides) */
+        char *log_level;             /* as written, "" meaning info (PC_LOG_LEVEL overrides) */
         int log_length;              /* default 1000 */
         ComposeLogConfig *log_configuration;
         char *log_format;
