@@ -1,11 +1,547 @@
-/* Placeholder until this verb lands: it fails clearly instead of pretending. */
+/* pcctl up [PROC...]: run a project, every process as a transient systemd unit (compat §4.1, §4.2).
+ *
+ * Loads and validates the project, connects to the service manager, starts the HTTP API, runs the manager's
+ * loop until the project has ended and returns its exit code (compat §2.7): 0 normally, the process's code
+ * for exit_on_failure / exit_on_end, 1 for exit_on_skipped, 1 for load and command-line errors. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/verbs.h"
+#include "compose/compose.h"
+#include "core/console.h"
+#include "core/manager.h"
+#include "http/http-server.h"
+#include "shared/log.h"
+#include "shared/macro.h"
+#include "shared/strv.h"
+#include "unit/unit-driver.h"
 
-int verb_up(int argc, char **argv) {
-        fprintf(stderr, "pcctl: '%s' is not available in this build.\n", argv[0]);
-        return EXIT_FAILURE;
+#if __has_include("unit/unit-xprops.c")
+#  include "unit/unit-xprops.h"
+#  define HAVE_XPROPS 1
+#else
+#  define HAVE_XPROPS 0
+#endif
+#if __has_include("http/http-server.c")
+#  define HAVE_HTTP 1
+#else
+#  define HAVE_HTTP 0
+#endif
+
+#define TOKEN_FILE_MAX 4096
+#define WS_WRITE_TIMEOUT_MAX_SEC 3600
+
+typedef struct UpArgs {
+        ComposeLoadOptions load;
+        HttpServerConfig http;
+        char **selection;
+        bool dry_run;
+        bool tui;
+        bool keep_project;
+        bool no_deps;
+        bool logs_truncate;
+        bool system;
+        bool use_uds;
+        char *token_file;
+} UpArgs;
+
+static void up_args_done(UpArgs *a) {
+        compose_load_options_done(&a->load);
+        free(a->http.address);
+        free(a->http.unix_socket);
+        free(a->http.token);
+        strv_free(a->selection);
+        free(a->token_file);
 }
 
+static void help(void) {
+        printf("Usage: pcctl up [OPTIONS...] [PROCESS...]\n\n"
+               "Run the project: every process as a transient unit of the systemd user manager, in the slice\n"
+               "pcctl-<project>.slice. With PROCESS names only those and their dependencies run; the others\n"
+               "are Disabled (still startable).\n\n"
+               "  -f, --config FILE          configuration file (repeatable; PC_CONFIG_FILES)\n"
+               "  -e, --env FILE             dotenv file (repeatable; default .env)\n"
+               "      --disable-dotenv       do not read .env (PC_DISABLE_DOTENV)\n"
+               "  -n, --namespace NS         run only processes of these namespaces (repeatable; PC_NAMESPACES)\n"
+               "      --no-deps              with PROCESS names: do not start their dependencies\n"
+               "      --dry-run              validate the configuration and exit\n"
+               "  -t, --tui[=BOOL]           live status line on a terminal (default true; -t=false: plain\n"
+               "                             log lines only; PC_DISABLE_TUI)\n"
+               "  -p, --port PORT            API port (default 8080; PC_PORT_NUM)\n"
+               "      --address ADDR         API address (default localhost; PC_ADDRESS)\n"
+               "  -u, --unix-socket PATH     API on a unix socket (PC_SOCKET_PATH)\n"
+               "  -U, --use-uds              API on $TMPDIR/process-compose-<pid>.sock\n"
+               "      --no-server            no API (PC_NO_SERVER)\n"
+               "      --token-file FILE      API token file (PC_API_TOKEN_PATH; PC_API_TOKEN wins)\n"
+               "      --ws-write-timeout SEC close a WebSocket that cannot be written for SEC seconds (10)\n"
+               "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
+               "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
+               "      --keep-project         keep running when every process has ended\n"
+               "      --logs-truncate        clear each process's log at every start\n"
+               "      --system               use the system manager (root)\n"
+               "  -h, --help                 show this help\n");
+}
+
+/* cobra-style booleans: "--flag", "--flag=true", "--flag=false", "-t=false". */
+static int parse_bool_arg(const char *flag, const char *arg, bool *ret) {
+        if (!arg) {
+                *ret = true;
+                return 0;
+        }
+        if (arg[0] == '=')
+                arg++;
+        if (streq(arg, "true") || streq(arg, "1") || streq(arg, "t") || streq(arg, "T") || streq(arg, "TRUE") ||
+            streq(arg, "True")) {
+                *ret = true;
+                return 0;
+        }
+        if (streq(arg, "false") || streq(arg, "0") || streq(arg, "f") || streq(arg, "F") ||
+            streq(arg, "FALSE") || streq(arg, "False")) {
+                *ret = false;
+                return 0;
+        }
+        fprintf(stderr, "pcctl up: invalid boolean value \"%s\" for %s\n", arg, flag);
+        return -EINVAL;
+}
+
+static int parse_port(const char *what, const char *s, uint16_t *ret) {
+        char *end = NULL;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || !end || *end || end == s || v < 1 || v > 65535) {
+                fprintf(stderr, "pcctl up: invalid port \"%s\" for %s: expected 1..65535\n", s, what);
+                return -EINVAL;
+        }
+        *ret = (uint16_t) v;
+        return 0;
+}
+
+static int append_list(char ***l, const char *s) {
+        if (strv_extend(l, s) < 0)
+                return log_oom();
+        return 0;
+}
+
+static bool env_set(const char *name) {
+        return getenv(name) != NULL;
+}
+
+/* `.pc_env` in the working directory: dotenv lines loaded into our environment without overriding what is
+ * set already (compat §4.1; meant for PC_* settings). */
+static void load_pc_env(void) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[4096];
+        unsigned n = 0;
+
+        f = fopen(".pc_env", "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f) && n++ < 1000) {
+                char *k = line, *eq, *v, *e;
+
+                k += strspn(k, " \t");
+                if (*k == '#' || *k == '\n' || *k == 0)
+                        continue;
+                if (startswith(k, "export "))
+                        k += 7;
+                eq = strchr(k, '=');
+                if (!eq)
+                        continue;
+                *eq = 0;
+                v = eq + 1;
+                e = v + strcspn(v, "\r\n");
+                *e = 0;
+                for (e = eq; e > k && (e[-1] == ' ' || e[-1] == '\t'); e--)
+                        e[-1] = 0;
+                if (strlen(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[strlen(v) - 1] == v[0]) {
+                        v[strlen(v) - 1] = 0;
+                        v++;
+                }
+                if (*k)
+                        (void) setenv(k, v, 0);
+        }
+}
+
+static int read_token_file(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+        char *s, *e;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        buf = malloc(TOKEN_FILE_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, TOKEN_FILE_MAX + 1, f);
+        if (n > TOKEN_FILE_MAX)
+                return -EFBIG;
+        buf[n] = 0;
+        s = buf + strspn(buf, " \t\r\n");
+        e = s + strlen(s);
+        while (e > s && strchr(" \t\r\n", e[-1]))
+                *--e = 0;
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+enum {
+        ARG_DISABLE_DOTENV = 0x100,
+        ARG_DRY_RUN,
+        ARG_ADDRESS,
+        ARG_NO_SERVER,
+        ARG_TOKEN_FILE,
+        ARG_ORDERED_SHUTDOWN,
+        ARG_KEEP_PROJECT,
+        ARG_NO_DEPS,
+        ARG_LOGS_TRUNCATE,
+        ARG_SYSTEM,
+        ARG_WS_WRITE_TIMEOUT,
+        ARG_WS_ALLOW_ANY_ORIGIN,
+};
+
+static int parse_argv(int argc, char **argv, UpArgs *a) {
+        static const struct option options[] = {
+                { "config",              required_argument, NULL, 'f' },
+                { "env",                 required_argument, NULL, 'e' },
+                { "disable-dotenv",      optional_argument, NULL, ARG_DISABLE_DOTENV },
+                { "namespace",           required_argument, NULL, 'n' },
+                { "dry-run",             optional_argument, NULL, ARG_DRY_RUN },
+                { "tui",                 optional_argument, NULL, 't' },
+                { "port",                required_argument, NULL, 'p' },
+                { "address",             required_argument, NULL, ARG_ADDRESS },
+                { "unix-socket",         required_argument, NULL, 'u' },
+                { "use-uds",             optional_argument, NULL, 'U' },
+                { "no-server",           optional_argument, NULL, ARG_NO_SERVER },
+                { "token-file",          required_argument, NULL, ARG_TOKEN_FILE },
+                { "ordered-shutdown",    optional_argument, NULL, ARG_ORDERED_SHUTDOWN },
+                { "keep-project",        optional_argument, NULL, ARG_KEEP_PROJECT },
+                { "keep-tui",            optional_argument, NULL, ARG_KEEP_PROJECT },
+                { "no-deps",             optional_argument, NULL, ARG_NO_DEPS },
+                { "logs-truncate",       optional_argument, NULL, ARG_LOGS_TRUNCATE },
+                { "system",              optional_argument, NULL, ARG_SYSTEM },
+                { "ws-write-timeout",    required_argument, NULL, ARG_WS_WRITE_TIMEOUT },
+                { "ws-allow-any-origin", optional_argument, NULL, ARG_WS_ALLOW_ANY_ORIGIN },
+                { "help",                no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_strv_free_ char **files = NULL, **envs = NULL, **namespaces = NULL;
+        const char *e;
+        int c, r;
+
+        /* environment first; flags override */
+        e = getenv("PC_DISABLE_TUI");
+        a->tui = !(e && *e && !streq(e, "false"));
+        if (env_set("PC_NO_SERVER"))
+                a->http.disabled = true;
+        e = getenv("PC_PORT_NUM");
+        if (e && parse_port("PC_PORT_NUM", e, &a->http.port) < 0)
+                return -EINVAL;
+        e = getenv("PC_ADDRESS");
+        if (e && free_and_strdup(&a->http.address, e) < 0)
+                return log_oom();
+        e = getenv("PC_SOCKET_PATH");
+        if (e && *e && free_and_strdup(&a->http.unix_socket, e) < 0)
+                return log_oom();
+        e = getenv("PC_API_TOKEN_PATH");
+        if (e && *e && free_and_strdup(&a->token_file, e) < 0)
+                return log_oom();
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+f:e:n:t::p:u:U::h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'f':
+                        r = append_list(&files, optarg);
+                        break;
+                case 'e':
+                        r = append_list(&envs, optarg);
+                        break;
+                case 'n':
+                        r = 0;
+                        /* "-n a,b" as in PC_NAMESPACES */
+                        {
+                                _cleanup_strv_free_ char **l = strv_split(optarg, ",", false);
+                                STRV_FOREACH(s, l)
+                                        if (r >= 0)
+                                                r = append_list(&namespaces, *s);
+                        }
+                        break;
+                case ARG_DISABLE_DOTENV:
+                        r = parse_bool_arg("--disable-dotenv", optarg, &a->load.disable_dotenv);
+                        break;
+                case ARG_DRY_RUN:
+                        r = parse_bool_arg("--dry-run", optarg, &a->dry_run);
+                        break;
+                case 't':
+                        r = parse_bool_arg("--tui", optarg, &a->tui);
+                        break;
+                case 'p':
+                        r = parse_port("--port", optarg, &a->http.port);
+                        break;
+                case ARG_ADDRESS:
+                        r = free_and_strdup(&a->http.address, optarg);
+                        break;
+                case 'u':
+                        r = free_and_strdup(&a->http.unix_socket, optarg);
+                        break;
+                case 'U':
+                        r = parse_bool_arg("--use-uds", optarg, &a->use_uds);
+                        break;
+                case ARG_NO_SERVER:
+                        r = parse_bool_arg("--no-server", optarg, &a->http.disabled);
+                        break;
+                case ARG_TOKEN_FILE:
+                        r = free_and_strdup(&a->token_file, optarg);
+                        break;
+                case ARG_ORDERED_SHUTDOWN:
+                        r = parse_bool_arg("--ordered-shutdown", optarg, &a->load.ordered_shutdown);
+                        break;
+                case ARG_KEEP_PROJECT:
+                        r = parse_bool_arg("--keep-project", optarg, &a->keep_project);
+                        break;
+                case ARG_NO_DEPS:
+                        r = parse_bool_arg("--no-deps", optarg, &a->no_deps);
+                        break;
+                case ARG_LOGS_TRUNCATE:
+                        r = parse_bool_arg("--logs-truncate", optarg, &a->logs_truncate);
+                        break;
+                case ARG_SYSTEM:
+                        r = parse_bool_arg("--system", optarg, &a->system);
+                        break;
+                case ARG_WS_WRITE_TIMEOUT: {
+                        char *end = NULL;
+                        double v;
+                        errno = 0;
+                        v = strtod(optarg, &end);
+                        if (errno != 0 || !end || *end || end == optarg || !(v > 0) || v > WS_WRITE_TIMEOUT_MAX_SEC) {
+                                fprintf(stderr, "pcctl up: invalid --ws-write-timeout \"%s\": expected seconds "
+                                        "in (0, %d]\n", optarg, WS_WRITE_TIMEOUT_MAX_SEC);
+                                return -EINVAL;
+                        }
+                        a->http.ws_write_timeout = (usec_t) (v * USEC_PER_SEC);
+                        r = 0;
+                        break;
+                }
+                case ARG_WS_ALLOW_ANY_ORIGIN:
+                        r = parse_bool_arg("--ws-allow-any-origin", optarg, &a->http.ws_allow_any_origin);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        fprintf(stderr, "See 'pcctl up --help'.\n");
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r == -ENOMEM ? log_oom() : r;
+        }
+
+        for (int i = optind; i < argc; i++)
+                if (append_list(&a->selection, argv[i]) < 0)
+                        return -ENOMEM;
+
+        /* flags extend what the environment said (compose_load_options_from_env() filled the defaults) */
+        if (files) {
+                strv_free(a->load.files);
+                a->load.files = TAKE_PTR(files);
+        }
+        if (envs) {
+                strv_free(a->load.env_files);
+                a->load.env_files = TAKE_PTR(envs);
+        }
+        if (namespaces) {
+                strv_free(a->load.namespaces);
+                a->load.namespaces = TAKE_PTR(namespaces);
+        }
+        a->load.dry_run = a->dry_run;
+        a->load.tui_disabled = !a->tui;
+        return 1;
+}
+
+static int validate_x_systemd(const ComposeProject *project) {
+#if HAVE_XPROPS
+        int ret = 0;
+
+        for (size_t i = 0; i < project->n_processes; i++) {
+                const ComposeProcess *c = project->processes[i];
+                for (size_t k = 0; k < c->n_x_systemd; k++) {
+                        const ComposeXProp *x = &c->x_systemd[k];
+                        _cleanup_free_ char *err = NULL;
+
+                        if (unit_xprop_validate(x->key, x->value, &err) >= 0)
+                                continue;
+                        if (x->file)
+                                fprintf(stderr, "%s:%u:%u: ", x->file, x->line, x->column);
+                        fprintf(stderr, "process %s: x-systemd: %s\n", c->name,
+                                err ?: "invalid property");
+                        ret = -EINVAL;
+                }
+        }
+        return ret;
+#else
+        /* TODO(core): remove when unit-xprops.c lands; until then StartTransientUnit reports bad properties */
+        return 0;
+#endif
+}
+
+static int self_exe(char **ret) {
+        char buf[PATH_MAX];
+        ssize_t n;
+
+        n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int verb_up(int argc, char **argv) {
+        _cleanup_(up_args_done) UpArgs a = {};
+        _cleanup_(compose_project_freep) ComposeProject *project = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(console_freep) Console *console = NULL;
+        _cleanup_free_ char *exe = NULL;
+        ComposeError err = {};
+        ManagerOptions mo;
+        bool tty;
+        int r;
+
+        load_pc_env();
+
+        compose_load_options_init(&a.load);
+        r = compose_load_options_from_env(&a.load, NULL);
+        if (r < 0) {
+                log_error_errno(r, "Cannot read the environment: %m");
+                return EXIT_FAILURE;
+        }
+        a.http.port = HTTP_SERVER_DEFAULT_PORT;
+        a.http.ws_write_timeout = 10 * USEC_PER_SEC;
+
+        r = parse_argv(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = compose_load(&a.load, &project, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = compose_error_format(&err);
+                fprintf(stderr, "pcctl: %s\n", msg ?: strerror(-r));
+                compose_error_done(&err);
+                return EXIT_FAILURE;
+        }
+        STRV_FOREACH(w, project->warnings)
+                fprintf(stderr, "pcctl: warning: %s\n", *w);
+
+        if (validate_x_systemd(project) < 0)
+                return EXIT_FAILURE;
+
+        if (a.dry_run) {
+                _cleanup_free_ char *msg = compose_dry_run_message(project);
+                if (!msg)
+                        return log_oom(), EXIT_FAILURE;
+                printf("%s\n", msg);
+                return EXIT_SUCCESS;
+        }
+
+        if (a.selection) {
+                r = compose_select(project, a.selection, a.no_deps, &err);
+                if (r < 0) {
+                        _cleanup_free_ char *msg = compose_error_format(&err);
+                        fprintf(stderr, "pcctl: %s\n", msg ?: strerror(-r));
+                        compose_error_done(&err);
+                        return EXIT_FAILURE;
+                }
+        }
+
+        r = self_exe(&exe);
+        if (r < 0) {
+                log_error_errno(r, "Cannot find pcctl's own executable: %m");
+                return EXIT_FAILURE;
+        }
+
+        (void) compose_run_env_cmds(project, NULL);
+
+        /* the API settings: token, unix socket */
+        if (!a.http.disabled) {
+                const char *t = getenv("PC_API_TOKEN");
+                if (t && *t) {
+                        if (free_and_strdup(&a.http.token, t) < 0)
+                                return log_oom(), EXIT_FAILURE;
+                } else if (a.token_file) {
+                        r = read_token_file(a.token_file, &a.http.token);
+                        if (r < 0) {
+                                log_error_errno(r, "Cannot read the token file %s: %m", a.token_file);
+                                return EXIT_FAILURE;
+                        }
+                }
+                if (a.use_uds && !a.http.unix_socket) {
+                        const char *tmp = getenv("TMPDIR");
+                        if (asprintf(&a.http.unix_socket, "%s/process-compose-%d.sock",
+                                     isempty(tmp) ? "/tmp" : tmp, (int) getpid()) < 0) {
+                                a.http.unix_socket = NULL;
+                                return log_oom(), EXIT_FAILURE;
+                        }
+                }
+                if (!a.http.address && !(a.http.address = strdup("localhost")))
+                        return log_oom(), EXIT_FAILURE;
+        }
+
+        tty = isatty(STDOUT_FILENO);
+        {
+                _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+                r = sd_event_default(&event);
+                if (r >= 0)
+                        r = console_new(event, STDOUT_FILENO, tty && !getenv("NO_COLOR"),
+                                        tty && a.tui && !project->is_tui_disabled, &console);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot set up the console: %m");
+                        return EXIT_FAILURE;
+                }
+        }
+
+        mo = (ManagerOptions) {
+                .scope = a.system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER,
+                .keep_project = a.keep_project,
+                .logs_truncate = a.logs_truncate,
+                .exec_path = exe,
+                .console = console,
+                .load_options = &a.load,
+                .selection = a.selection,
+                .no_deps = a.no_deps,
+        };
+        r = manager_new(&mo, project, &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        TAKE_PTR(project);
+
+#if HAVE_HTTP
+        if (!a.http.disabled) {
+                HttpServer *server = NULL;
+                r = http_server_new(m, &a.http, &server);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot start the API server: %m");
+                        return EXIT_FAILURE;
+                }
+                manager_set_http_server(m, server);
+        }
+#else
+        /* TODO(core): remove when http-server.c lands */
+        if (!a.http.disabled)
+                log_warning("This build has no API server yet: running without one.");
+#endif
+
+        r = manager_run(m);
+        m = manager_free(m);
+        console_drain(console, 2 * USEC_PER_SEC);
+        if (r < 0)
+                return EXIT_FAILURE;
+        return r;
+}

@@ -13,14 +13,48 @@
 #include <systemd/sd-event.h>
 
 #include "core/process.h"
+#include "unit/unit-driver.h"
 
 typedef struct Manager Manager;
 typedef struct ManagerObserver ManagerObserver;
 typedef struct ComposeProject ComposeProject;
+typedef struct ComposeLoadOptions ComposeLoadOptions;
+typedef struct Console Console;
 
 typedef void (*ManagerDoneFunc)(Manager *m, int result, void *userdata);
 /* Called after every change of status, health or exit of a process (one call per change). */
 typedef void (*ManagerStateFunc)(Manager *m, Process *p, void *userdata);
+
+/* How `pcctl up` runs a project (filled from its flags). */
+typedef struct ManagerOptions {
+        UnitManagerScope scope;          /* user manager (default) or --system */
+        bool keep_project;               /* --keep-project: do not exit when everything has ended */
+        bool logs_truncate;              /* --logs-truncate: clear each ring at every start */
+        const char *exec_path;           /* absolute path of pcctl, for the __exec wrapper */
+        char **os_environ;               /* the environment processes inherit (NULL = environ) */
+        Console *console;                /* where log lines and the status go; NULL = nowhere */
+        /* For POST /project/configuration: how the project was loaded and which processes `up` named.
+         * Borrowed; they must outlive the manager. */
+        const ComposeLoadOptions *load_options;
+        char **selection;
+        bool no_deps;
+} ManagerOptions;
+
+/* Connects to the service manager and builds one Process per replica. The project moves to the manager on
+ * success. Fails with a clear message (logged) when the manager cannot be reached. */
+int manager_new(const ManagerOptions *options, ComposeProject *project, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Starts every enabled process (each waits for its dependencies), installs the SIGINT/SIGTERM/SIGHUP
+ * handlers, runs the loop until the project has ended and every unit is gone, and returns the exit code of
+ * `up` (compat §2.7). */
+int manager_run(Manager *m);
+
+/* Ends the loop of manager_run() once the project has stopped; used by the signal handlers and `down`.
+ * The HTTP server, when there is one, is owned by the manager from here on. */
+struct HttpServer;
+void manager_set_http_server(Manager *m, struct HttpServer *server);
 
 sd_event *manager_get_event(Manager *m);
 sd_bus *manager_get_bus(Manager *m);
@@ -60,5 +94,8 @@ int manager_update_project(Manager *m, ComposeProject *project, struct cJSON **r
 int manager_reload_project(Manager *m, struct cJSON **ret_status, char **ret_error);
 int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error);
 
-/* Shuts the project down (ordered if configured); done runs when every process has ended. */
+/* Shuts the project down (ordered if configured); done runs when every process has ended.
+ *
+ * Completion callbacks (restart, namespace restart, project stop) never run inside the call that takes
+ * them: they run later on the loop. A restart that a stop cancels completes with 0 (the stop won). */
 int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata);

@@ -1,0 +1,2401 @@
+/* The Manager: one project, one sd-event loop, one Process per replica, each run a transient unit.
+ *
+ * Every process moves through phases that say what pcctl is doing with it; its public status (compat §2.1)
+ * follows from the phase and from how runs ended:
+ *
+ *   IDLE      nothing in flight: Pending (never wanted yet), Disabled, Foreground, Completed, Skipped, Error
+ *   WAITING   wanted, waiting for its dependencies: Pending (Disabled for a started disabled process)
+ *   STARTING  ResetFailedUnit + StartTransientUnit in flight: still Pending (or Restarting after a backoff)
+ *   ACTIVE    the unit runs: Running, Launching, Launched
+ *   STOPPING  a stop was issued (StopUnit, or the shutdown.command unit): Terminating
+ *   BACKOFF   exited, restart timer armed: Restarting
+ *
+ * All decisions that need no I/O live in lifecycle.c. Everything else is driven by three kinds of events:
+ * unit events (started, start_failed, exited from the unit driver), timers (backoff, restart delay, kill
+ * after a shutdown.command) and API calls. After any change a deferred "check" pass runs on the loop: it
+ * starts waiting processes whose dependencies are met (all at once, so independent processes start
+ * pipelined), skips those whose dependencies failed, issues ordered-shutdown stops, runs completion
+ * callbacks, reaps removed processes and ends the project when nothing is left in flight. Nothing is freed
+ * inside its own callback: removed processes are reaped by that pass. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "compose/compose.h"
+#include "compose/compose-json.h"
+#include "core/console.h"
+#include "core/lifecycle.h"
+#include "core/manager.h"
+#include "journal/logring.h"
+#include "shared/log.h"
+#include "shared/strv.h"
+#include "unit/unit-driver.h"
+#include "unit/unit-xprops.h"
+
+#if __has_include("journal/journal-follower.h")
+#  include "journal/journal-follower.h"
+#  define HAVE_FOLLOWER 1
+#else
+#  define HAVE_FOLLOWER 0
+#endif
+#if __has_include("http/http-server.c")
+#  include "http/http-server.h"
+#  define HAVE_HTTP 1
+#else
+#  define HAVE_HTTP 0
+#endif
+
+static inline void cJSON_Deletep_(cJSON **j) {
+        cJSON_Delete(*j);
+}
+
+#define EXIT_CHDIR 200
+#define EXIT_EXEC 203
+#define SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC 10
+#define STOP_TIMEOUT_DEFAULT_SEC 10
+#define NAMESPACE_RESTART_TIMEOUT_USEC (30 * USEC_PER_SEC)
+#define RESET_TIMEOUT_USEC (5 * USEC_PER_SEC)
+
+typedef enum Phase {
+        PHASE_IDLE,
+        PHASE_WAITING,
+        PHASE_STARTING,
+        PHASE_ACTIVE,
+        PHASE_STOPPING,
+        PHASE_BACKOFF,
+} Phase;
+
+typedef enum ProcTimer {
+        PROC_TIMER_NONE,
+        PROC_TIMER_BACKOFF,          /* automatic restart after backoff_seconds */
+        PROC_TIMER_RESTART_DELAY,    /* API restart: the pause between stop and start */
+} ProcTimer;
+
+typedef struct Waiter {
+        ManagerDoneFunc done;
+        void *userdata;
+        int result;
+} Waiter;
+
+typedef struct Proc Proc;
+
+struct Proc {
+        Process pub;                 /* first: manager_process_at() hands out &pub */
+        Manager *m;
+        ComposeProcess *owned_config;/* the config when the project no longer holds it (scaled away) */
+        ComposeProcess *next_config; /* POST /process: installed once the current run has ended */
+
+        Phase phase;
+        bool stop_requested;         /* this incarnation ends for good (user stop or shutdown) */
+        bool stop_by_user;           /* ... by a user stop: no exit_on_* hooks */
+        bool stop_issued;            /* StopUnit or the shutdown.command unit was started */
+        bool removed;                /* scaled down or removed by an update: reap once idle */
+        bool started_run;            /* this incarnation's process ran: process_started is satisfied */
+        bool log_file_open;
+        bool ignore_warned;
+
+        UnitWatch *watch;
+        bool following;
+
+        sd_event_source *timer;
+        ProcTimer timer_kind;
+
+        /* the shutdown.command run, as its own transient unit */
+        UnitWatch *shutdown_watch;
+        char *shutdown_unit;
+        bool shutdown_running;
+        sd_event_source *kill_timer;
+
+        /* API restarts: coalesced, completed when the new incarnation was launched */
+        bool restart_pending;
+        Waiter *restart_waiters;
+        size_t n_restart_waiters, allocated_restart_waiters;
+
+        LogRingObserver *ring_observer;
+        bool log_dirty;
+        uint64_t print_seq;          /* next ring entry to print on the console */
+        uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
+        bool ready_matching;
+};
+
+struct ManagerObserver {
+        Manager *manager;
+        ManagerStateFunc func;
+        void *userdata;
+        bool dead;
+        ManagerObserver *next;
+};
+
+typedef struct NamespaceRestart {
+        char *ns;
+        Waiter waiter;
+        usec_t deadline;
+        struct NamespaceRestart *next;
+} NamespaceRestart;
+
+struct Manager {
+        ManagerOptions options;
+        char **os_environ;
+
+        sd_event *event;
+        UnitDriver *driver;
+#if HAVE_FOLLOWER
+        JournalFollower *follower;
+#endif
+        struct HttpServer *http;
+        Console *console;
+
+        ComposeProject *project;
+        char *project_name;          /* "<hostname>/<name>" */
+        char *slice;
+        usec_t start_time;
+
+        Proc **procs;                /* creation order */
+        size_t n_procs, allocated_procs;
+        Proc **by_name;              /* sorted by name, rebuilt when names change */
+        size_t n_by_name, allocated_by_name;
+        bool by_name_dirty;
+
+        ManagerObserver *observers;
+        unsigned notifying;
+        bool observers_dead;
+
+        sd_event_source *check_event;
+        sd_event_source *log_event;
+        sd_event_source *status_timer;
+        sd_event_source *finish_timer;
+        sd_event_source *signal_sources[3];
+
+        Waiter *completions;         /* callbacks to run from the next check pass */
+        size_t n_completions, allocated_completions;
+        Waiter *stop_waiters;        /* manager_stop_project() callers */
+        size_t n_stop_waiters, allocated_stop_waiters;
+        NamespaceRestart *ns_restarts;
+
+        bool ever_started;
+        bool shutting_down;
+        bool project_done;           /* every process ended after a shutdown or auto-completion */
+        bool finishing;              /* resetting failed units before leaving the loop */
+        bool completed_notice;
+        unsigned n_resets;
+        unsigned n_signals;
+        int exit_code;
+};
+
+static void manager_schedule_check(Manager *m);
+static void proc_changed(Proc *p);
+static void proc_begin_stop(Proc *p);
+static int proc_launch(Proc *p);
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* small helpers */
+
+static const ComposeProcess *proc_config(const Proc *p) {
+        return p->pub.config;
+}
+
+static bool proc_in_flight(const Proc *p) {
+        return p->phase != PHASE_IDLE;
+}
+
+static void proc_log(Proc *p, const char *fmt, ...) _printf_(2, 3);
+static void proc_log(Proc *p, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n < 0 || !p->pub.log)
+                return;
+        (void) log_ring_append(p->pub.log, s, (size_t) n, now_usec(CLOCK_REALTIME), LOG_ERR, LOG_STREAM_PCCTL,
+                               0, NULL);
+        p->pub.last_activity = now_usec(CLOCK_REALTIME);
+}
+
+static int waiters_add(Waiter **w, size_t *n, size_t *allocated, ManagerDoneFunc done, void *userdata,
+                       int result) {
+        if (!done)
+                return 0;
+        if (!GREEDY_REALLOC(*w, *allocated, *n + 1))
+                return -ENOMEM;
+        (*w)[(*n)++] = (Waiter) { .done = done, .userdata = userdata, .result = result };
+        return 0;
+}
+
+/* Moves callbacks to the manager's completion queue: they run from the next check pass, never inside the
+ * call or the event that finished them. */
+static void manager_complete(Manager *m, Waiter *w, size_t n, int result) {
+        for (size_t i = 0; i < n; i++)
+                if (waiters_add(&m->completions, &m->n_completions, &m->allocated_completions, w[i].done,
+                                w[i].userdata, result) < 0)
+                        log_oom();
+        manager_schedule_check(m);
+}
+
+static void proc_complete_restart(Proc *p, int result) {
+        manager_complete(p->m, p->restart_waiters, p->n_restart_waiters, result);
+        p->restart_waiters = mfree(p->restart_waiters);
+        p->n_restart_waiters = p->allocated_restart_waiters = 0;
+        p->restart_pending = false;
+}
+
+static int proc_cmp(const void *a, const void *b) {
+        return strcmp((*(Proc * const *) a)->pub.name, (*(Proc * const *) b)->pub.name);
+}
+
+static void manager_rebuild_index(Manager *m) {
+        size_t n = 0;
+
+        if (!m->by_name_dirty)
+                return;
+        if (!GREEDY_REALLOC(m->by_name, m->allocated_by_name, m->n_procs)) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < m->n_procs; i++)
+                if (!m->procs[i]->removed)
+                        m->by_name[n++] = m->procs[i];
+        qsort(m->by_name, n, sizeof(Proc *), proc_cmp);
+        m->n_by_name = n;
+        m->by_name_dirty = false;
+}
+
+static Proc *manager_find(Manager *m, const char *name) {
+        size_t lo = 0, hi;
+
+        if (!name)
+                return NULL;
+        manager_rebuild_index(m);
+        if (m->by_name_dirty) {
+                /* out of memory for the index: fall back to a scan */
+                for (size_t i = 0; i < m->n_procs; i++)
+                        if (!m->procs[i]->removed && streq(m->procs[i]->pub.name, name))
+                                return m->procs[i];
+                return NULL;
+        }
+        hi = m->n_by_name;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(m->by_name[mid]->pub.name, name);
+                if (c == 0)
+                        return m->by_name[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static bool proc_in_namespace(const Proc *p, const char *ns) {
+        const ComposeProcess *c = proc_config(p);
+
+        if (!c || !c->namespaces)
+                return streq(ns, "default");
+        return strv_contains(c->namespaces, ns);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* observers */
+
+ManagerObserver *manager_observe_state(Manager *m, ManagerStateFunc func, void *userdata) {
+        ManagerObserver *o;
+
+        o = new0(ManagerObserver, 1);
+        if (!o)
+                return NULL;
+        *o = (ManagerObserver) { .manager = m, .func = func, .userdata = userdata, .next = m->observers };
+        m->observers = o;
+        return o;
+}
+
+static void manager_reap_observers(Manager *m) {
+        ManagerObserver **pp = &m->observers;
+
+        while (*pp) {
+                ManagerObserver *o = *pp;
+                if (o->dead) {
+                        *pp = o->next;
+                        free(o);
+                } else
+                        pp = &o->next;
+        }
+        m->observers_dead = false;
+}
+
+ManagerObserver *manager_observer_free(ManagerObserver *o) {
+        Manager *m;
+
+        if (!o)
+                return NULL;
+        m = o->manager;
+        o->dead = true;
+        m->observers_dead = true;
+        if (m->notifying == 0)
+                manager_reap_observers(m);
+        return NULL;
+}
+
+static void manager_status_dirty(Manager *m);
+
+static void proc_changed(Proc *p) {
+        Manager *m = p->m;
+
+        m->notifying++;
+        for (ManagerObserver *o = m->observers; o; o = o->next)
+                if (!o->dead)
+                        o->func(m, &p->pub, o->userdata);
+        m->notifying--;
+        if (m->notifying == 0 && m->observers_dead)
+                manager_reap_observers(m);
+
+        manager_status_dirty(m);
+        manager_schedule_check(m);
+}
+
+static void proc_set_status(Proc *p, ProcStatus s) {
+        p->pub.status = s;
+        /* health goes back to unknown on Launching, Restarting, Terminating (compat §2.2) */
+        if (s == PROC_LAUNCHING || s == PROC_RESTARTING || s == PROC_TERMINATING)
+                p->pub.health = PROC_HEALTH_UNKNOWN;
+}
+
+static void proc_set_health(Proc *p, ProcHealth h) {
+        if (p->pub.health == h)
+                return;
+        p->pub.health = h;
+        if (h == PROC_HEALTH_READY && p->pub.ready_time == 0)
+                p->pub.ready_time = now_usec(CLOCK_REALTIME);
+        proc_changed(p);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* logs: the console and ready_log_line read every ring by sequence number, from a deferred pass */
+
+#define LOG_PASS_MAX_LINES 4096
+
+static int manager_on_log(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        bool more = false;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                LogRing *r = p->pub.log;
+                uint64_t first, next;
+                unsigned budget = LOG_PASS_MAX_LINES;
+
+                if (!p->log_dirty || !r)
+                        continue;
+                p->log_dirty = false;
+                first = log_ring_first_seq(r);
+                next = log_ring_next_seq(r);
+
+                if (p->print_seq < first)
+                        p->print_seq = first;
+                if (m->console) {
+                        for (; p->print_seq < next && budget > 0; p->print_seq++, budget--) {
+                                const LogEntry *e = log_ring_get(r, p->print_seq);
+                                if (e)
+                                        console_log_line(m->console, p->pub.name, e->message, e->len, e->stream);
+                        }
+                        if (p->print_seq < next)
+                                p->log_dirty = more = true;
+                } else
+                        p->print_seq = next;
+
+                if (p->ready_matching) {
+                        const char *needle = proc_config(p) ? proc_config(p)->ready_log_line : NULL;
+                        if (p->ready_seq < first)
+                                p->ready_seq = first;
+                        for (; p->ready_seq < next && !isempty(needle); p->ready_seq++) {
+                                const LogEntry *e = log_ring_get(r, p->ready_seq);
+                                if (e && e->stream != LOG_STREAM_PCCTL &&
+                                    memmem(e->message, e->len, needle, strlen(needle))) {
+                                        p->ready_seq++;
+                                        p->ready_matching = false;
+                                        proc_set_health(p, PROC_HEALTH_READY);
+                                        break;
+                                }
+                        }
+                }
+        }
+        if (more)
+                (void) sd_event_source_set_enabled(m->log_event, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static void proc_on_ring(LogRing *ring, void *userdata) {
+        Proc *p = userdata;
+
+        p->log_dirty = true;
+        (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* the status line of a TTY */
+
+static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        unsigned pending = 0, running = 0, ready = 0, restarting = 0, stopping = 0, completed = 0, failed = 0,
+                 skipped = 0, errors = 0, disabled = 0, total = 0;
+        char buf[512], failures[160] = "";
+        size_t fl = 0;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->removed)
+                        continue;
+                total++;
+                switch (p->pub.status) {
+                case PROC_PENDING:
+                        pending++;
+                        break;
+                case PROC_RUNNING: case PROC_LAUNCHING: case PROC_LAUNCHED:
+                        running++;
+                        if (p->pub.health == PROC_HEALTH_READY)
+                                ready++;
+                        break;
+                case PROC_RESTARTING:
+                        restarting++;
+                        break;
+                case PROC_TERMINATING:
+                        stopping++;
+                        break;
+                case PROC_COMPLETED:
+                        completed++;
+                        if (!lifecycle_is_success(proc_config(p), p->pub.exit_code)) {
+                                failed++;
+                                if (fl < sizeof(failures) - 40) {
+                                        int n = snprintf(failures + fl, sizeof(failures) - fl, "%s%s=%d",
+                                                         fl ? " " : "", p->pub.name, p->pub.exit_code);
+                                        if (n > 0)
+                                                fl = MIN(fl + (size_t) n, sizeof(failures) - 1);
+                                }
+                        }
+                        break;
+                case PROC_SKIPPED:
+                        skipped++;
+                        break;
+                case PROC_ERROR:
+                        errors++;
+                        break;
+                case PROC_DISABLED: case PROC_FOREGROUND:
+                        disabled++;
+                        break;
+                default:
+                        break;
+                }
+        }
+
+        snprintf(buf, sizeof(buf),
+                 "\033[7m pcctl %s \033[0m %s%u/%u running, %u ready · %u pending · %u restarting · "
+                 "%u completed%s%s%s · %u skipped · %u error%s",
+                 m->project->project_name, m->shutting_down ? "stopping · " : "",
+                 running, total - disabled, ready, pending, restarting, completed,
+                 failed ? " (exit≠0: " : "", failed ? failures : "", failed ? ")" : "",
+                 skipped, errors, stopping ? " · terminating" : "");
+        console_set_status(m->console, buf);
+        return 0;
+}
+
+static void manager_status_dirty(Manager *m) {
+        if (!m->status_timer)
+                return;
+        if (sd_event_source_get_enabled(m->status_timer, NULL) > 0)
+                return;
+        (void) sd_event_source_set_time_relative(m->status_timer, 100 * USEC_PER_MSEC);
+        (void) sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* units */
+
+static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata);
+static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
+                                 void *userdata);
+static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
+
+static const UnitEvents proc_events = {
+        .started = proc_on_started,
+        .start_failed = proc_on_start_failed,
+        .exited = proc_on_exited,
+};
+
+static void proc_unfollow(Proc *p) {
+#if HAVE_FOLLOWER
+        if (p->following && p->m->follower)
+                (void) journal_follower_remove(p->m->follower, p->pub.ident);
+#endif
+        p->following = false;
+}
+
+/* Derives unit, object path and SyslogIdentifier from the current name. A renamed replica (scaling) keeps
+ * its old unit until its run is over; this runs again before the next start. */
+static int proc_update_unit_name(Proc *p) {
+        _cleanup_free_ char *unit = NULL, *path = NULL, *ident = NULL;
+        const char *suffix;
+        int r;
+
+        r = unit_name_for_process(p->m->project->project_name, p->pub.name, &unit);
+        if (r < 0)
+                return r;
+        if (streq_ptr(unit, p->pub.unit))
+                return 0;
+
+        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        if (r < 0)
+                return r;
+        suffix = endswith(unit, ".service");
+        ident = suffix ? strndup(unit, (size_t) (suffix - unit)) : strdup(unit);
+        if (!ident)
+                return -ENOMEM;
+
+        proc_unfollow(p);
+        p->watch = unit_watch_free(p->watch);
+        if (p->pub.unit)
+                /* a renamed replica: forget its old unit if it failed (fire and forget) */
+                (void) sd_bus_call_method_async(unit_driver_get_bus(p->m->driver), NULL, "org.freedesktop.systemd1",
+                                                "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                                "ResetFailedUnit", NULL, NULL, "s", p->pub.unit);
+        if (!p->shutdown_running) {
+                p->shutdown_watch = unit_watch_free(p->shutdown_watch);
+                p->shutdown_unit = mfree(p->shutdown_unit);
+        }
+        free(p->pub.unit);
+        free(p->pub.unit_path);
+        free(p->pub.ident);
+        p->pub.unit = TAKE_PTR(unit);
+        p->pub.unit_path = TAKE_PTR(path);
+        p->pub.ident = TAKE_PTR(ident);
+        return 0;
+}
+
+static int proc_follow(Proc *p) {
+#if HAVE_FOLLOWER
+        JournalSource src;
+        int r;
+
+        if (p->following || !p->m->follower)
+                return 0;
+        src = (JournalSource) {
+                .ident = p->pub.ident,
+                .unit = p->pub.unit,
+                .ring = p->pub.log,
+                .lines_total = &p->pub.log_lines_total,
+                .dropped = &p->pub.journal_dropped,
+                .last_activity = &p->pub.last_activity,
+        };
+        /* No backfill: like process-compose, a fresh `up` shows only the output of this run. */
+        r = journal_follower_add(p->m->follower, &src, false);
+        if (r < 0 && r != -EEXIST)
+                return r;
+        p->following = true;
+#endif
+        return 0;
+}
+
+static char *proc_working_dir(const Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        const char *base = p->m->project->working_directory;
+        char *s = NULL;
+
+        if (!base)
+                base = "/";
+        if (isempty(c->working_dir))
+                return strdup(base);
+        if (c->working_dir[0] == '/')
+                return strdup(c->working_dir);
+        if (asprintf(&s, "%s/%s", base, c->working_dir) < 0)
+                return NULL;
+        return s;
+}
+
+/* The argv of a unit: the __exec wrapper (stderr at priority 3), then the command. */
+static int proc_build_argv(Proc *p, const char *shell_command, char ***ret) {
+        const ComposeProcess *c = proc_config(p);
+        _cleanup_strv_free_ char **argv = NULL;
+        int r;
+
+        r = strv_extend(&argv, p->m->options.exec_path);
+        if (r >= 0)
+                r = strv_extend(&argv, "__exec");
+        if (r >= 0)
+                r = strv_extend(&argv, p->pub.ident);
+        if (r >= 0)
+                r = strv_extend(&argv, "--");
+        if (r < 0)
+                return r;
+
+        if (shell_command) {
+                const ComposeShell *sh = &p->m->project->shell;
+                r = strv_extend(&argv, sh->shell_command ?: "bash");
+                if (r >= 0)
+                        r = strv_extend(&argv, sh->shell_argument ?: "-c");
+                if (r >= 0)
+                        r = strv_extend(&argv, shell_command);
+                if (r < 0)
+                        return r;
+        } else {
+                if (isempty(c->executable))
+                        return -ENOEXEC;
+                r = strv_extend(&argv, c->executable);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(a, c->args) {
+                        r = strv_extend(&argv, *a);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
+
+typedef struct SpecStorage {
+        char **argv;
+        char **env;
+        char *wd;
+        char *description;
+        UnitExtraProperty *extra;
+} SpecStorage;
+
+static void spec_storage_done(SpecStorage *s) {
+        strv_free(s->argv);
+        strv_free(s->env);
+        free(s->wd);
+        free(s->description);
+        free(s->extra);
+}
+
+/* Fills spec for a run of the process (shell_command NULL) or of its shutdown.command. On failure
+ * *ret_reason says why, for the process log. */
+static int proc_build_spec(Proc *p, const char *shell_command, UnitSpec *spec, SpecStorage *st,
+                           char **ret_reason) {
+        const ComposeProcess *c = proc_config(p);
+        ComposeError err = {};
+        int r;
+
+        r = compose_process_environment(p->m->project, c, p->m->os_environ, &st->env, &err);
+        if (r < 0) {
+                char *msg = compose_error_format(&err);
+                if (!msg)
+                        (void) asprintf(&msg, "cannot build the environment: %s", strerror(-r));
+                compose_error_done(&err);
+                *ret_reason = msg;
+                return r;
+        }
+
+        r = proc_build_argv(p, shell_command, &st->argv);
+        if (r < 0) {
+                (void) asprintf(ret_reason, r == -ENOEXEC ? "no command or entrypoint to run" :
+                                "cannot build the command line: %s", strerror(-r));
+                return r;
+        }
+
+        st->wd = proc_working_dir(p);
+        if (!st->wd)
+                return -ENOMEM;
+        if (asprintf(&st->description, "pcctl %s: %s%s", p->m->project->project_name, p->pub.name,
+                     shell_command ? " (shutdown.command)" : "") < 0)
+                return -ENOMEM;
+
+        if (c->n_x_systemd > 0) {
+                st->extra = new0(UnitExtraProperty, c->n_x_systemd);
+                if (!st->extra)
+                        return -ENOMEM;
+                for (size_t i = 0; i < c->n_x_systemd; i++)
+                        st->extra[i] = (UnitExtraProperty) { c->x_systemd[i].key, c->x_systemd[i].value };
+        }
+
+        *spec = (UnitSpec) {
+                .unit = p->pub.unit,
+                .slice = p->m->slice,
+                .description = st->description,
+                .syslog_identifier = p->pub.ident,
+                .argv = st->argv,
+                .environment = st->env,
+                .working_directory = st->wd,
+                .kill_signal = c->shutdown.signal > 0 && c->shutdown.signal < 32 ? c->shutdown.signal : SIGTERM,
+                /* [QUIRK] timeout_seconds 0 means "never SIGKILL" in process-compose, which can leave a
+                 * project hanging on `down` forever; we escalate after 10 s instead. */
+                .timeout_stop = (usec_t) (c->shutdown.timeout_seconds > 0 ?
+                                          MIN(c->shutdown.timeout_seconds, 86400) :
+                                          STOP_TIMEOUT_DEFAULT_SEC) * USEC_PER_SEC,
+                .send_sigkill = true,
+                .kill_mode = c->shutdown.parent_only ? UNIT_KILL_MIXED : UNIT_KILL_CONTROL_GROUP,
+                .exit_type_cgroup = c->is_daemon,
+                .extra = st->extra,
+                .n_extra = c->n_x_systemd,
+        };
+        if (shell_command) {
+                /* the shutdown unit runs the command only, no extras that could change its nature */
+                spec->exit_type_cgroup = false;
+                spec->kill_mode = UNIT_KILL_CONTROL_GROUP;
+                spec->kill_signal = SIGTERM;
+        }
+        return 0;
+}
+
+/* A run could not start: status Error with the reason in the process log (compat §2.3). */
+static void proc_end(Proc *p, ProcStatus status);
+
+static void proc_fail(Proc *p, const char *reason) {
+        proc_log(p, "Error: could not start process %s: %s", p->pub.name, reason);
+        log_warning("Process %s: could not start: %s", p->pub.name, reason);
+        /* [QUIRK] process-compose leaves exit_code 0 on Error; we report 1, which is what the exit_on_*
+         * hooks count it as anyway. */
+        p->pub.exit_code = 1;
+        p->pub.end_time = now_usec(CLOCK_REALTIME);
+        proc_end(p, PROC_ERROR);
+}
+
+static int proc_launch(Proc *p) {
+        _cleanup_(spec_storage_done) SpecStorage st = {};
+        _cleanup_free_ char *reason = NULL;
+        UnitSpec spec;
+        int r;
+
+        r = proc_update_unit_name(p);
+        if (r < 0) {
+                (void) asprintf(&reason, "invalid unit name for process: %s", strerror(-r));
+                proc_fail(p, reason ?: "invalid unit name");
+                return r;
+        }
+        if (!p->watch) {
+                r = unit_watch_new(p->m->driver, p->pub.unit, &proc_events, p, &p->watch);
+                if (r < 0) {
+                        proc_fail(p, "cannot watch its unit");
+                        return r;
+                }
+        }
+        r = proc_follow(p);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot follow its journal, its output will be missing: %m",
+                                  p->pub.name);
+
+        r = proc_build_spec(p, NULL, &spec, &st, &reason);
+        if (r < 0) {
+                proc_fail(p, reason ?: strerror(-r));
+                return r;
+        }
+
+        if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
+                log_ring_truncate(p->pub.log);
+                p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
+        }
+        /* ready_log_line looks at lines of this run only */
+        p->ready_seq = log_ring_next_seq(p->pub.log);
+        p->ready_matching = false;
+
+        r = unit_driver_start(p->m->driver, p->watch, &spec);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                (void) asprintf(&msg, "cannot queue the start of unit %s: %s", p->pub.unit, strerror(-r));
+                proc_fail(p, msg ?: "cannot queue the start");
+                return r;
+        }
+        p->phase = PHASE_STARTING;
+        p->m->ever_started = true;
+        return 0;
+}
+
+static void proc_cancel_timer(Proc *p) {
+        p->timer = sd_event_source_disable_unref(p->timer);
+        p->timer_kind = PROC_TIMER_NONE;
+}
+
+static int proc_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+static int proc_arm_timer(Proc *p, ProcTimer kind, usec_t delay) {
+        int r;
+
+        proc_cancel_timer(p);
+        r = sd_event_add_time_relative(p->m->event, &p->timer, CLOCK_MONOTONIC, delay, 10 * USEC_PER_MSEC,
+                                       proc_on_timer, p);
+        if (r < 0)
+                return r;
+        p->timer_kind = kind;
+        return 0;
+}
+
+/* A new incarnation (start, restart, namespace start): back to Pending while it waits for its
+ * dependencies; pid, exit code and times reset, restarts carried over (compat §2.6). */
+static void proc_new_incarnation(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+
+        p->pub.pid = 0;
+        p->pub.exit_code = 0;
+        p->pub.start_time = p->pub.ready_time = p->pub.end_time = 0;
+        p->pub.health = PROC_HEALTH_UNKNOWN;
+        p->started_run = false;
+        p->stop_requested = p->stop_by_user = p->stop_issued = false;
+        p->ignore_warned = false;
+        p->phase = PHASE_WAITING;
+        /* a manually started disabled process shows Disabled while it waits (compat §2.1) */
+        p->pub.status = c && c->disabled ? PROC_DISABLED : PROC_PENDING;
+        proc_changed(p);
+}
+
+static void proc_install_config(Proc *p);
+
+static void proc_end(Proc *p, ProcStatus status) {
+        Manager *m = p->m;
+        int code;
+
+        p->phase = PHASE_IDLE;
+        p->ready_matching = false;
+        proc_cancel_timer(p);
+        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+        proc_set_status(p, status);
+
+        /* exit_on_end, exit_on_failure, exit_on_skipped: not for a stop the user asked for, and only the
+         * first trigger counts */
+        if (!p->stop_by_user && !m->shutting_down &&
+            lifecycle_end_hook(proc_config(p), status, p->pub.exit_code, &code)) {
+                log_info("Process %s ended (%s, exit code %d): shutting the project down with exit code %d.",
+                         p->pub.name, proc_status_to_string(status), p->pub.exit_code, code);
+                m->exit_code = code;
+                (void) manager_stop_project(m, NULL, NULL);
+        }
+        p->stop_requested = p->stop_by_user = p->stop_issued = false;
+
+        if (p->next_config && !m->shutting_down) {
+                /* POST /process or /project changed it: the new configuration runs now */
+                proc_install_config(p);
+                return;
+        }
+        if (p->restart_pending && !m->shutting_down)
+                /* an API restart: pause backoff seconds, then a new incarnation */
+                (void) proc_arm_timer(p, PROC_TIMER_RESTART_DELAY, lifecycle_backoff_usec(proc_config(p)));
+        else if (p->restart_pending)
+                proc_complete_restart(p, 0);
+
+        proc_changed(p);
+}
+
+static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
+        Proc *p = userdata;
+        const ComposeProcess *c = proc_config(p);
+
+        p->pub.pid = main_pid;
+        p->started_run = true;
+        if (p->phase != PHASE_STARTING) {
+                /* a stop was issued while the start was in flight: it is already on its way */
+                proc_changed(p);
+                return;
+        }
+        p->phase = PHASE_ACTIVE;
+        p->pub.start_time = start_timestamp ?: now_usec(CLOCK_REALTIME);
+        p->pub.end_time = 0;
+        proc_set_status(p, c->is_daemon ? PROC_LAUNCHING : PROC_RUNNING);
+        if (!isempty(c->ready_log_line) && p->pub.health != PROC_HEALTH_READY) {
+                p->ready_matching = true;
+                p->log_dirty = true;
+                (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
+        }
+#if HAVE_FOLLOWER
+        if (p->m->follower)
+                journal_follower_kick(p->m->follower);
+#endif
+        proc_changed(p);
+}
+
+static char *proc_start_failure_reason(Proc *p, const char *message, const UnitExit *exit) {
+        char *s = NULL;
+
+        if (exit && exit->code == CLD_EXITED && exit->status == EXIT_CHDIR) {
+                _cleanup_free_ char *wd = proc_working_dir(p);
+                struct stat st;
+                const char *why = "not a directory or not accessible";
+
+                if (wd && stat(wd, &st) < 0)
+                        why = strerror(errno);
+                (void) asprintf(&s, "working_dir %s: %s (exit status 200/CHDIR)", strna(wd), why);
+        } else if (exit && exit->code == CLD_EXITED && exit->status == EXIT_EXEC)
+                (void) asprintf(&s, "%s could not be executed (exit status 203/EXEC)",
+                                strna(proc_config(p)->executable));
+        else if (exit && exit->code == CLD_EXITED && exit->status > 200 && exit->status < 250)
+                (void) asprintf(&s, "%s (systemd exit status %d)", strna(message), exit->status);
+        else
+                s = strdup(message ?: "the start job failed");
+        return s;
+}
+
+static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
+                                 void *userdata) {
+        Proc *p = userdata;
+        _cleanup_free_ char *reason = NULL;
+
+        if (p->stop_requested || p->phase == PHASE_STOPPING) {
+                /* the stop cancelled the start: the run is over before it began */
+                p->pub.end_time = now_usec(CLOCK_REALTIME);
+                proc_end(p, PROC_COMPLETED);
+                return;
+        }
+        if (exit && exit->pid > 0)
+                p->pub.pid = exit->pid;
+        reason = proc_start_failure_reason(p, message, exit);
+        proc_fail(p, reason ?: "the start job failed");
+}
+
+static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
+        Proc *p = userdata;
+        Manager *m = p->m;
+        const ComposeProcess *c = proc_config(p);
+        int code = lifecycle_exit_code(exit->code, exit->status);
+
+        if (exit->pid > 0)
+                p->pub.pid = exit->pid;
+        p->pub.exit_code = code;
+        p->pub.end_time = exit->exit_timestamp ?: now_usec(CLOCK_REALTIME);
+        p->ready_matching = false;
+        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+
+        if (p->stop_requested || p->phase == PHASE_STOPPING) {
+                proc_end(p, PROC_COMPLETED);
+                return;
+        }
+
+        if (exit->code == CLD_EXITED && exit->status == EXIT_EXEC) {
+                /* the __exec wrapper could not execute the command; it wrote why to the log */
+                _cleanup_free_ char *reason = proc_start_failure_reason(p, NULL, exit);
+                proc_fail(p, reason ?: "exec failed");
+                return;
+        }
+
+        if (!m->shutting_down && lifecycle_should_restart(c, code, p->pub.restarts)) {
+                p->phase = PHASE_BACKOFF;
+                proc_set_status(p, PROC_RESTARTING);
+                if (proc_arm_timer(p, PROC_TIMER_BACKOFF, lifecycle_backoff_usec(c)) < 0) {
+                        log_oom();
+                        proc_end(p, PROC_COMPLETED);
+                        return;
+                }
+                proc_changed(p);
+                return;
+        }
+        proc_end(p, PROC_COMPLETED);
+}
+
+static int proc_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
+        ProcTimer kind = p->timer_kind;
+
+        proc_cancel_timer(p);
+        switch (kind) {
+        case PROC_TIMER_BACKOFF:
+                if (p->phase != PHASE_BACKOFF || p->m->shutting_down)
+                        break;
+                p->pub.restarts++;
+                /* process-compose writes a lone "\n" to the log before each automatic restart */
+                (void) log_ring_append(p->pub.log, "\n", 1, now_usec(CLOCK_REALTIME), LOG_INFO,
+                                       LOG_STREAM_PCCTL, 0, NULL);
+                p->started_run = false;
+                (void) proc_launch(p);
+                proc_changed(p);
+                break;
+        case PROC_TIMER_RESTART_DELAY:
+                if (!p->restart_pending)
+                        break;
+                if (p->m->shutting_down) {
+                        proc_complete_restart(p, 0);
+                        break;
+                }
+                proc_new_incarnation(p);
+                proc_complete_restart(p, 0);
+                break;
+        default:
+                break;
+        }
+        return 0;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* stopping */
+
+static void proc_kill_all(Proc *p) {
+        int r;
+
+        /* the SIGKILL fallback always targets the whole group, also with parent_only (compat §1.3) */
+        r = unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
+        if (p->shutdown_running && p->shutdown_unit)
+                (void) unit_driver_stop(p->m->driver, p->shutdown_unit);
+}
+
+static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
+
+        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+        if (p->phase == PHASE_STOPPING) {
+                proc_log(p, "shutdown.command did not end the process within its timeout: killing it");
+                proc_kill_all(p);
+        }
+        return 0;
+}
+
+static void shutdown_on_started(UnitWatch *w, pid_t main_pid, usec_t ts, void *userdata) {
+}
+
+static void shutdown_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
+                                     void *userdata) {
+        Proc *p = userdata;
+
+        p->shutdown_running = false;
+        proc_log(p, "Error: shutdown.command could not be started: %s", strna(message));
+        if (p->phase == PHASE_STOPPING)
+                (void) unit_driver_stop(p->m->driver, p->pub.unit);
+        manager_schedule_check(p->m);
+}
+
+static void shutdown_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
+        Proc *p = userdata;
+
+        p->shutdown_running = false;
+        if (p->phase == PHASE_STOPPING && !(exit->code == CLD_EXITED && exit->status == 0)) {
+                /* process-compose kills the group when the shutdown command fails */
+                proc_log(p, "shutdown.command failed (%s %d): killing the process",
+                         exit->code == CLD_EXITED ? "exit code" : "signal", exit->status);
+                proc_kill_all(p);
+        }
+        manager_schedule_check(p->m);
+}
+
+static const UnitEvents shutdown_events = {
+        .started = shutdown_on_started,
+        .start_failed = shutdown_on_start_failed,
+        .exited = shutdown_on_exited,
+};
+
+/* shutdown.command runs as its own transient unit in the project's slice, with the process's environment
+ * and working directory, its output in the process's log (same SyslogIdentifier). The process gets
+ * timeout_seconds (10 s by default) from the start of the command to exit, then its whole unit is
+ * SIGKILLed, as process-compose does. */
+static int proc_run_shutdown_command(Proc *p) {
+        _cleanup_(spec_storage_done) SpecStorage st = {};
+        _cleanup_free_ char *reason = NULL;
+        const ComposeProcess *c = proc_config(p);
+        UnitSpec spec;
+        int timeout, r;
+
+        if (!p->shutdown_unit) {
+                const char *suffix = endswith(p->pub.unit, ".service");
+                if (asprintf(&p->shutdown_unit, "%.*s-shutdown.service",
+                             (int) (suffix ? (size_t) (suffix - p->pub.unit) : strlen(p->pub.unit)),
+                             p->pub.unit) < 0) {
+                        p->shutdown_unit = NULL;
+                        return -ENOMEM;
+                }
+        }
+        if (!p->shutdown_watch) {
+                r = unit_watch_new(p->m->driver, p->shutdown_unit, &shutdown_events, p, &p->shutdown_watch);
+                if (r < 0)
+                        return r;
+        }
+        r = proc_build_spec(p, c->shutdown.command, &spec, &st, &reason);
+        if (r < 0) {
+                proc_log(p, "Error: shutdown.command: %s", strna(reason));
+                return r;
+        }
+        spec.unit = p->shutdown_unit;
+        r = unit_driver_start(p->m->driver, p->shutdown_watch, &spec);
+        if (r < 0)
+                return r;
+        p->shutdown_running = true;
+
+        timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, 86400) :
+                                                    SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC;
+        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+        r = sd_event_add_time_relative(p->m->event, &p->kill_timer, CLOCK_MONOTONIC,
+                                       (usec_t) timeout * USEC_PER_SEC, 10 * USEC_PER_MSEC,
+                                       proc_on_kill_timer, p);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot arm the kill timer: %m", p->pub.name);
+        return 0;
+}
+
+/* Issues the stop of a run (STARTING or ACTIVE): Terminating until the unit has exited. */
+static void proc_begin_stop(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        int r = -ENOENT;
+
+        p->stop_requested = true;
+        p->stop_issued = true;
+        p->phase = PHASE_STOPPING;
+        p->ready_matching = false;
+        proc_set_status(p, PROC_TERMINATING);
+        proc_changed(p);
+
+        if (c && !isempty(c->shutdown.command) && p->started_run) {
+                r = proc_run_shutdown_command(p);
+                if (r < 0)
+                        log_warning_errno(r, "Process %s: cannot run shutdown.command, stopping the unit: %m",
+                                          p->pub.name);
+        }
+        if (r < 0) {
+                r = unit_driver_stop(p->m->driver, p->pub.unit);
+                if (r < 0)
+                        log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
+        }
+}
+
+/* Stops one process. -ESRCH when there is nothing to stop. */
+static int proc_request_stop(Proc *p, bool by_user) {
+        switch (p->phase) {
+        case PHASE_IDLE:
+                if (p->restart_pending) {
+                        /* a stop during an API restart cancels the relaunch */
+                        proc_cancel_timer(p);
+                        proc_complete_restart(p, 0);
+                        proc_changed(p);
+                        return 0;
+                }
+                return -ESRCH;
+
+        case PHASE_WAITING:
+                /* issue 530: the wait is aborted at once. [QUIRK] process-compose leaves such a process
+                 * in Terminating for good; it never ran, so we call it Completed (exit code 0, pid 0). */
+                p->stop_by_user = by_user;
+                p->stop_requested = true;
+                if (p->restart_pending)
+                        proc_complete_restart(p, 0);
+                proc_end(p, PROC_COMPLETED);
+                return 0;
+
+        case PHASE_BACKOFF:
+                /* stop during Restarting: Completed at once, with the exit code of the last run */
+                p->stop_by_user = by_user;
+                p->stop_requested = true;
+                if (p->restart_pending)
+                        proc_complete_restart(p, 0);
+                proc_end(p, PROC_COMPLETED);
+                return 0;
+
+        case PHASE_STARTING:
+        case PHASE_ACTIVE:
+                if (p->restart_pending && by_user)
+                        proc_complete_restart(p, 0);
+                p->stop_by_user = p->stop_by_user || by_user;
+                p->stop_requested = true;
+                /* ordered shutdown issues the stop from the check pass once the dependents are gone */
+                if (by_user || !p->m->project->ordered_shutdown)
+                        proc_begin_stop(p);
+                else
+                        manager_schedule_check(p->m);
+                return 0;
+
+        case PHASE_STOPPING:
+                if (p->restart_pending && by_user)
+                        proc_complete_restart(p, 0);
+                p->stop_by_user = p->stop_by_user || by_user;
+                return 0;
+        }
+        return -ESRCH;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* the check pass */
+
+static DepVerdict proc_check_dependencies(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        DepVerdict result = DEP_OK;
+
+        for (size_t i = 0; c && i < c->n_depends_on; i++) {
+                const ComposeDependency *d = &c->depends_on[i];
+                Proc *q = manager_find(p->m, d->name);
+                DepView v;
+                DepVerdict r;
+
+                if (!q || q == p)
+                        continue;
+                v = (DepView) {
+                        .status = q->pub.status,
+                        .health = q->pub.health,
+                        .exit_code = q->pub.exit_code,
+                        .success = lifecycle_is_success(proc_config(q), q->pub.exit_code),
+                        .in_flight = proc_in_flight(q) || q->restart_pending,
+                        .stopping = q->stop_requested,
+                        .started = q->started_run,
+                        .has_readiness_probe = proc_config(q) && proc_config(q)->readiness_probe,
+                };
+                r = lifecycle_dependency_verdict(d->condition, &v);
+                switch (r) {
+                case DEP_FAIL:
+                        proc_log(p, "Error: dependency %s of process %s cannot be met (%s, %s, exit code %d): "
+                                 "skipping it", q->pub.name, p->pub.name,
+                                 strna(compose_condition_to_string(d->condition)),
+                                 proc_status_to_string(q->pub.status), q->pub.exit_code);
+                        return DEP_FAIL;
+                case DEP_WAIT:
+                        result = DEP_WAIT;
+                        break;
+                case DEP_IGNORE:
+                        if (!p->ignore_warned)
+                                log_warning("Process %s depends on %s, which is neither running nor completed: "
+                                            "not waiting for it.", p->pub.name, q->pub.name);
+                        break;
+                default:
+                        break;
+                }
+        }
+        p->ignore_warned = true;
+        return result;
+}
+
+/* For ordered shutdown: marks every process that still has a dependent in flight. */
+static void manager_mark_dependents(Manager *m, bool *marks) {
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *q = m->procs[i];
+                const ComposeProcess *c = proc_config(q);
+
+                if (!proc_in_flight(q) || !c)
+                        continue;
+                for (size_t k = 0; k < c->n_depends_on; k++) {
+                        Proc *d = manager_find(m, c->depends_on[k].name);
+                        if (d && d != q)
+                                for (size_t j = 0; j < m->n_procs; j++)
+                                        if (m->procs[j] == d) {
+                                                marks[j] = true;
+                                                break;
+                                        }
+                }
+        }
+}
+
+static Proc *proc_free(Proc *p);
+static void manager_finish(Manager *m);
+static void manager_start_members(Manager *m, const char *ns);
+
+static bool manager_anything_in_flight(Manager *m) {
+        if (m->ns_restarts)
+                return true;
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (proc_in_flight(p) || p->restart_pending || p->shutdown_running)
+                        return true;
+        }
+        return false;
+}
+
+static void manager_issue_ordered_stops(Manager *m) {
+        _cleanup_free_ bool *marks = NULL;
+        bool any = false;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->stop_requested && !p->stop_issued &&
+                    (p->phase == PHASE_STARTING || p->phase == PHASE_ACTIVE))
+                        any = true;
+        }
+        if (!any)
+                return;
+
+        marks = new0(bool, m->n_procs);
+        if (!marks) {
+                log_oom();
+                return;
+        }
+        if (m->project->ordered_shutdown)
+                manager_mark_dependents(m, marks);
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->stop_requested && !p->stop_issued && !marks[i] &&
+                    (p->phase == PHASE_STARTING || p->phase == PHASE_ACTIVE))
+                        proc_begin_stop(p);
+        }
+}
+
+static void manager_progress_namespace_restarts(Manager *m) {
+        NamespaceRestart **pp = &m->ns_restarts;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        while (*pp) {
+                NamespaceRestart *r = *pp;
+                bool busy = false;
+
+                for (size_t i = 0; i < m->n_procs; i++) {
+                        Proc *p = m->procs[i];
+                        if (!p->removed && proc_in_namespace(p, r->ns) && proc_in_flight(p))
+                                busy = true;
+                }
+                if (busy && now < r->deadline && !m->shutting_down) {
+                        pp = &r->next;
+                        continue;
+                }
+                *pp = r->next;
+                if (!m->shutting_down)
+                        manager_start_members(m, r->ns);
+                manager_complete(m, &r->waiter, 1, m->shutting_down ? -ESHUTDOWN : 0);
+                free(r->ns);
+                free(r);
+        }
+}
+
+static int manager_on_check(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        bool again;
+        unsigned rounds = 0;
+
+        if (m->finishing)
+                return 0;
+
+        /* Dependencies: a skip can fail further dependents, so repeat until nothing changes. Starts are only
+         * queued here, so every process whose dependencies are met starts in the same pass, pipelined. */
+        do {
+                again = false;
+                for (size_t i = 0; i < m->n_procs; i++) {
+                        Proc *p = m->procs[i];
+                        if (p->phase != PHASE_WAITING || p->removed || m->shutting_down)
+                                continue;
+                        switch (proc_check_dependencies(p)) {
+                        case DEP_OK:
+                                (void) proc_launch(p);
+                                again = again || p->phase == PHASE_IDLE;
+                                break;
+                        case DEP_FAIL:
+                                p->pub.exit_code = 1;
+                                proc_end(p, PROC_SKIPPED);
+                                again = true;
+                                break;
+                        default:
+                                break;
+                        }
+                }
+        } while (again && ++rounds < 10000);
+
+        manager_issue_ordered_stops(m);
+        manager_progress_namespace_restarts(m);
+
+        /* completion callbacks (they may call back into the manager: take the list first) */
+        while (m->n_completions > 0) {
+                _cleanup_free_ Waiter *list = TAKE_PTR(m->completions);
+                size_t n = m->n_completions;
+
+                m->n_completions = m->allocated_completions = 0;
+                for (size_t i = 0; i < n; i++)
+                        list[i].done(m, list[i].result, list[i].userdata);
+        }
+
+        /* reap processes that were removed (scale down, update) once their run is over */
+        for (size_t i = 0; i < m->n_procs;) {
+                Proc *p = m->procs[i];
+                if (p->removed && !proc_in_flight(p) && !p->restart_pending && !p->shutdown_running) {
+                        memmove(m->procs + i, m->procs + i + 1, (m->n_procs - i - 1) * sizeof(Proc *));
+                        m->n_procs--;
+                        m->by_name_dirty = true;
+                        proc_free(p);
+                } else
+                        i++;
+        }
+
+        if (manager_anything_in_flight(m))
+                return 0;
+
+        if (m->shutting_down) {
+                if (!m->project_done) {
+                        m->project_done = true;
+                        manager_complete(m, m->stop_waiters, m->n_stop_waiters, 0);
+                        m->stop_waiters = mfree(m->stop_waiters);
+                        m->n_stop_waiters = m->allocated_stop_waiters = 0;
+                }
+                /* let the completions (HTTP replies) run first */
+                if (m->n_completions == 0)
+                        manager_finish(m);
+                return 0;
+        }
+
+        if (m->ever_started) {
+                if (!m->options.keep_project) {
+                        log_debug("Every process has ended: the project is complete.");
+                        m->shutting_down = true;
+                        m->project_done = true;
+                        manager_finish(m);
+                } else if (!m->completed_notice) {
+                        m->completed_notice = true;
+                        console_notice(m->console, "Project Completed. Press Ctrl+C to quit");
+                }
+        }
+        return 0;
+}
+
+static void manager_schedule_check(Manager *m) {
+        if (m->check_event)
+                (void) sd_event_source_set_enabled(m->check_event, SD_EVENT_ONESHOT);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* the end: forget failed units, then leave the loop */
+
+static int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->n_resets > 0)
+                log_warning("%u units did not answer ResetFailedUnit in time.", m->n_resets);
+        return sd_event_exit(m->event, m->exit_code);
+}
+
+static void manager_maybe_exit(Manager *m) {
+        if (!m->finishing || m->n_resets > 0)
+                return;
+        /* a short grace so that queued HTTP replies (POST /project/stop) leave before the server goes */
+        (void) sd_event_source_set_time_relative(m->finish_timer, 50 * USEC_PER_MSEC);
+        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
+}
+
+static int manager_on_reset_reply(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (m->n_resets > 0)
+                m->n_resets--;
+        manager_maybe_exit(m);
+        return 0;
+}
+
+static void manager_reset_unit(Manager *m, const char *unit) {
+        int r;
+
+        if (!unit)
+                return;
+        r = sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
+                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                     "ResetFailedUnit", manager_on_reset_reply, m, "s", unit);
+        if (r >= 0)
+                m->n_resets++;
+}
+
+static void manager_finish(Manager *m) {
+        if (m->finishing)
+                return;
+        m->finishing = true;
+
+        /* Failed units stay loaded until reset (systemd-notes §2.3): `up` leaves nothing behind. */
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                manager_reset_unit(m, p->pub.unit);
+                if (p->shutdown_unit)
+                        manager_reset_unit(m, p->shutdown_unit);
+        }
+        (void) sd_event_source_set_time_relative(m->finish_timer, RESET_TIMEOUT_USEC);
+        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
+        manager_maybe_exit(m);
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* processes */
+
+static size_t manager_log_length(Manager *m) {
+        return m->project->log_length > 0 ? (size_t) MIN(m->project->log_length, 1000000) : LOG_RING_DEFAULT_LINES;
+}
+
+static Proc *proc_free(Proc *p) {
+        if (!p)
+                return NULL;
+        proc_unfollow(p);
+        p->watch = unit_watch_free(p->watch);
+        p->shutdown_watch = unit_watch_free(p->shutdown_watch);
+        sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->kill_timer);
+        log_ring_observer_free(p->ring_observer);
+        log_ring_free(p->pub.log);
+        free(p->restart_waiters);
+        free(p->pub.name);
+        free(p->pub.base_name);
+        free(p->pub.unit);
+        free(p->pub.unit_path);
+        free(p->pub.ident);
+        free(p->shutdown_unit);
+        compose_process_free(p->owned_config);
+        compose_process_free(p->next_config);
+        return mfree(p);
+}
+
+static int proc_new_ring(Proc *p) {
+        LogRing *ring;
+
+        ring = log_ring_new(manager_log_length(p->m), LOG_RING_DEFAULT_BYTES);
+        if (!ring)
+                return -ENOMEM;
+        p->ring_observer = log_ring_observer_free(p->ring_observer);
+        log_ring_free(p->pub.log);
+        p->pub.log = ring;
+        p->ring_observer = log_ring_observe(ring, proc_on_ring, p);
+        if (!p->ring_observer)
+                return -ENOMEM;
+        p->print_seq = p->ready_seq = log_ring_next_seq(ring);
+        return 0;
+}
+
+static ProcStatus proc_initial_status(const ComposeProcess *c) {
+        if (c->disabled)
+                return PROC_DISABLED;
+        if (c->is_foreground)
+                return PROC_FOREGROUND;
+        return PROC_PENDING;
+}
+
+static int proc_new(Manager *m, ComposeProcess *c, Proc **ret) {
+        Proc *p;
+        int r;
+
+        if (!GREEDY_REALLOC(m->procs, m->allocated_procs, m->n_procs + 1))
+                return -ENOMEM;
+        p = new0(Proc, 1);
+        if (!p)
+                return -ENOMEM;
+        p->m = m;
+        p->pub.manager = m;
+        p->pub.config = c;
+        p->pub.name = strdup(c->name);
+        p->pub.base_name = strdup(c->base_name ?: c->name);
+        p->pub.replica_num = c->replica_num >= 0 ? (unsigned) c->replica_num : 0;
+        p->pub.status = proc_initial_status(c);
+        p->pub.health = PROC_HEALTH_UNKNOWN;
+        if (!p->pub.name || !p->pub.base_name) {
+                proc_free(p);
+                return -ENOMEM;
+        }
+        r = proc_new_ring(p);
+        if (r >= 0)
+                r = proc_update_unit_name(p);
+        if (r < 0) {
+                proc_free(p);
+                return r;
+        }
+        m->procs[m->n_procs++] = p;
+        m->by_name_dirty = true;
+        if (ret)
+                *ret = p;
+        return 0;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* the manager */
+
+sd_event *manager_get_event(Manager *m) {
+        return m->event;
+}
+
+sd_bus *manager_get_bus(Manager *m) {
+        return unit_driver_get_bus(m->driver);
+}
+
+const ComposeProject *manager_get_project(Manager *m) {
+        return m->project;
+}
+
+const char *manager_get_project_name(Manager *m) {
+        return m->project_name;
+}
+
+usec_t manager_get_start_time(Manager *m) {
+        return m->start_time;
+}
+
+size_t manager_n_processes(Manager *m) {
+        manager_rebuild_index(m);
+        return m->by_name_dirty ? 0 : m->n_by_name;
+}
+
+Process *manager_process_at(Manager *m, size_t i) {
+        manager_rebuild_index(m);
+        if (m->by_name_dirty || i >= m->n_by_name)
+                return NULL;
+        return &m->by_name[i]->pub;
+}
+
+Process *manager_find_process(Manager *m, const char *name) {
+        Proc *p = manager_find(m, name);
+        return p ? &p->pub : NULL;
+}
+
+void manager_set_http_server(Manager *m, struct HttpServer *server) {
+        m->http = server;
+}
+
+static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        m->n_signals++;
+        if (m->n_signals == 1) {
+                log_info("Received %s: shutting the project down%s.", strsignal((int) si->ssi_signo),
+                         m->project->ordered_shutdown ? " in order" : "");
+                (void) manager_stop_project(m, NULL, NULL);
+                return 0;
+        }
+        if (si->ssi_signo == SIGHUP)
+                return 0;
+        if (m->n_signals == 2) {
+                int r;
+                log_info("Received %s again: stopping every unit of %s at once.", strsignal((int) si->ssi_signo),
+                         m->slice);
+                r = unit_driver_stop_slice(m->driver, m->slice);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot stop %s: %m", m->slice);
+                return 0;
+        }
+        /* a third one: leave now (the slice stop is already under way) */
+        log_info("Leaving without waiting for the units to stop.");
+        return sd_event_exit(m->event, m->exit_code ?: 1);
+}
+
+int manager_new(const ManagerOptions *options, ComposeProject *project, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        char host[256] = "localhost";
+        int r;
+
+        m = new0(Manager, 1);
+        if (!m)
+                return log_oom();
+        m->options = *options;
+        m->console = options->console;
+        if (options->os_environ) {
+                m->os_environ = strv_copy(options->os_environ);
+                if (!m->os_environ)
+                        return log_oom();
+        } else {
+                extern char **environ;
+                m->os_environ = strv_copy(environ);
+                if (!m->os_environ)
+                        return log_oom();
+        }
+        m->start_time = now_usec(CLOCK_REALTIME);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the event loop: %m");
+
+        r = unit_driver_new(m->event, options->scope, &m->driver);
+        if (r < 0) {
+                if (options->scope == UNIT_MANAGER_SYSTEM)
+                        return log_error_errno(r, "Cannot connect to the systemd system manager (%m). "
+                                               "--system needs root and a system booted with systemd.");
+                return log_error_errno(r, "Cannot connect to the systemd user manager (%m). pcctl runs every "
+                                       "process as a unit of your user manager: log in with a systemd session "
+                                       "(or `loginctl enable-linger`), check that XDG_RUNTIME_DIR is set, or "
+                                       "in a container start one with contrib/sandbox.sh start.");
+        }
+
+#if HAVE_FOLLOWER
+        r = journal_follower_new(m->event, &m->follower);
+        if (r < 0)
+                log_warning_errno(r, "Cannot open the journal, process output will not be shown: %m");
+#endif
+
+        (void) gethostname(host, sizeof(host) - 1);
+        if (asprintf(&m->project_name, "%s/%s", host, strna(project->project_name)) < 0) {
+                m->project_name = NULL;
+                return log_oom();
+        }
+        r = unit_name_for_slice(project->project_name, &m->slice);
+        if (r < 0)
+                return log_error_errno(r, "Project name '%s' does not fit in a unit name: %m",
+                                       project->project_name);
+
+        r = sd_event_add_defer(m->event, &m->check_event, manager_on_check, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->check_event, SD_EVENT_PRIORITY_NORMAL + 10);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &m->log_event, manager_on_log, m);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &m->finish_timer, CLOCK_MONOTONIC, 0, 0,
+                                               manager_on_finish_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the event loop: %m");
+        (void) sd_event_source_set_enabled(m->check_event, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(m->log_event, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_OFF);
+
+        if (m->console) {
+                r = sd_event_add_time_relative(m->event, &m->status_timer, CLOCK_MONOTONIC, 100 * USEC_PER_MSEC,
+                                               10 * USEC_PER_MSEC, manager_on_status_timer, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set up the event loop: %m");
+                (void) sd_event_source_set_enabled(m->status_timer, SD_EVENT_OFF);
+        }
+
+        /* from here on the project is ours */
+        m->project = project;
+        for (size_t i = 0; i < project->n_processes; i++) {
+                r = proc_new(m, project->processes[i], NULL);
+                if (r < 0) {
+                        m->project = NULL;
+                        return log_error_errno(r, "Cannot set up process %s: %m", project->processes[i]->name);
+                }
+        }
+        manager_rebuild_index(m);
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+#if HAVE_HTTP
+        m->http = http_server_free(m->http);
+#endif
+        for (size_t i = 0; i < m->n_procs; i++)
+                proc_free(m->procs[i]);
+        free(m->procs);
+        free(m->by_name);
+        while (m->observers) {
+                ManagerObserver *o = m->observers;
+                m->observers = o->next;
+                free(o);
+        }
+        while (m->ns_restarts) {
+                NamespaceRestart *r = m->ns_restarts;
+                m->ns_restarts = r->next;
+                free(r->ns);
+                free(r);
+        }
+        free(m->completions);
+        free(m->stop_waiters);
+#if HAVE_FOLLOWER
+        journal_follower_free(m->follower);
+#endif
+        sd_event_source_disable_unref(m->check_event);
+        sd_event_source_disable_unref(m->log_event);
+        sd_event_source_disable_unref(m->status_timer);
+        sd_event_source_disable_unref(m->finish_timer);
+        for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
+                sd_event_source_disable_unref(m->signal_sources[i]);
+        unit_driver_free(m->driver);
+        sd_event_unref(m->event);
+        compose_project_free(m->project);
+        strv_free(m->os_environ);
+        free(m->project_name);
+        free(m->slice);
+        return mfree(m);
+}
+
+int manager_run(Manager *m) {
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                r = sd_event_add_signal(m->event, &m->signal_sources[i], sigs[i] | SD_EVENT_SIGNAL_PROCMASK,
+                                        manager_on_signal, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot handle %s: %m", strsignal(sigs[i]));
+        }
+
+        /* Every enabled process is wanted at once; the first check pass starts all whose dependencies are
+         * met, pipelined. */
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                const ComposeProcess *c = proc_config(p);
+                if (c->disabled || c->is_foreground)
+                        continue;
+                p->phase = PHASE_WAITING;
+        }
+        manager_schedule_check(m);
+        manager_status_dirty(m);
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* the API (compat §3.2 messages) */
+
+static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+static int set_error(char **ret_error, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (ret_error) {
+                char *s = NULL;
+                va_start(ap, fmt);
+                if (vasprintf(&s, fmt, ap) < 0)
+                        s = NULL;
+                va_end(ap);
+                *ret_error = s;
+        }
+        return r;
+}
+
+int manager_start_process(Manager *m, const char *name, char **ret_error) {
+        Proc *p = manager_find(m, name);
+
+        if (!p)
+                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+        if (proc_in_flight(p) || p->restart_pending)
+                return set_error(ret_error, -EBUSY, "process %s is already running", name);
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+        proc_new_incarnation(p);
+        return 0;
+}
+
+int manager_stop_process(Manager *m, const char *name, char **ret_error) {
+        Proc *p = manager_find(m, name);
+
+        if (!p)
+                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+        if (proc_request_stop(p, true) < 0)
+                return set_error(ret_error, -ESRCH, "process %s is not running", name);
+        return 0;
+}
+
+int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, void *userdata,
+                            char **ret_error) {
+        Proc *p = manager_find(m, name);
+        int r;
+
+        if (!p)
+                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+
+        r = waiters_add(&p->restart_waiters, &p->n_restart_waiters, &p->allocated_restart_waiters, done,
+                        userdata, 0);
+        if (r < 0)
+                return set_error(ret_error, r, "out of memory");
+        if (p->restart_pending)
+                return 0;           /* concurrent restarts coalesce */
+        p->restart_pending = true;
+
+        switch (p->phase) {
+        case PHASE_WAITING:
+                /* issue 530: restarting a process that waits for its dependencies restarts the wait */
+                proc_new_incarnation(p);
+                proc_complete_restart(p, 0);
+                break;
+        case PHASE_STARTING:
+        case PHASE_ACTIVE:
+                /* stop, then (after the exit) backoff seconds, then a new incarnation */
+                p->stop_by_user = true;
+                p->stop_requested = true;
+                proc_begin_stop(p);
+                break;
+        case PHASE_STOPPING:
+                break;              /* proc_end() arms the restart delay */
+        case PHASE_BACKOFF:
+        case PHASE_IDLE:
+                /* not running: simply started */
+                proc_cancel_timer(p);
+                proc_new_incarnation(p);
+                proc_complete_restart(p, 0);
+                break;
+        }
+        return 0;
+}
+
+int manager_signal_process(Manager *m, const char *name, int sig, char **ret_error) {
+        Proc *p = manager_find(m, name);
+        const ComposeProcess *c;
+        int r;
+
+        if (!p)
+                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+        if (!process_is_running(&p->pub) && p->pub.status != PROC_TERMINATING)
+                return set_error(ret_error, -ESRCH, "process %s is not running", name);
+        if (sig < 0 || sig >= _NSIG)
+                return set_error(ret_error, -EINVAL, "invalid signal: %d", sig);
+        /* [QUIRK] process-compose turns signal 0 into SIGTERM; 0 checks that the process exists, as kill(2)
+         * does. */
+        if (sig == 0)
+                return 0;
+        c = proc_config(p);
+        r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
+        if (r < 0)
+                return set_error(ret_error, r, "cannot signal process %s: %s", name, strerror(-r));
+        return 0;
+}
+
+int manager_truncate_logs(Manager *m, const char *name, char **ret_error) {
+        Proc *p = manager_find(m, name);
+
+        if (!p)
+                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+        log_ring_truncate(p->pub.log);
+        p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
+        return 0;
+}
+
+static void proc_mark_removed(Proc *p) {
+        /* the project no longer holds its configuration: keep our own copy for the rest of the run */
+        if (!p->owned_config && p->pub.config) {
+                ComposeProcess *copy = NULL;
+                if (compose_process_dup(p->pub.config, &copy) >= 0) {
+                        p->owned_config = copy;
+                        p->pub.config = copy;
+                }
+        }
+        p->removed = true;
+        p->m->by_name_dirty = true;
+        if (p->restart_pending)
+                proc_complete_restart(p, 0);
+        if (proc_in_flight(p))
+                (void) proc_request_stop(p, true);
+        manager_schedule_check(p->m);
+}
+
+int manager_scale_process(Manager *m, const char *name, int count, char **ret_error) {
+        _cleanup_strv_free_ char **removed = NULL, **added = NULL, **renamed = NULL;
+        _cleanup_free_ Proc **group = NULL;
+        ComposeError err = {};
+        ComposeProcess *c;
+        size_t n_group = 0;
+        int r;
+
+        if (count <= 0)
+                return set_error(ret_error, -EINVAL, "cannot scale process %s to a negative or zero value %d",
+                                 name, count);
+        c = compose_project_find_process(m->project, name);
+        if (!c || !manager_find(m, name))
+                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+
+        /* Replicas about to be removed lose their ComposeProcess inside compose_scale(): give each of the
+         * group its own copy first (dropped again for the survivors). */
+        group = new0(Proc *, m->n_procs);
+        if (!group)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                ComposeProcess *copy = NULL;
+
+                if (p->removed || !streq(p->pub.base_name, c->base_name ?: c->name))
+                        continue;
+                r = compose_process_dup(p->pub.config, &copy);
+                if (r < 0)
+                        return set_error(ret_error, r, "out of memory");
+                compose_process_free(p->owned_config);
+                p->owned_config = copy;
+                group[n_group++] = p;
+        }
+
+        r = compose_scale(m->project, name, count, &removed, &added, &renamed, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = err.message ? strdup(err.message) : NULL;
+                compose_error_done(&err);
+                for (size_t i = 0; i < n_group; i++)
+                        group[i]->owned_config = compose_process_free(group[i]->owned_config);
+                return set_error(ret_error, r, "%s", msg ?: strerror(-r));
+        }
+
+        STRV_FOREACH(s, removed)
+                for (size_t i = 0; i < n_group; i++)
+                        if (!group[i]->removed && streq(group[i]->pub.name, *s)) {
+                                group[i]->pub.config = group[i]->owned_config;
+                                proc_mark_removed(group[i]);
+                                break;
+                        }
+
+        /* survivors: back to the project's (stable) ComposeProcess, under their new names */
+        for (size_t i = 0; i < n_group; i++) {
+                Proc *p = group[i];
+                const char *new_name = p->pub.name;
+
+                if (p->removed)
+                        continue;
+                for (char **k = renamed; k && k[0] && k[1]; k += 2)
+                        if (streq(k[0], p->pub.name)) {
+                                new_name = k[1];
+                                break;
+                        }
+                c = compose_project_find_process(m->project, new_name);
+                if (!c) {
+                        /* not in the project any more although not reported removed: treat as removed */
+                        p->pub.config = p->owned_config;
+                        proc_mark_removed(p);
+                        continue;
+                }
+                if (!streq(new_name, p->pub.name)) {
+                        char *s = strdup(new_name);
+                        if (!s)
+                                return set_error(ret_error, -ENOMEM, "out of memory");
+                        free(p->pub.name);
+                        p->pub.name = s;
+                        m->by_name_dirty = true;
+                        /* a process that is not running takes its new unit name now */
+                        if (!proc_in_flight(p))
+                                (void) proc_update_unit_name(p);
+                }
+                p->pub.config = c;
+                p->pub.replica_num = c->replica_num >= 0 ? (unsigned) c->replica_num : 0;
+                p->owned_config = compose_process_free(p->owned_config);
+                proc_changed(p);
+        }
+
+        STRV_FOREACH(s, added) {
+                Proc *p;
+                c = compose_project_find_process(m->project, *s);
+                if (!c)
+                        continue;
+                r = proc_new(m, c, &p);
+                if (r < 0)
+                        return set_error(ret_error, r, "cannot add process %s: %s", *s, strerror(-r));
+                if (!c->disabled && !c->is_foreground)
+                        proc_new_incarnation(p);
+                else
+                        proc_changed(p);
+        }
+        manager_schedule_check(m);
+        return 0;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* namespaces */
+
+char **manager_list_namespaces(Manager *m) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                const ComposeProcess *c = proc_config(m->procs[i]);
+                if (m->procs[i]->removed || !c)
+                        continue;
+                if (!c->namespaces) {
+                        if (!strv_contains(l, "default") && strv_extend(&l, "default") < 0)
+                                return NULL;
+                        continue;
+                }
+                STRV_FOREACH(ns, c->namespaces)
+                        if (!strv_contains(l, *ns) && strv_extend(&l, *ns) < 0)
+                                return NULL;
+        }
+        if (!l)
+                l = new0(char *, 1);
+        strv_sort(l);
+        return TAKE_PTR(l);
+}
+
+static int manager_check_namespace(Manager *m, const char *ns, char **ret_error) {
+        bool any = false, non_foreground = false;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->removed || !proc_in_namespace(p, ns))
+                        continue;
+                any = true;
+                if (!proc_config(p)->is_foreground)
+                        non_foreground = true;
+        }
+        if (!any)
+                return set_error(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
+        if (!non_foreground)
+                return set_error(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
+        return 0;
+}
+
+/* Starts every member that is not running (also disabled and unselected ones), never their dependencies
+ * in other namespaces: those are not waited for unless they run. */
+static void manager_start_members(Manager *m, const char *ns) {
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->removed || !proc_in_namespace(p, ns) || proc_config(p)->is_foreground)
+                        continue;
+                if (proc_in_flight(p) || p->restart_pending)
+                        continue;
+                proc_new_incarnation(p);
+        }
+}
+
+int manager_start_namespace(Manager *m, const char *ns, char **ret_error) {
+        int r;
+
+        r = manager_check_namespace(m, ns, ret_error);
+        if (r < 0)
+                return r;
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+        manager_start_members(m, ns);
+        return 0;
+}
+
+static void manager_stop_members(Manager *m, const char *ns) {
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (!p->removed && proc_in_namespace(p, ns) && !proc_config(p)->is_foreground)
+                        (void) proc_request_stop(p, true);
+        }
+}
+
+int manager_stop_namespace(Manager *m, const char *ns, char **ret_error) {
+        int r;
+
+        r = manager_check_namespace(m, ns, ret_error);
+        if (r < 0)
+                return r;
+        manager_stop_members(m, ns);
+        return 0;
+}
+
+int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata,
+                              char **ret_error) {
+        NamespaceRestart *r;
+        int k;
+
+        k = manager_check_namespace(m, ns, ret_error);
+        if (k < 0)
+                return k;
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+        r = new0(NamespaceRestart, 1);
+        if (!r || !(r->ns = strdup(ns))) {
+                free(r);
+                return set_error(ret_error, -ENOMEM, "out of memory");
+        }
+        r->waiter = (Waiter) { .done = done, .userdata = userdata };
+        r->deadline = now_usec(CLOCK_MONOTONIC) + NAMESPACE_RESTART_TIMEOUT_USEC;
+        r->next = m->ns_restarts;
+        m->ns_restarts = r;
+        manager_stop_members(m, ns);
+        manager_schedule_check(m);
+        return 0;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* project stop */
+
+int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
+        int r;
+
+        if (m->project_done) {
+                manager_complete(m, &(Waiter) { .done = done, .userdata = userdata }, 1, 0);
+                return 0;
+        }
+        r = waiters_add(&m->stop_waiters, &m->n_stop_waiters, &m->allocated_stop_waiters, done, userdata, 0);
+        if (r < 0)
+                return r;
+        if (m->shutting_down)
+                return 0;
+        m->shutting_down = true;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                if (p->restart_pending) {
+                        if (p->timer_kind == PROC_TIMER_RESTART_DELAY)
+                                proc_cancel_timer(p);
+                        proc_complete_restart(p, 0);
+                }
+                p->next_config = compose_process_free(p->next_config);
+                (void) proc_request_stop(p, false);
+        }
+        manager_status_dirty(m);
+        manager_schedule_check(m);
+        return 0;
+}
+
+/* ----------------------------------------------------------------------------------------------------- */
+/* live updates */
+
+static bool process_config_equal(const ComposeProcess *a, const ComposeProcess *b) {
+        cJSON *ja, *jb;
+        bool eq;
+
+        if (!a || !b)
+                return a == b;
+        ja = compose_process_to_json(a);
+        jb = compose_process_to_json(b);
+        eq = ja && jb && cJSON_Compare(ja, jb, true);
+        cJSON_Delete(ja);
+        cJSON_Delete(jb);
+        return eq;
+}
+
+static ssize_t project_index_of(const ComposeProject *project, const ComposeProcess *c) {
+        for (size_t i = 0; i < project->n_processes; i++)
+                if (project->processes[i] == c)
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* Puts p->next_config in place of its configuration (in the project too), with a new log ring as
+ * process-compose does, and starts it unless it is disabled. */
+static void proc_install_config(Proc *p) {
+        Manager *m = p->m;
+        ComposeProcess *c = TAKE_PTR(p->next_config);
+        ssize_t idx;
+
+        if (!c)
+                return;
+        idx = project_index_of(m->project, p->pub.config);
+        if (idx >= 0) {
+                compose_process_free(m->project->processes[idx]);
+                m->project->processes[idx] = c;
+        } else {
+                compose_process_free(p->owned_config);
+                p->owned_config = c;
+        }
+        p->pub.config = c;
+        if (proc_new_ring(p) >= 0) {
+#if HAVE_FOLLOWER
+                if (p->following && m->follower)
+                        (void) journal_follower_set_ring(m->follower, p->pub.ident, p->pub.log);
+#endif
+        }
+        p->phase = PHASE_IDLE;
+        if (!c->disabled && !c->is_foreground)
+                proc_new_incarnation(p);
+        else {
+                p->pub.status = proc_initial_status(c);
+                proc_changed(p);
+        }
+}
+
+static void proc_replace_config(Proc *p, ComposeProcess *c) {
+        compose_process_free(p->next_config);
+        p->next_config = c;
+        if (proc_in_flight(p)) {
+                /* the old run ends first (no exit_on_* hooks), proc_end() installs the new one */
+                if (p->restart_pending)
+                        proc_complete_restart(p, 0);
+                (void) proc_request_stop(p, true);
+                if (proc_in_flight(p))
+                        return;
+                if (!p->next_config)
+                        return;     /* proc_end() already installed it */
+        }
+        proc_install_config(p);
+}
+
+int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error) {
+        Proc *p;
+
+        if (!process || !process->name)
+                return set_error(ret_error, -EINVAL, "process has no name");
+        p = manager_find(m, process->name);
+        if (!p)
+                return set_error(ret_error, -ENOENT, "no such process: %s", process->name);
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+        if (process_config_equal(p->pub.config, process)) {
+                compose_process_free(process);
+                return 0;
+        }
+        proc_replace_config(p, process);
+        return 0;
+}
+
+static int project_insert_sorted(ComposeProject *project, ComposeProcess *c) {
+        ComposeProcess **a;
+        size_t i = 0;
+
+        a = realloc(project->processes, (project->n_processes + 1) * sizeof(ComposeProcess *));
+        if (!a)
+                return -ENOMEM;
+        project->processes = a;
+        while (i < project->n_processes && strcmp(a[i]->name, c->name) < 0)
+                i++;
+        memmove(a + i + 1, a + i, (project->n_processes - i) * sizeof(ComposeProcess *));
+        a[i] = c;
+        project->n_processes++;
+        return 0;
+}
+
+static void project_remove(ComposeProject *project, const ComposeProcess *c) {
+        ssize_t idx = project_index_of(project, c);
+
+        if (idx < 0)
+                return;
+        compose_process_free(project->processes[idx]);
+        memmove(project->processes + idx, project->processes + idx + 1,
+                (project->n_processes - (size_t) idx - 1) * sizeof(ComposeProcess *));
+        project->n_processes--;
+}
+
+int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status, char **ret_error) {
+        _cleanup_(cJSON_Deletep_) cJSON *status = NULL;
+        unsigned ok = 0, failed = 0;
+
+        if (!project)
+                return set_error(ret_error, -EINVAL, "no project");
+        if (m->shutting_down)
+                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+        status = cJSON_CreateObject();
+        if (!status)
+                return set_error(ret_error, -ENOMEM, "out of memory");
+
+        for (size_t i = 0; i < project->n_processes; i++) {
+                ComposeProcess *c = project->processes[i], *copy = NULL;
+                Proc *p = manager_find(m, c->name);
+                const char *result;
+
+                if (p && process_config_equal(p->pub.config, c))
+                        continue;
+                if (compose_process_dup(c, &copy) < 0) {
+                        failed++;
+                        (void) cJSON_AddStringToObject(status, c->name, "error: out of memory");
+                        continue;
+                }
+                if (p) {
+                        proc_replace_config(p, copy);
+                        result = "updated";
+                } else {
+                        Proc *n = NULL;
+                        if (project_insert_sorted(m->project, copy) < 0) {
+                                compose_process_free(copy);
+                                failed++;
+                                (void) cJSON_AddStringToObject(status, c->name, "error: out of memory");
+                                continue;
+                        }
+                        if (proc_new(m, copy, &n) < 0) {
+                                project_remove(m->project, copy);
+                                failed++;
+                                (void) cJSON_AddStringToObject(status, c->name, "error: cannot add process");
+                                continue;
+                        }
+                        if (!copy->disabled && !copy->is_foreground)
+                                proc_new_incarnation(n);
+                        else
+                                proc_changed(n);
+                        result = "added";
+                }
+                ok++;
+                (void) cJSON_AddStringToObject(status, c->name, result);
+        }
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                const ComposeProcess *old;
+                if (p->removed || compose_project_find_process(project, p->pub.name))
+                        continue;
+                old = p->pub.config;
+                proc_mark_removed(p);
+                project_remove(m->project, old);
+                ok++;
+                (void) cJSON_AddStringToObject(status, p->pub.name, "removed");
+        }
+
+        compose_project_free(project);
+        manager_schedule_check(m);
+        if (ret_status)
+                *ret_status = TAKE_PTR(status);
+        if (failed > 0 && ok == 0)
+                return set_error(ret_error, -EINVAL, "no process could be updated");
+        return failed > 0 ? 1 : 0;
+}
+
+int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_error) {
+        ComposeProject *project = NULL;
+        ComposeError err = {};
+        int r;
+
+        if (!m->options.load_options)
+                return set_error(ret_error, -EOPNOTSUPP, "the project was not loaded from files");
+        r = compose_load(m->options.load_options, &project, &err);
+        if (r >= 0 && m->options.selection)
+                r = compose_select(project, m->options.selection, m->options.no_deps, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = compose_error_format(&err);
+                compose_error_done(&err);
+                compose_project_free(project);
+                return set_error(ret_error, r, "%s", msg ?: strerror(-r));
+        }
+        /* env_cmds are not run again (they may block for seconds): processes keep the running project's
+         * top-level environment */
+        return manager_update_project(m, project, ret_status, ret_error);
+}
