@@ -27,7 +27,7 @@
 #else
 #  define HAVE_XPROPS 0
 #endif
-#if __has_include("http/http-server.c")
+#if __has_include("http/http-server.c") && __has_include("ws/ws-server.c")
 #  define HAVE_HTTP 1
 #else
 #  define HAVE_HTTP 0

@@ -42,7 +42,7 @@
 #else
 #  define HAVE_FOLLOWER 0
 #endif
-#if __has_include("http/http-server.c")
+#if __has_include("http/http-server.c") && __has_include("ws/ws-server.c")
 #  include "http/http-server.h"
 #  define HAVE_HTTP 1
 #else
@@ -1674,13 +1674,11 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
 
         r = unit_driver_new(m->event, options->scope, &m->driver);
         if (r < 0) {
-                if (options->scope == UNIT_MANAGER_SYSTEM)
-                        return log_error_errno(r, "Cannot connect to the systemd system manager (%m). "
-                                               "--system needs root and a system booted with systemd.");
-                return log_error_errno(r, "Cannot connect to the systemd user manager (%m). pcctl runs every "
-                                       "process as a unit of your user manager: log in with a systemd session "
-                                       "(or `loginctl enable-linger`), check that XDG_RUNTIME_DIR is set, or "
-                                       "in a container start one with contrib/sandbox.sh start.");
+                _cleanup_free_ char *msg = NULL;
+                if (unit_driver_unreachable_message(options->scope, r, &msg) < 0)
+                        return log_oom();
+                log_error("%s", msg);
+                return r;
         }
 
 #if HAVE_FOLLOWER
