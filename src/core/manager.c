@@ -42,6 +42,12 @@
 #else
 #  define HAVE_FOLLOWER 0
 #endif
+#if __has_include("journal/log-file.h")
+#  include "journal/log-file.h"
+#  define HAVE_LOGFILE 1
+#else
+#  define HAVE_LOGFILE 0
+#endif
 #if __has_include("http/http-server.c") && __has_include("ws/ws-server.c")
 #  include "http/http-server.h"
 #  define HAVE_HTTP 1
@@ -115,6 +121,12 @@ struct Proc {
         Waiter *restart_waiters;
         size_t n_restart_waiters, allocated_restart_waiters;
 
+#if HAVE_LOGFILE
+        LogFile *log_file;           /* its own log_location, open from its start to its end */
+        bool in_project_log;         /* its ring is attached to the project's log_location */
+#endif
+        sd_bus_slot *daemon_slot;    /* is_daemon: PropertiesChanged of its Service, for Launched */
+
         LogRingObserver *ring_observer;
         bool log_dirty;
         uint64_t print_seq;          /* next ring entry to print on the console */
@@ -148,6 +160,9 @@ struct Manager {
 #endif
         struct HttpServer *http;
         Console *console;
+#if HAVE_LOGFILE
+        LogFile *project_log;
+#endif
 
         ComposeProject *project;
         char *project_name;          /* "<hostname>/<name>" */
@@ -376,6 +391,121 @@ static void proc_set_health(Proc *p, ProcHealth h) {
 }
 
 /* ----------------------------------------------------------------------------------------------------- */
+/* log_location files (compat §5.3) */
+
+#if HAVE_LOGFILE
+static bool proc_has_own_log_location(const Proc *p) {
+        return proc_config(p) && !isempty(proc_config(p)->log_location);
+}
+
+/* "{PC_REPLICA_NUM}" becomes the replica number; without it, replicated processes get ".<n>" appended. */
+static char *proc_log_location(const Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        const char *loc = c->log_location, *k;
+        _cleanup_free_ char *s = NULL;
+        char *abs = NULL;
+        int r;
+
+        k = strstr(loc, "{PC_REPLICA_NUM}");
+        if (k)
+                r = asprintf(&s, "%.*s%u%s", (int) (k - loc), loc, p->pub.replica_num, k + strlen("{PC_REPLICA_NUM}"));
+        else if (c->replicas > 1)
+                r = asprintf(&s, "%s.%u", loc, p->pub.replica_num);
+        else
+                r = (s = strdup(loc)) ? 0 : -1;
+        if (r < 0)
+                return NULL;
+        if (s[0] == '/' || !p->m->project->working_directory)
+                return TAKE_PTR(s);
+        if (asprintf(&abs, "%s/%s", p->m->project->working_directory, s) < 0)
+                return NULL;
+        return abs;
+}
+
+static void proc_open_log_file(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        _cleanup_free_ char *path = NULL;
+        LogFileConfig cfg;
+        int r;
+
+        if (p->log_file || !proc_has_own_log_location(p))
+                return;
+        path = proc_log_location(p);
+        if (!path) {
+                log_oom();
+                return;
+        }
+        log_file_config_from_compose(c->log_configuration ?: p->m->project->log_configuration, &cfg);
+        r = log_file_open(p->m->event, path, &cfg, &p->log_file);
+        if (r < 0) {
+                log_warning_errno(r, "Process %s: cannot open its log file %s: %m", p->pub.name, path);
+                proc_log(p, "Error: cannot open log_location %s: %s", path, strerror(-r));
+                return;
+        }
+        r = log_file_attach(p->log_file, p->pub.log, p->pub.base_name, (int) p->pub.replica_num);
+        if (r < 0)
+                p->log_file = log_file_close(p->log_file);
+}
+
+static void proc_close_log_file(Proc *p) {
+        p->log_file = log_file_close(p->log_file);
+}
+
+static void proc_attach_project_log(Proc *p) {
+        if (!p->m->project_log || p->in_project_log || proc_has_own_log_location(p) || !p->pub.log)
+                return;
+        if (log_file_attach(p->m->project_log, p->pub.log, p->pub.base_name, (int) p->pub.replica_num) >= 0)
+                p->in_project_log = true;
+}
+
+static void proc_detach_logs(Proc *p) {
+        if (p->in_project_log && p->m->project_log)
+                (void) log_file_detach(p->m->project_log, p->pub.log);
+        p->in_project_log = false;
+        proc_close_log_file(p);
+}
+
+static void manager_open_project_log(Manager *m) {
+        _cleanup_free_ char *path = NULL;
+        LogFileConfig cfg;
+        int r;
+
+        if (isempty(m->project->log_location))
+                return;
+        if (m->project->log_location[0] == '/' || !m->project->working_directory)
+                path = strdup(m->project->log_location);
+        else if (asprintf(&path, "%s/%s", m->project->working_directory, m->project->log_location) < 0)
+                path = NULL;
+        if (!path) {
+                log_oom();
+                return;
+        }
+        log_file_config_from_compose(m->project->log_configuration, &cfg);
+        r = log_file_open(m->event, path, &cfg, &m->project_log);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot open the project log file %s: %m", path);
+                return;
+        }
+        for (size_t i = 0; i < m->n_procs; i++)
+                proc_attach_project_log(m->procs[i]);
+}
+#else
+static void proc_open_log_file(Proc *p) {
+}
+static void proc_close_log_file(Proc *p) {
+}
+static void proc_attach_project_log(Proc *p) {
+}
+static void proc_detach_logs(Proc *p) {
+}
+static void manager_open_project_log(Manager *m) {
+        /* TODO(core): remove when journal/log-file.c lands */
+        if (!isempty(m->project->log_location))
+                log_warning("This build cannot write log_location files yet.");
+}
+#endif
+
+/* ----------------------------------------------------------------------------------------------------- */
 /* logs: the console and ready_log_line read every ring by sequence number, from a deferred pass */
 
 #define LOG_PASS_MAX_LINES 4096
@@ -520,6 +650,8 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
 static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                  void *userdata);
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
+
+static void proc_watch_daemon(Proc *p);
 
 static const UnitEvents proc_events = {
         .started = proc_on_started,
@@ -784,6 +916,8 @@ static int proc_launch(Proc *p) {
                 proc_fail(p, reason ?: strerror(-r));
                 return r;
         }
+        /* opened at the start of an incarnation, kept over automatic restarts, closed at its end */
+        proc_open_log_file(p);
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);
@@ -792,6 +926,10 @@ static int proc_launch(Proc *p) {
         /* ready_log_line looks at lines of this run only */
         p->ready_seq = log_ring_next_seq(p->pub.log);
         p->ready_matching = false;
+
+        /* the match is in place before the start, so a fast starter's exit is not missed */
+        if (proc_config(p)->is_daemon)
+                proc_watch_daemon(p);
 
         r = unit_driver_start(p->m->driver, p->watch, &spec);
         if (r < 0) {
@@ -852,6 +990,8 @@ static void proc_end(Proc *p, ProcStatus status) {
         p->ready_matching = false;
         proc_cancel_timer(p);
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+        p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+        proc_close_log_file(p);
         proc_set_status(p, status);
 
         /* exit_on_end, exit_on_failure, exit_on_skipped: not for a stop the user asked for, and only the
@@ -877,6 +1017,62 @@ static void proc_end(Proc *p, ProcStatus status) {
                 proc_complete_restart(p, 0);
 
         proc_changed(p);
+}
+
+/* is_daemon: the unit (ExitType=cgroup) stays active after the starter exits; the Service's ExecMainCode
+ * says when it did. A successful starter makes the process Launched; a failed one leaves it Launching until
+ * the cgroup empties and the unit ends (then the restart policy decides, compat §2.3). */
+static int proc_on_daemon_properties(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Proc *p = userdata;
+        const char *iface;
+        int32_t code = 0, status = 0;
+        bool have_code = false;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &iface);
+        if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Service"))
+                return 0;
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return 0;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *name;
+                if (sd_bus_message_read(msg, "s", &name) < 0)
+                        return 0;
+                if (streq(name, "ExecMainCode")) {
+                        if (sd_bus_message_read(msg, "v", "i", &code) < 0)
+                                return 0;
+                        have_code = true;
+                } else if (streq(name, "ExecMainStatus")) {
+                        if (sd_bus_message_read(msg, "v", "i", &status) < 0)
+                                return 0;
+                } else if (sd_bus_message_skip(msg, "v") < 0)
+                        return 0;
+                if (sd_bus_message_exit_container(msg) < 0)
+                        return 0;
+        }
+        if (!have_code || code == 0 || p->phase != PHASE_ACTIVE || p->pub.status != PROC_LAUNCHING)
+                return 0;
+        if (code == CLD_EXITED && status == 0) {
+                proc_set_status(p, PROC_LAUNCHED);
+                proc_changed(p);
+        } else
+                proc_log(p, "Error: the daemon's starter failed (%s %d)",
+                         code == CLD_EXITED ? "exit code" : "signal", status);
+        return 0;
+}
+
+static void proc_watch_daemon(Proc *p) {
+        int r;
+
+        p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+        r = sd_bus_match_signal_async(unit_driver_get_bus(p->m->driver), &p->daemon_slot,
+                                      "org.freedesktop.systemd1", p->pub.unit_path,
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      proc_on_daemon_properties, NULL, p);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot watch the daemon's starter, it stays Launching: %m",
+                                  p->pub.name);
 }
 
 static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
@@ -1483,6 +1679,11 @@ static void manager_finish(Manager *m) {
                 if (p->shutdown_unit)
                         manager_reset_unit(m, p->shutdown_unit);
         }
+        /* and the slice: stopping it sweeps anything left in it and lets systemd collect it */
+        if (sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
+                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StopUnit",
+                                     manager_on_reset_reply, m, "ss", m->slice, "replace") >= 0)
+                m->n_resets++;
         (void) sd_event_source_set_time_relative(m->finish_timer, RESET_TIMEOUT_USEC);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
         manager_maybe_exit(m);
@@ -1499,8 +1700,10 @@ static Proc *proc_free(Proc *p) {
         if (!p)
                 return NULL;
         proc_unfollow(p);
+        proc_detach_logs(p);
         p->watch = unit_watch_free(p->watch);
         p->shutdown_watch = unit_watch_free(p->shutdown_watch);
+        sd_bus_slot_unref(p->daemon_slot);
         sd_event_source_disable_unref(p->timer);
         sd_event_source_disable_unref(p->kill_timer);
         log_ring_observer_free(p->ring_observer);
@@ -1523,6 +1726,7 @@ static int proc_new_ring(Proc *p) {
         ring = log_ring_new(manager_log_length(p->m), LOG_RING_DEFAULT_BYTES);
         if (!ring)
                 return -ENOMEM;
+        proc_detach_logs(p);
         p->ring_observer = log_ring_observer_free(p->ring_observer);
         log_ring_free(p->pub.log);
         p->pub.log = ring;
@@ -1530,6 +1734,7 @@ static int proc_new_ring(Proc *p) {
         if (!p->ring_observer)
                 return -ENOMEM;
         p->print_seq = p->ready_seq = log_ring_next_seq(ring);
+        proc_attach_project_log(p);
         return 0;
 }
 
@@ -1757,6 +1962,9 @@ Manager *manager_free(Manager *m) {
         }
         free(m->completions);
         free(m->stop_waiters);
+#if HAVE_LOGFILE
+        log_file_close(m->project_log);
+#endif
 #if HAVE_FOLLOWER
         journal_follower_free(m->follower);
 #endif
@@ -1785,6 +1993,8 @@ int manager_run(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Cannot handle %s: %m", strsignal(sigs[i]));
         }
+
+        manager_open_project_log(m);
 
         /* Every enabled process is wanted at once; the first check pass starts all whose dependencies are
          * met, pipelined. */
