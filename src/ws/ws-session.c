@@ -1,0 +1,698 @@
+/* A WebSocket session on the sd-event loop (see ws-session.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <wslay/wslay.h>
+
+#include "shared/log.h"
+#include "ws/ws-session.h"
+
+/* wslay copies every queued payload and its queue cannot be pruned; we feed it only this many messages at a
+ * time, the rest waits in our bounded queue (style.md §0.2). */
+#define WSLAY_FEED_MAX 4u
+/* Output coalescing buffer: wslay writes a frame header and payload in separate calls; we collect them and
+ * send() once. 16 KiB keeps 1000 sessions at 16 MiB. */
+#define OBUF_SIZE (16u * 1024u)
+/* Work done per dispatch before yielding to other sources, for fairness between sessions. */
+#define PUMP_BUDGET_BYTES (256u * 1024u)
+
+struct WsSession {
+        sd_event *event;
+        int fd;
+        uint64_t id;
+        WsSessionConfig config;
+        const WsSessionOps *ops;
+        void *userdata;
+        void (*release)(void *ctx);
+        void *release_ctx;
+
+        wslay_event_context_ptr ctx;
+        WsQueue queue;
+
+        uint8_t *extra_in;
+        size_t extra_in_size, extra_in_off;
+
+        uint8_t *obuf;
+        size_t obuf_off, obuf_len;
+
+        sd_event_source *io, *stall_timer, *ping_timer, *close_timer, *kick, *reap;
+        uint32_t io_events;
+
+        usec_t last_progress;
+        uint64_t bytes_sent;
+        bool pending;                /* output waiting: stall timer armed */
+        bool fill_more;
+        bool closing;
+        bool close_queued;
+        uint16_t close_code;
+        char close_reason[124];
+        bool peer_gone;
+        bool alive;                  /* the peer sent something since the last ping */
+        bool ping_outstanding;
+        bool dead;
+        WsSessionEnd end;
+};
+
+static uint64_t session_counter;
+
+static const char *const session_end_table[_WS_END_MAX] = {
+        [WS_END_CLOSED] = "closed",
+        [WS_END_PEER_GONE] = "peer-gone",
+        [WS_END_WRITE_STALL] = "write-stall",
+        [WS_END_OVERFLOW] = "overflow",
+        [WS_END_PROTOCOL] = "protocol-error",
+        [WS_END_PING_TIMEOUT] = "ping-timeout",
+        [WS_END_ABORTED] = "aborted",
+        [WS_END_ERROR] = "error",
+};
+
+const char *ws_session_end_to_string(WsSessionEnd e) {
+        if (e < 0 || e >= _WS_END_MAX)
+                return NULL;
+        return session_end_table[e];
+}
+
+void ws_session_config_defaults(WsSessionConfig *c) {
+        *c = (WsSessionConfig) {
+                .write_timeout = WS_SESSION_DEFAULT_WRITE_TIMEOUT,
+                .ping_interval = WS_SESSION_DEFAULT_PING_INTERVAL,
+                .close_timeout = WS_SESSION_DEFAULT_CLOSE_TIMEOUT,
+                .queue_max_bytes = WS_QUEUE_DEFAULT_BYTES,
+                .queue_max_frames = WS_QUEUE_DEFAULT_FRAMES,
+                .max_message_size = WS_SESSION_DEFAULT_MAX_MESSAGE,
+                .policy = WS_QUEUE_DROP,
+        };
+}
+
+static usec_t session_now(WsSession *s) {
+        usec_t t;
+
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &t) < 0)
+                t = now_usec(CLOCK_MONOTONIC);
+        return t;
+}
+
+static void session_end(WsSession *s, WsSessionEnd why) {
+        if (s->dead)
+                return;
+        s->dead = true;
+        s->end = why;
+        (void) sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->ping_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->close_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(s->reap, SD_EVENT_ONESHOT);
+}
+
+/* wslay callbacks */
+
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *userdata) {
+        WsSession *s = userdata;
+        ssize_t n;
+
+        if (s->extra_in_off < s->extra_in_size) {
+                n = MIN(len, s->extra_in_size - s->extra_in_off);
+                memcpy(buf, s->extra_in + s->extra_in_off, n);
+                s->extra_in_off += n;
+                if (s->extra_in_off == s->extra_in_size) {
+                        s->extra_in = mfree(s->extra_in);
+                        s->extra_in_off = s->extra_in_size = 0;
+                }
+                s->alive = true;
+                return n;
+        }
+
+        do
+                n = recv(s->fd, buf, len, MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+                        return -1;
+                }
+                s->peer_gone = true;
+                wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+                return -1;
+        }
+        if (n == 0) {
+                /* EOF without a close frame: the peer is gone (wslay's example does the same). */
+                s->peer_gone = true;
+                wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+                return -1;
+        }
+        s->alive = true;
+        return n;
+}
+
+/* Sends what the output buffer holds. Returns 1 when it is empty, 0 when the socket would block, or a
+ * negative errno when the peer is gone. */
+static int obuf_flush(WsSession *s) {
+        while (s->obuf_off < s->obuf_len) {
+                ssize_t n;
+
+                n = send(s->fd, s->obuf + s->obuf_off, s->obuf_len - s->obuf_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                break;
+                        s->peer_gone = true;
+                        return -errno;
+                }
+                s->obuf_off += n;
+                s->bytes_sent += n;
+                s->last_progress = session_now(s);
+        }
+
+        if (s->obuf_off == s->obuf_len) {
+                s->obuf_off = s->obuf_len = 0;
+                return 1;
+        }
+        if (s->obuf_off > 0) {
+                memmove(s->obuf, s->obuf + s->obuf_off, s->obuf_len - s->obuf_off);
+                s->obuf_len -= s->obuf_off;
+                s->obuf_off = 0;
+        }
+        return 0;
+}
+
+static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags, void *userdata) {
+        WsSession *s = userdata;
+        size_t n;
+
+        if (s->obuf_len == OBUF_SIZE) {
+                int r = obuf_flush(s);
+                if (r < 0) {
+                        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+                        return -1;
+                }
+                if (s->obuf_len == OBUF_SIZE) {
+                        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+                        return -1;
+                }
+        }
+
+        n = MIN(len, OBUF_SIZE - s->obuf_len);
+        memcpy(s->obuf + s->obuf_len, data, n);
+        s->obuf_len += n;
+        return (ssize_t) n;
+}
+
+static int genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *userdata) {
+        if (getrandom(buf, len, 0) != (ssize_t) len) {
+                wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+                return -1;
+        }
+        return 0;
+}
+
+static void msg_recv_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+                        void *userdata) {
+        WsSession *s = userdata;
+
+        s->alive = true;
+        if (wslay_is_ctrl_frame(arg->opcode))
+                return;   /* ping/pong/close are handled by wslay */
+        if (s->ops && s->ops->message && !s->dead)
+                s->ops->message(s, arg->opcode, arg->msg, arg->msg_length, s->userdata);
+}
+
+static const struct wslay_event_callbacks session_callbacks = {
+        .recv_callback = recv_cb,
+        .send_callback = send_cb,
+        .genmask_callback = genmask_cb,
+        .on_msg_recv_callback = msg_recv_cb,
+};
+
+/* Output handling */
+
+static void feed_wslay(WsSession *s) {
+        while (wslay_event_get_queued_msg_count(s->ctx) < WSLAY_FEED_MAX) {
+                _cleanup_(ws_frame_freep) WsFrame *f = ws_queue_pop(&s->queue);
+                struct wslay_event_msg m;
+                int r;
+
+                if (!f)
+                        break;
+                m = (struct wslay_event_msg) { .opcode = f->opcode, .msg = f->data, .msg_length = f->len };
+                r = wslay_event_queue_msg(s->ctx, &m);
+                if (r == WSLAY_ERR_NO_MORE_MSG) {
+                        /* A close frame is queued or sent: nothing more goes out. */
+                        ws_queue_done(&s->queue);
+                        break;
+                }
+                if (r < 0) {
+                        session_end(s, WS_END_ERROR);
+                        return;
+                }
+        }
+}
+
+static bool output_pending(WsSession *s) {
+        if (!wslay_event_get_write_enabled(s->ctx))
+                return s->obuf_len > s->obuf_off;
+        return wslay_event_want_write(s->ctx) || s->obuf_len > s->obuf_off || !ws_queue_is_empty(&s->queue);
+}
+
+static void update_stall_timer(WsSession *s, bool pending) {
+        if (pending == s->pending)
+                return;
+        s->pending = pending;
+        if (!pending || s->config.write_timeout == 0) {
+                (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
+                return;
+        }
+        /* Output became pending now: the clock of the write deadline starts here. */
+        s->last_progress = session_now(s);
+        (void) sd_event_source_set_time(s->stall_timer, s->last_progress + s->config.write_timeout);
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ONESHOT);
+}
+
+static void session_update(WsSession *s) {
+        bool want_read, pending;
+        uint32_t events;
+
+        if (s->dead)
+                return;
+
+        want_read = wslay_event_want_read(s->ctx);
+        pending = output_pending(s);
+
+        if (!want_read && !pending) {
+                uint16_t sent = ws_session_close_code_sent(s);
+
+                if (s->peer_gone)
+                        session_end(s, WS_END_PEER_GONE);
+                else if (sent == WSLAY_CODE_PROTOCOL_ERROR || sent == WSLAY_CODE_MESSAGE_TOO_BIG ||
+                         sent == WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA || sent == WSLAY_CODE_NO_STATUS_RCVD)
+                        session_end(s, wslay_event_get_close_received(s->ctx) ? WS_END_CLOSED : WS_END_PROTOCOL);
+                else
+                        session_end(s, WS_END_CLOSED);
+                return;
+        }
+
+        events = (want_read ? EPOLLIN : 0) | (pending ? EPOLLOUT : 0);
+        if (events != s->io_events) {
+                if (sd_event_source_set_io_events(s->io, events) < 0) {
+                        session_end(s, WS_END_ERROR);
+                        return;
+                }
+                s->io_events = events;
+        }
+        update_stall_timer(s, pending);
+}
+
+static void session_pump(WsSession *s) {
+        uint64_t start = s->bytes_sent;
+        unsigned iterations = 0;
+
+        while (!s->dead) {
+                uint64_t before = s->bytes_sent;
+                bool progress_possible;
+                int r;
+
+                if (!s->closing && s->ops && s->ops->fill && wslay_event_get_write_enabled(s->ctx) &&
+                    ws_session_has_room(s, 0)) {
+                        r = s->ops->fill(s, s->userdata);
+                        s->fill_more = r > 0;
+                        if (s->dead)
+                                return;
+                }
+                feed_wslay(s);
+                if (s->dead)
+                        return;
+
+                if (s->closing && !s->close_queued && ws_queue_is_empty(&s->queue) &&
+                    wslay_event_get_queued_msg_count(s->ctx) == 0) {
+                        r = wslay_event_queue_close(s->ctx, s->close_code, (const uint8_t *) s->close_reason,
+                                                    strlen(s->close_reason));
+                        s->close_queued = true;
+                        if (r == 0 && s->config.close_timeout > 0)
+                                (void) sd_event_source_set_time_relative(s->close_timer, s->config.close_timeout),
+                                (void) sd_event_source_set_enabled(s->close_timer, SD_EVENT_ONESHOT);
+                }
+
+                r = wslay_event_send(s->ctx);
+                if (r < 0) {
+                        session_end(s, s->peer_gone ? WS_END_PEER_GONE : WS_END_ERROR);
+                        return;
+                }
+                r = obuf_flush(s);
+                if (r < 0) {
+                        session_end(s, WS_END_PEER_GONE);
+                        return;
+                }
+                if (r == 0)
+                        break;   /* the socket is full: EPOLLOUT brings us back */
+
+                progress_possible = wslay_event_get_write_enabled(s->ctx) &&
+                        (wslay_event_want_write(s->ctx) || !ws_queue_is_empty(&s->queue) ||
+                         (s->fill_more && !s->closing) || (s->closing && !s->close_queued));
+                if (!progress_possible)
+                        break;
+                if (s->bytes_sent == before && ws_queue_is_empty(&s->queue) &&
+                    !wslay_event_want_write(s->ctx))
+                        break;   /* fill promised more but produced nothing: wait for the next kick */
+                if (s->bytes_sent - start >= PUMP_BUDGET_BYTES || ++iterations >= 1024) {
+                        /* Yield to other sessions; continue on the next iteration. */
+                        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_ONESHOT);
+                        break;
+                }
+        }
+
+        session_update(s);
+}
+
+static void session_recv(WsSession *s) {
+        int r;
+
+        if (!wslay_event_want_read(s->ctx))
+                return;
+        r = wslay_event_recv(s->ctx);
+        if (r < 0 && s->peer_gone)
+                session_end(s, WS_END_PEER_GONE);
+        else if (r == WSLAY_ERR_NOMEM)
+                session_end(s, WS_END_ERROR);
+        /* Other failures are frame-level protocol errors: wslay queued a close frame, pump sends it. */
+}
+
+/* Event sources */
+
+static int io_handler(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        WsSession *s = userdata;
+
+        if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                session_recv(s);
+        if (!s->dead && (revents & (EPOLLHUP | EPOLLERR)) && !wslay_event_want_read(s->ctx)) {
+                /* Not reading any more and the socket reports an error or hang-up: nobody will read what we
+                 * still have. */
+                s->peer_gone = true;
+                session_end(s, WS_END_PEER_GONE);
+        }
+        if (!s->dead)
+                session_pump(s);
+        return 0;
+}
+
+static int kick_handler(sd_event_source *src, void *userdata) {
+        WsSession *s = userdata;
+
+        if (s->extra_in)
+                session_recv(s);
+        if (!s->dead)
+                session_pump(s);
+        return 0;
+}
+
+static int stall_handler(sd_event_source *src, usec_t usec, void *userdata) {
+        WsSession *s = userdata;
+        usec_t now = session_now(s);
+
+        if (s->dead || !s->pending)
+                return 0;
+        if (now >= s->last_progress + s->config.write_timeout) {
+                session_end(s, WS_END_WRITE_STALL);
+                return 0;
+        }
+        /* Progress happened meanwhile: the deadline moves with it. */
+        (void) sd_event_source_set_time(src, s->last_progress + s->config.write_timeout);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int ping_handler(sd_event_source *src, usec_t usec, void *userdata) {
+        WsSession *s = userdata;
+        struct wslay_event_msg m = { .opcode = WSLAY_PING, .msg = (const uint8_t *) "pcctl", .msg_length = 5 };
+
+        if (s->dead)
+                return 0;
+        if (s->ping_outstanding && !s->alive) {
+                session_end(s, WS_END_PING_TIMEOUT);
+                return 0;
+        }
+        s->alive = false;
+        s->ping_outstanding = true;
+        if (wslay_event_get_write_enabled(s->ctx) && !s->close_queued)
+                (void) wslay_event_queue_msg(s->ctx, &m);
+        (void) sd_event_source_set_time_relative(src, s->config.ping_interval);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        session_pump(s);
+        return 0;
+}
+
+static int close_timeout_handler(sd_event_source *src, usec_t usec, void *userdata) {
+        WsSession *s = userdata;
+
+        /* We sent our close frame and the peer did not answer in time. */
+        session_end(s, WS_END_CLOSED);
+        return 0;
+}
+
+static int reap_handler(sd_event_source *src, void *userdata) {
+        WsSession *s = userdata;
+
+        if (s->ops && s->ops->finished)
+                s->ops->finished(s, s->end, s->userdata);
+        else
+                ws_session_free(s);
+        return 0;
+}
+
+int ws_session_new(sd_event *e, int fd, const void *extra_in, size_t extra_in_size, const WsSessionConfig *c,
+                   const WsSessionOps *ops, void *userdata, void (*release)(void *ctx), void *release_ctx,
+                   WsSession **ret) {
+        _cleanup_(ws_session_freep) WsSession *s = NULL;
+        WsSessionConfig defaults;
+        int r;
+
+        if (!e || fd < 0 || !ret || (extra_in_size > 0 && !extra_in))
+                return -EINVAL;
+        if (!c) {
+                ws_session_config_defaults(&defaults);
+                c = &defaults;
+        }
+
+        s = new0(WsSession, 1);
+        if (!s)
+                return -ENOMEM;
+        *s = (WsSession) {
+                .event = sd_event_ref(e),
+                .fd = fd,
+                .id = ++session_counter,
+                .config = *c,
+                .ops = ops,
+                .userdata = userdata,
+                .release = release,
+                .release_ctx = release_ctx,
+                .alive = true,
+        };
+        ws_queue_init(&s->queue, c->queue_max_frames, c->queue_max_bytes, c->policy);
+
+        s->obuf = malloc(OBUF_SIZE);
+        if (!s->obuf)
+                return -ENOMEM;
+        if (extra_in_size > 0) {
+                s->extra_in = malloc(extra_in_size);
+                if (!s->extra_in)
+                        return -ENOMEM;
+                memcpy(s->extra_in, extra_in, extra_in_size);
+                s->extra_in_size = extra_in_size;
+        }
+
+        r = c->client ? wslay_event_context_client_init(&s->ctx, &session_callbacks, s)
+                      : wslay_event_context_server_init(&s->ctx, &session_callbacks, s);
+        if (r != 0)
+                return -ENOMEM;
+        wslay_event_config_set_max_recv_msg_length(s->ctx, c->max_message_size > 0 ? c->max_message_size
+                                                                                  : WS_SESSION_DEFAULT_MAX_MESSAGE);
+
+        r = sd_event_add_io(e, &s->io, fd, EPOLLIN, io_handler, s);
+        if (r < 0)
+                return r;
+        s->io_events = EPOLLIN;
+        r = sd_event_add_time(e, &s->stall_timer, CLOCK_MONOTONIC, USEC_INFINITY, 100 * USEC_PER_MSEC,
+                              stall_handler, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_OFF);
+        r = sd_event_add_time(e, &s->close_timer, CLOCK_MONOTONIC, USEC_INFINITY, 100 * USEC_PER_MSEC,
+                              close_timeout_handler, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->close_timer, SD_EVENT_OFF);
+        if (c->ping_interval > 0)
+                r = sd_event_add_time_relative(e, &s->ping_timer, CLOCK_MONOTONIC, c->ping_interval,
+                                               USEC_PER_SEC / 10, ping_handler, s);
+        else
+                r = sd_event_add_time(e, &s->ping_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, ping_handler, s);
+        if (r < 0)
+                return r;
+        if (c->ping_interval == 0)
+                (void) sd_event_source_set_enabled(s->ping_timer, SD_EVENT_OFF);
+        r = sd_event_add_defer(e, &s->kick, kick_handler, s);
+        if (r < 0)
+                return r;
+        /* Run once at start: consume extra_in, send what the producer has. */
+        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_ONESHOT);
+        r = sd_event_add_defer(e, &s->reap, reap_handler, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->reap, SD_EVENT_OFF);
+        /* Reap after other work of the same iteration, so that no callback sees a freed session. */
+        (void) sd_event_source_set_priority(s->reap, SD_EVENT_PRIORITY_IDLE);
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+WsSession *ws_session_free(WsSession *s) {
+        if (!s)
+                return NULL;
+
+        s->io = sd_event_source_disable_unref(s->io);
+        s->stall_timer = sd_event_source_disable_unref(s->stall_timer);
+        s->ping_timer = sd_event_source_disable_unref(s->ping_timer);
+        s->close_timer = sd_event_source_disable_unref(s->close_timer);
+        s->kick = sd_event_source_disable_unref(s->kick);
+        s->reap = sd_event_source_disable_unref(s->reap);
+        if (s->ctx)
+                wslay_event_context_free(s->ctx);
+        ws_queue_done(&s->queue);
+        free(s->obuf);
+        free(s->extra_in);
+
+        if (s->fd >= 0) {
+                if (s->release)
+                        s->release(s->release_ctx);
+                else
+                        safe_close(s->fd);
+        }
+        sd_event_unref(s->event);
+        return mfree(s);
+}
+
+int ws_session_queue_frame(WsSession *s, WsFrame *f) {
+        int r;
+
+        if (!s || !f) {
+                ws_frame_free(f);
+                return -EINVAL;
+        }
+        if (s->dead || s->closing || !wslay_event_get_write_enabled(s->ctx)) {
+                ws_frame_free(f);
+                return -ESHUTDOWN;
+        }
+        r = ws_queue_push_frame(&s->queue, f);
+        if (r == -ENOBUFS && s->queue.policy == WS_QUEUE_DISCONNECT) {
+                session_end(s, WS_END_OVERFLOW);
+                return r;
+        }
+        if (r >= 0)
+                ws_session_kick(s);
+        return r;
+}
+
+int ws_session_queue_frame_force(WsSession *s, WsFrame *f) {
+        if (!s || !f) {
+                ws_frame_free(f);
+                return -EINVAL;
+        }
+        if (s->dead || s->closing || !wslay_event_get_write_enabled(s->ctx)) {
+                ws_frame_free(f);
+                return -ESHUTDOWN;
+        }
+        ws_queue_push_frame_force(&s->queue, f);
+        ws_session_kick(s);
+        return 0;
+}
+
+int ws_session_queue(WsSession *s, uint8_t opcode, const void *data, size_t len) {
+        WsFrame *f;
+
+        if (!s)
+                return -EINVAL;
+        f = ws_frame_new(opcode, len);
+        if (!f)
+                return -ENOMEM;
+        if (len > 0)
+                memcpy(f->data, data, len);
+        return ws_session_queue_frame(s, f);
+}
+
+bool ws_session_has_room(const WsSession *s, size_t len) {
+        return s && !s->dead && ws_queue_has_room(&s->queue, len);
+}
+
+void ws_session_kick(WsSession *s) {
+        if (!s || s->dead)
+                return;
+        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_ONESHOT);
+}
+
+int ws_session_close(WsSession *s, uint16_t code, const char *reason) {
+        if (!s)
+                return -EINVAL;
+        if (s->dead)
+                return -ESHUTDOWN;
+        if (s->closing)
+                return 0;
+        s->closing = true;
+        s->close_code = code;
+        snprintf(s->close_reason, sizeof(s->close_reason), "%s", strempty(reason));
+        ws_session_kick(s);
+        return 0;
+}
+
+void ws_session_abort(WsSession *s, WsSessionEnd why) {
+        if (!s)
+                return;
+        session_end(s, why);
+}
+
+uint64_t ws_session_get_id(const WsSession *s) {
+        return s ? s->id : 0;
+}
+
+int ws_session_get_fd(const WsSession *s) {
+        return s ? s->fd : -EBADF;
+}
+
+void *ws_session_get_userdata(const WsSession *s) {
+        return s ? s->userdata : NULL;
+}
+
+bool ws_session_is_dead(const WsSession *s) {
+        return !s || s->dead;
+}
+
+size_t ws_session_queued_bytes(const WsSession *s) {
+        if (!s)
+                return 0;
+        return s->queue.n_bytes + (s->ctx ? wslay_event_get_queued_msg_length(s->ctx) : 0) +
+                (s->obuf_len - s->obuf_off);
+}
+
+const WsQueue *ws_session_get_queue(const WsSession *s) {
+        return s ? &s->queue : NULL;
+}
+
+uint64_t ws_session_bytes_sent(const WsSession *s) {
+        return s ? s->bytes_sent : 0;
+}
+
+uint16_t ws_session_close_code_sent(const WsSession *s) {
+        if (!s || !s->ctx || !wslay_event_get_close_sent(s->ctx))
+                return 0;
+        return wslay_event_get_status_code_sent(s->ctx);
+}
+
+uint16_t ws_session_close_code_received(const WsSession *s) {
+        if (!s || !s->ctx || !wslay_event_get_close_received(s->ctx))
+                return 0;
+        return wslay_event_get_status_code_received(s->ctx);
+}
