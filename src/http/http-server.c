@@ -169,6 +169,16 @@ static void server_rearm(HttpServer *s) {
                 (void) sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 }
 
+/* MHD 0.9.75 drops MHD_USE_ITC in external-loop mode, so MHD_resume_connection() and
+ * MHD_upgrade_action(CLOSE) wake nothing: whoever calls them must make MHD run again. The timer is the cheapest
+ * way to do that on the next loop iteration. */
+static void server_kick(HttpServer *s) {
+        if (!s->timer)
+                return;
+        (void) sd_event_source_set_time_relative(s->timer, 0);
+        (void) sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+}
+
 static void server_run(HttpServer *s) {
         if (MHD_run(s->daemon) == MHD_NO)
                 log_debug("MHD_run() failed; will retry on the next event.");
@@ -295,35 +305,52 @@ static void on_complete(HttpResponse *resp, void *userdata) {
         rq->waiting = false;
         if (rq->suspended) {
                 rq->suspended = false;
-                /* Wakes MHD through its ITC (the epoll fd becomes readable); the handler then runs again. */
                 MHD_resume_connection(rq->connection);
+                /* MHD runs the handler again on its next run, which answers. */
+                server_kick(rq->server);
         }
 }
 
 /* ---- WebSocket upgrade ---- */
 
-static void upgrade_release(void *ctx) {
-        struct MHD_UpgradeResponseHandle *urh = ctx;
+typedef struct UpgradeRelease {
+        HttpServer *server;
+        struct MHD_UpgradeResponseHandle *urh;
+} UpgradeRelease;
 
-        (void) MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+static void upgrade_release(void *ctx) {
+        UpgradeRelease *u = ctx;
+
+        (void) MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+        /* MHD closes the socket on its next run. */
+        server_kick(u->server);
+        free(u);
 }
 
 static void upgrade_handler(void *cls, struct MHD_Connection *connection, void *req_cls, const char *extra_in,
                             size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh) {
         HttpServer *s = cls;
         Request *rq = req_cls;
+        UpgradeRelease *u;
         void *params;
         int r;
 
-        if (!rq || !s->backend->ws_attach) {
+        u = malloc(sizeof *u);
+        if (!rq || !u || !s->backend || !s->backend->ws_attach) {
+                free(u);
                 (void) MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+                server_kick(s);
                 return;
         }
+        *u = (UpgradeRelease) { s, urh };
         params = TAKE_PTR(rq->upgrade_params);
-        r = s->backend->ws_attach(s->ctx, rq->upgrade, params, sock, extra_in, extra_in_size, upgrade_release, urh);
+        /* ws_attach owns params from here and calls upgrade_release(u) exactly once when it succeeded. */
+        r = s->backend->ws_attach(s->ctx, rq->upgrade, params, sock, extra_in, extra_in_size, upgrade_release, u);
         if (r < 0) {
                 log_debug_errno(r, "http: WebSocket session failed to start: %m");
+                free(u);
                 (void) MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+                server_kick(s);
         }
 }
 

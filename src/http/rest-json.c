@@ -229,6 +229,22 @@ cJSON *project_state_to_json(const ProjectStateInfo *info, Process *const *procs
         return TAKE_PTR(o);
 }
 
+/* GET /graph's short condition names (process-compose's DependencyLink.Type). */
+static const char *condition_short(ComposeCondition c) {
+        switch (c) {
+        case COMPOSE_CONDITION_PROCESS_COMPLETED:
+                return "completed";
+        case COMPOSE_CONDITION_PROCESS_COMPLETED_SUCCESSFULLY:
+                return "completed_successfully";
+        case COMPOSE_CONDITION_PROCESS_HEALTHY:
+                return "healthy";
+        case COMPOSE_CONDITION_PROCESS_LOG_READY:
+                return "log_ready";
+        default:
+                return "started";
+        }
+}
+
 /* Graph depth is bounded by the number of processes on an acyclic graph; the limit only guards against a
  * cycle that slipped past validation (a live update), which would otherwise recurse forever. */
 #define GRAPH_DEPTH_MAX 64
@@ -267,7 +283,7 @@ static cJSON *graph_node(Process *const *procs, size_t n, const Process *p, unsi
                 if (!child)
                         return NULL;
                 if (!cJSON_AddStringToObject(child, "dependency_type",
-                                             compose_condition_to_short_string(d->condition) ?: "started")) {
+                                             condition_short(d->condition))) {
                         cJSON_Delete(child);
                         return NULL;
                 }
