@@ -518,6 +518,9 @@ int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *u
                         p.pos += 2;
                         p.nesting = 0;
                         r = parse_func(&p, &out, start);
+                        if (r == -EINVAL)
+                                /* report the substitution that failed, not where inside it */
+                                p.error_offset = start;
                         if (r < 0)
                                 goto finish;
                 } else if ((c == '$' && d == '$') || (c == '\\' && (d == '\\' || d == '/'))) {

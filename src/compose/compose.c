@@ -1096,6 +1096,9 @@ static int clone_replicas(ComposeProject *p, ComposeError *e) {
                                 for (size_t z = 0; z < proc->n_depends_on; z++)
                                         if (proc->depends_on[z].name && streq(proc->depends_on[z].name, reps[q]->name))
                                                 explicit = true;
+                                for (size_t z = 0; z < nn; z++)
+                                        if (streq(nd[z].name, reps[q]->name))
+                                                explicit = true;
                                 if (explicit)
                                         continue;
                                 ComposeDependency *t = realloc(nd, sizeof(ComposeDependency) * (nn + 1));
