@@ -302,7 +302,7 @@ static int process_scale(HttpClient *c, const char *name, const char *count) {
         errno = 0;
         v = strtol(count, &end, 10);
         if (isempty(count) || *end || errno != 0 || v < INT32_MIN || v > INT32_MAX || count[0] == ' ')
-                return fail(-EINVAL, NULL, "second argument must be an integer: '%s'", count);
+                return fail(0, NULL, "second argument must be an integer: '%s'", count);
 
         r = client_path(&path, "/process/scale", name, count, NULL);
         if (r < 0)
@@ -388,7 +388,7 @@ static int run_process(int argc, char **argv, bool list_alias) {
                 case 'o':
                         format = optarg;
                         if (!valid_output_format(format))
-                                return fail(-EINVAL, NULL, "unknown output format %s", format);
+                                return fail(0, NULL, "unknown output format %s", format);
                         break;
                 case 'v':
                         verbose = true;
