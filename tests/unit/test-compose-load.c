@@ -232,8 +232,6 @@ TEST(process_extends_errors) {
 
 TEST(file_extends) {
         _cleanup_(compose_project_freep) ComposeProject *p = load_ok("with-extends.yaml");
-        _cleanup_free_ char *dir = strdup(fixdir()), *up2 = NULL;
-
         ASSERT_EQ(p->n_processes, 9u);
         ASSERT_STREQ(get(p, "process1")->command, "echo extending");
         /* processes of the base file run in the base file's directory */
