@@ -498,6 +498,13 @@ int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *u
         Buf out = {};
         int r = 0;
 
+        /* the output is usually about as long as the input: one allocation instead of a doubling series */
+        out.data = malloc(MIN(size, (size_t) COMPOSE_FILE_SIZE_MAX) + 1);
+        if (!out.data)
+                return -ENOMEM;
+        out.allocated = MIN(size, (size_t) COMPOSE_FILE_SIZE_MAX) + 1;
+        out.data[0] = 0;
+
         while (p.pos < p.n) {
                 size_t run = p.pos;
 

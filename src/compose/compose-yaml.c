@@ -25,19 +25,58 @@ typedef struct Builder {
         ComposeError *error;
 } Builder;
 
+#define YAML_NODES_PER_BLOCK 1024U
+#define YAML_CHUNK_SIZE (64U * 1024U)
+
 YamlDoc *yaml_doc_free(YamlDoc *d) {
         if (!d)
                 return NULL;
-        for (size_t i = 0; i < d->n_nodes; i++) {
-                YamlNode *n = d->nodes[i];
-                free(n->value);
-                free(n->keys);
-                free(n->values);
-                free(n);
+        for (size_t b = 0; b < d->n_blocks; b++) {
+                size_t n = b + 1 == d->n_blocks ? d->used_in_block : YAML_NODES_PER_BLOCK;
+                for (size_t i = 0; i < n; i++) {
+                        free(d->blocks[b][i].keys);
+                        free(d->blocks[b][i].values);
+                }
+                free(d->blocks[b]);
         }
-        free(d->nodes);
+        free(d->blocks);
+        for (size_t c = 0; c < d->n_chunks; c++)
+                free(d->chunks[c]);
+        free(d->chunks);
         free(d);
         return NULL;
+}
+
+/* Copies n bytes plus a NUL into the string arena; big strings get a chunk of their own. */
+static char *doc_strndup(YamlDoc *d, const char *s, size_t n) {
+        char *p;
+
+        if (d->n_chunks == 0 || d->chunk_used + n + 1 > d->chunk_size) {
+                size_t size = MAX((size_t) YAML_CHUNK_SIZE, n + 1);
+                if (!GREEDY_REALLOC(d->chunks, d->chunks_allocated, d->n_chunks + 1))
+                        return NULL;
+                d->chunks[d->n_chunks] = malloc(size);
+                if (!d->chunks[d->n_chunks])
+                        return NULL;
+                if (size > YAML_CHUNK_SIZE && d->n_chunks > 0) {
+                        /* keep filling the current chunk afterwards: put the big one before it */
+                        char *big = d->chunks[d->n_chunks];
+                        d->chunks[d->n_chunks] = d->chunks[d->n_chunks - 1];
+                        d->chunks[d->n_chunks - 1] = big;
+                        d->n_chunks++;
+                        memcpy(big, s, n);
+                        big[n] = 0;
+                        return big;
+                }
+                d->n_chunks++;
+                d->chunk_used = 0;
+                d->chunk_size = size;
+        }
+        p = d->chunks[d->n_chunks - 1] + d->chunk_used;
+        memcpy(p, s, n);
+        p[n] = 0;
+        d->chunk_used += n + 1;
+        return p;
 }
 
 const char *yaml_node_kind(const YamlNode *n) {
@@ -63,6 +102,7 @@ YamlNode *yaml_map_get(const YamlNode *map, const char *key) {
 }
 
 static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark) {
+        YamlDoc *d = b->doc;
         YamlNode *n;
 
         if (++b->budget > COMPOSE_NODES_MAX) {
@@ -70,15 +110,19 @@ static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark
                                   "too many YAML nodes (more than %u)", COMPOSE_NODES_MAX);
                 return NULL;
         }
-        if (!GREEDY_REALLOC(b->doc->nodes, b->doc->allocated, b->doc->n_nodes + 1))
-                return NULL;
-        n = new0(YamlNode, 1);
-        if (!n)
-                return NULL;
+        if (d->n_blocks == 0 || d->used_in_block == YAML_NODES_PER_BLOCK) {
+                if (!GREEDY_REALLOC(d->blocks, d->blocks_allocated, d->n_blocks + 1))
+                        return NULL;
+                d->blocks[d->n_blocks] = new0(YamlNode, YAML_NODES_PER_BLOCK);
+                if (!d->blocks[d->n_blocks])
+                        return NULL;
+                d->n_blocks++;
+                d->used_in_block = 0;
+        }
+        n = &d->blocks[d->n_blocks - 1][d->used_in_block++];
         n->type = type;
         n->line = mark->line + 1;
         n->column = mark->column + 1;
-        b->doc->nodes[b->doc->n_nodes++] = n;
         return n;
 }
 
@@ -313,7 +357,7 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
                                 r = b.budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
                                 break;
                         }
-                        n->value = strndup((const char *) e.data.scalar.value, e.data.scalar.length);
+                        n->value = doc_strndup(doc, (const char *) e.data.scalar.value, e.data.scalar.length);
                         if (!n->value) {
                                 r = -ENOMEM;
                                 break;
