@@ -200,11 +200,49 @@ TEST(project_json_round_trip_and_errors) {
 }
 
 TEST(yaml_dump_loads_back_as_yaml) {
-        _cleanup_(compose_project_freep) ComposeProject *p = load("processes:\n  a:\n    command: \"echo 'q' \\\"x\\\"\"\n");
+        _cleanup_(compose_project_freep) ComposeProject *p = load(
+                "environment: [\"G=1\"]\nvars: {N: 7}\n"
+                "processes:\n"
+                "  a:\n    command: \"echo 'q' \\\"x\\\" $$HOME {{ .N }}\"\n    replicas: 2\n"
+                "    availability: {restart: always, max_restarts: 2}\n    namespace: [x, y]\n"
+                "    readiness_probe: {exec: {command: \"test -f /tmp/x\"}}\n    x-systemd: {Nice: 5}\n"
+                "    success_exit_codes: [3]\n"
+                "  b:\n    entrypoint: [ls, -l]\n    depends_on:\n      a:\n        condition: process_healthy\n"
+                "    shutdown: {command: stop, timeout_seconds: 3}\n    schedule: {interval: 1m}\n");
+        _cleanup_(compose_project_freep) ComposeProject *q = NULL;
         _cleanup_free_ char *y = NULL;
+        ComposeLoadOptions o = { .disable_dotenv = true };
+        ComposeError e = {};
+
         ASSERT_OK(compose_project_format_yaml(p, &y));
-        ASSERT_TRUE(strstr(y, "command:"));
-        ASSERT_TRUE(strstr(y, "echo 'q'"));
+        ASSERT_TRUE(strstr(y, "disable_env_expansion: true"));
+        ASSERT_NOT_NULL(o.environ = strv_copy(base_env));
+        if (compose_load_string(y, strlen(y), "dump.yaml", &o, &q, &e) < 0)
+                TEST_FAIL("dump does not load: %s\n%s", strempty(e.message), y);
+        compose_load_options_done(&o);
+        ASSERT_EQ(q->n_processes, p->n_processes);
+        for (size_t i = 0; i < p->n_processes; i++) {
+                ComposeProcess *a = p->processes[i], *b = q->processes[i];
+                _cleanup_free_ char *ea = strv_join(a->environment, ","), *eb = strv_join(b->environment, ","),
+                                    *aa = strv_join(a->args, "|"), *ab = strv_join(b->args, "|"),
+                                    *na = strv_join(a->namespaces, ","), *nb = strv_join(b->namespaces, ",");
+                ASSERT_STREQ(a->name, b->name);
+                ASSERT_STREQ(strempty(a->command), strempty(b->command));
+                ASSERT_STREQ(a->executable, b->executable);
+                ASSERT_STREQ(aa, ab);
+                ASSERT_STREQ(strempty(ea), strempty(eb));
+                ASSERT_STREQ(na, nb);
+                ASSERT_EQ(a->availability.restart, b->availability.restart);
+                ASSERT_EQ(a->availability.max_restarts, b->availability.max_restarts);
+                ASSERT_EQ(a->n_depends_on, b->n_depends_on);
+                ASSERT_EQ(a->shutdown.timeout_seconds, b->shutdown.timeout_seconds);
+                ASSERT_EQ(a->n_x_systemd, b->n_x_systemd);
+                ASSERT_EQ(a->n_success_exit_codes, b->n_success_exit_codes);
+                ASSERT_EQ(!!a->readiness_probe, !!b->readiness_probe);
+                ASSERT_EQ(!!a->schedule, !!b->schedule);
+        }
+        ASSERT_STREQ(compose_project_find_process(q, "a-1")->command, "echo 'q' \"x\" $HOME 7");
+        ASSERT_EQ(compose_project_find_process(q, "b")->depends_on[0].condition, COMPOSE_CONDITION_PROCESS_HEALTHY);
 }
 
 DEFINE_TEST_MAIN();
