@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -50,7 +52,9 @@ struct Probe {
         /* exec */
         char **argv, **environment;
         char *working_directory;
+        char *user, *group;
         pid_t pid;
+        int errfd;            /* user checks: the child's setup error, read after it exits */
         bool timed_out;
         sd_event_source *child, *kill_timer;
 
@@ -154,6 +158,7 @@ static void exec_cancel(Probe *p) {
                 p->child = sd_event_source_disable_unref(p->child);
         }
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+        p->errfd = safe_close(p->errfd);
         p->pid = 0;
         p->timed_out = false;
 }
@@ -170,15 +175,26 @@ static int on_exec_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int on_exec_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Probe *p = userdata;
-        char buf[128];
+        char buf[512];
         const char *error = NULL;
         bool ok = false;
+        ssize_t n = 0;
+
+        /* the child of a user check wrote why it could not become the user (and exited 127); the pipe is
+         * non-blocking and the writer is gone, so this read does not wait */
+        if (p->errfd >= 0) {
+                n = read(p->errfd, buf, sizeof buf - 1);
+                p->errfd = safe_close(p->errfd);
+        }
 
         /* The leader is a zombie until sd-event reaps it after this callback, so its pid (= the process
          * group id) cannot have been reused: killing the group now only hits what the check left behind. */
         (void) kill(-p->pid, SIGKILL);
 
-        if (si->si_code == CLD_EXITED && si->si_status == 0)
+        if (n > 0) {
+                buf[n] = 0;
+                error = buf;
+        } else if (si->si_code == CLD_EXITED && si->si_status == 0)
                 ok = true;
         else if (si->si_code == CLD_EXITED) {
                 snprintf(buf, sizeof buf, "exit status %d", si->si_status);
@@ -188,8 +204,8 @@ static int on_exec_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
         else {
                 /* Go's wording, which process-compose users see: "signal: killed" */
                 const char *name = strsignal(si->si_status);
-                size_t n = snprintf(buf, sizeof buf, "signal: %s", name ?: "unknown");
-                for (size_t i = STRLEN("signal: "); i < n && i < sizeof buf; i++)
+                size_t len = snprintf(buf, sizeof buf, "signal: %s", name ?: "unknown");
+                for (size_t i = STRLEN("signal: "); i < len && i < sizeof buf; i++)
                         buf[i] = tolower((unsigned char) buf[i]);
                 error = buf;
         }
@@ -204,12 +220,11 @@ static int on_exec_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
         return 0;
 }
 
-static int exec_start(Probe *p, char **ret_error) {
-        _cleanup_(sd_event_source_unrefp) sd_event_source *child = NULL;
+/* The check as pcctl's user: posix_spawn (vfork-fast, no code of ours runs in the child). */
+static int exec_spawn(Probe *p, pid_t *ret_pid, char **ret_error) {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t mask, all;
-        pid_t pid;
         int r;
 
         sigemptyset(&mask);
@@ -224,7 +239,8 @@ static int exec_start(Probe *p, char **ret_error) {
                 return r;
         }
         /* own process group (killed as one at timeout), pcctl's blocked SIGCHLD and ignored SIGPIPE not
-         * inherited, stdio on /dev/null as process-compose's exec.Cmd without Stdout does */
+         * inherited, stdio on /dev/null as process-compose's exec.Cmd without Stdout does, and none of
+         * pcctl's other descriptors (listening sockets, the journal) leaking into the check */
         r = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
         if (r >= 0)
@@ -239,10 +255,12 @@ static int exec_start(Probe *p, char **ret_error) {
                 r = -posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         if (r >= 0)
                 r = -posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+        if (r >= 0)
+                r = -posix_spawn_file_actions_addclosefrom_np(&fa, 3);
         if (r >= 0 && p->working_directory)
                 r = -posix_spawn_file_actions_addchdir_np(&fa, p->working_directory);
         if (r >= 0)
-                r = -posix_spawnp(&pid, p->argv[0], &fa, &attr, p->argv, p->environment ?: environ);
+                r = -posix_spawnp(ret_pid, p->argv[0], &fa, &attr, p->argv, p->environment ?: environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         if (r < 0) {
@@ -253,6 +271,141 @@ static int exec_start(Probe *p, char **ret_error) {
                         r = asprintf(ret_error, "fork/exec %s: %s", p->argv[0], strerror(-r));
                 return r < 0 ? -ENOMEM : -EIO;
         }
+        return 0;
+}
+
+_noreturn_ static void child_fail(int fd, const char *what, const char *arg, int error) {
+        char msg[512];
+        int n;
+
+        /* error 0: the lookup found nothing (getpwnam() leaves errno alone then) */
+        n = snprintf(msg, sizeof msg, "%s %s: %s", what, arg, error ? strerror(error) : "not found");
+        if (n > 0)
+                (void) !write(fd, msg, MIN((size_t) n, sizeof msg - 1));
+        _exit(127);
+}
+
+static bool parse_id(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        if (!isdigit((unsigned char) s[0]))
+                return false;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno != 0 || *end || v >= UINT32_MAX)
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
+/* The check as another user (system mode with x-systemd User=/Group=, as process-compose runs probes as
+ * the process's user). The user is looked up in the child, so a slow NSS lookup never blocks the loop;
+ * the child reports what failed through a CLOEXEC pipe that the parent reads after the exit. */
+static int exec_fork_as_user(Probe *p, pid_t *ret_pid, int *ret_errfd) {
+        int pipefd[2];
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+
+        pid = fork();
+        if (pid < 0) {
+                int r = -errno;
+                safe_close(pipefd[0]);
+                safe_close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                struct sigaction sa = { .sa_handler = SIG_DFL };
+                sigset_t none;
+                int fd, errfd;
+                unsigned uid, gid;
+                bool has_gid = false;
+
+                /* the write end goes to fd 3 (still CLOEXEC), everything above it is closed */
+                errfd = fcntl(pipefd[1], F_DUPFD_CLOEXEC, 3);
+                if (errfd != 3) {
+                        if (dup3(errfd, 3, O_CLOEXEC) < 0)
+                                _exit(127);
+                        errfd = 3;
+                }
+                (void) close_range(4, ~0U, 0);
+
+                for (int sig = 1; sig < NSIG; sig++)
+                        (void) sigaction(sig, &sa, NULL);
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                (void) setpgid(0, 0);
+
+                fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+                        child_fail(errfd, "open", "/dev/null", errno);
+
+                if (p->group) {
+                        struct group *gr;
+                        if (parse_id(p->group, &gid))
+                                has_gid = true;
+                        else {
+                                errno = 0;
+                                gr = getgrnam(p->group);
+                                if (!gr)
+                                        child_fail(errfd, "group", p->group, errno);
+                                gid = gr->gr_gid;
+                                has_gid = true;
+                        }
+                }
+                if (p->user) {
+                        struct passwd *pw;
+                        errno = 0;
+                        pw = parse_id(p->user, &uid) ? getpwuid(uid) : getpwnam(p->user);
+                        if (pw) {
+                                uid = pw->pw_uid;
+                                if (!has_gid)
+                                        gid = pw->pw_gid;
+                                has_gid = true;
+                                if (initgroups(pw->pw_name, gid) < 0)
+                                        child_fail(errfd, "initgroups", p->user, errno);
+                        } else if (parse_id(p->user, &uid)) {
+                                /* a numeric uid without passwd entry: no supplementary groups */
+                                if (!has_gid)
+                                        gid = uid;
+                                has_gid = true;
+                                if (setgroups(0, NULL) < 0)
+                                        child_fail(errfd, "setgroups", p->user, errno);
+                        } else
+                                child_fail(errfd, "user", p->user, errno);
+                } else if (has_gid && setgroups(0, NULL) < 0)
+                        child_fail(errfd, "setgroups", p->group, errno);
+
+                if (has_gid && setresgid(gid, gid, gid) < 0)
+                        child_fail(errfd, "setgid", p->group ?: p->user, errno);
+                if (p->user && setresuid(uid, uid, uid) < 0)
+                        child_fail(errfd, "setuid", p->user, errno);
+                if (p->working_directory && chdir(p->working_directory) < 0)
+                        child_fail(errfd, "chdir", p->working_directory, errno);
+                execvpe(p->argv[0], p->argv, p->environment ?: environ);
+                child_fail(errfd, "fork/exec", p->argv[0], errno);
+        }
+
+        safe_close(pipefd[1]);
+        *ret_pid = pid;
+        *ret_errfd = pipefd[0];
+        return 0;
+}
+
+static int exec_start(Probe *p, char **ret_error) {
+        _cleanup_(sd_event_source_unrefp) sd_event_source *child = NULL;
+        _cleanup_close_ int errfd = -EBADF;
+        pid_t pid;
+        int r;
+
+        if (p->user || p->group)
+                r = exec_fork_as_user(p, &pid, &errfd);
+        else
+                r = exec_spawn(p, &pid, ret_error);
+        if (r < 0)
+                return r;
 
         r = sd_event_add_child(p->event, &child, pid, WEXITED, on_exec_exit, p);
         if (r < 0) {
@@ -263,16 +416,19 @@ static int exec_start(Probe *p, char **ret_error) {
         r = sd_event_source_set_child_process_own(child, true);
         if (r < 0) {
                 (void) kill(-pid, SIGKILL);
-                return r;   /* the source is not owning: unref leaves a zombie, reap it */
+                child = sd_event_source_unref(child);
+                (void) waitpid(pid, NULL, 0);
+                return r;
         }
         r = sd_event_add_time_relative(p->event, &p->kill_timer, CLOCK_MONOTONIC, p->timeout, USEC_PER_MSEC,
                                        on_exec_timeout, p);
         if (r < 0) {
                 (void) kill(-pid, SIGKILL);
-                return r;
+                return r;   /* the owning child source kills and reaps it */
         }
         p->pid = pid;
         p->timed_out = false;
+        p->errfd = TAKE_FD(errfd);
         p->child = TAKE_PTR(child);
         return 0;
 }
@@ -540,6 +696,8 @@ static void probe_destroy(Probe *p) {
         strv_free(p->argv);
         strv_free(p->environment);
         free(p->working_directory);
+        free(p->user);
+        free(p->group);
         sd_event_unref(p->event);
         free(p);
 }
@@ -706,6 +864,17 @@ static int block_sigchld(void) {
         return -pthread_sigmask(SIG_BLOCK, &add, NULL);
 }
 
+static bool valid_name(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > 31 || s[0] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char) s[i]) && !strchr("_.-", s[i]))
+                        return false;
+        return true;
+}
+
 static usec_t seconds_or(int v, int min, int dflt) {
         if (v < min)
                 v = dflt;
@@ -737,6 +906,7 @@ int probe_new(sd_event *event, const ProbeConfig *config, ProbeCallback callback
         if (!p)
                 return -ENOMEM;
         p->n_ref = 1;
+        p->errfd = -EBADF;
         p->event = sd_event_ref(event);
         p->kind = config->kind;
         p->callback = callback;
@@ -761,6 +931,18 @@ int probe_new(sd_event *event, const ProbeConfig *config, ProbeCallback callback
                 if (config->working_directory) {
                         p->working_directory = strdup(config->working_directory);
                         if (!p->working_directory)
+                                return -ENOMEM;
+                }
+                if ((config->user && !valid_name(config->user)) || (config->group && !valid_name(config->group)))
+                        return -EINVAL;
+                if (config->user) {
+                        p->user = strdup(config->user);
+                        if (!p->user)
+                                return -ENOMEM;
+                }
+                if (config->group) {
+                        p->group = strdup(config->group);
+                        if (!p->group)
                                 return -ENOMEM;
                 }
                 r = block_sigchld();

@@ -55,6 +55,11 @@ typedef struct ProbeConfig {
         char * const *argv;
         char * const *environment;
         const char *working_directory;
+        /* exec, --system mode: run the check as this user and group (names or numeric ids), as
+         * process-compose runs probes as the process's user. Needs root. NULL: pcctl's user. With a user
+         * the check is forked (the user is looked up in the child) instead of posix_spawn'ed. */
+        const char *user;
+        const char *group;
 
         /* http_get: scheme://host[:port]path. NULL fields take the defaults; port <= 0 or > 65535 means no
          * port in the URL; status_code < 1 or >= 400 means 200. */

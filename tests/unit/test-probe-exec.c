@@ -1,5 +1,6 @@
 /* exec probes on a real sd-event loop: success, exit codes, timeouts (the process group dies), failure
  * threshold counting, initial delay, environment and working directory, stop/free from the callback. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -339,6 +340,114 @@ TEST(free_and_stop_from_callback) {
         sd_event_unref(rec.event);
 }
 
+TEST(no_descriptor_leaks) {
+        _cleanup_free_ char *cmd = NULL;
+        Recorder rec;
+        int fd;
+
+        /* a descriptor pcctl forgot to mark CLOEXEC must not reach the check */
+        fd = open("/dev/null", O_RDONLY);
+        ASSERT_TRUE(fd > 2);
+        ASSERT_TRUE(asprintf(&cmd, "[ ! -e /proc/self/fd/%d ]", fd) > 0);
+
+        recorder_init(&rec, 1);
+        _cleanup_(probe_freep) Probe *p = exec_probe(&rec, cmd, NULL);
+        ASSERT_OK(probe_start(p));
+        run(&rec, 5);
+        ASSERT_EQ(rec.n, 1);
+        ASSERT_TRUE(rec.results[0].ok);
+        p = probe_free(p);
+
+        /* and the control: the same test on an inherited descriptor fails */
+        _cleanup_free_ char *cmd2 = NULL;
+        ASSERT_TRUE(asprintf(&cmd2, "[ ! -e /proc/self/fd/%d ]", 0) > 0);
+        p = exec_probe(&rec, cmd2, NULL);
+        ASSERT_OK(probe_start(p));
+        run(&rec, 5);
+        ASSERT_EQ(rec.n, 2);
+        ASSERT_FALSE(rec.results[1].ok);
+        p = probe_free(p);
+
+        if (geteuid() == 0) {
+                ProbeConfig c = { .user = "root" };
+                p = exec_probe(&rec, cmd, &c);
+                ASSERT_OK(probe_start(p));
+                run(&rec, 5);
+                ASSERT_EQ(rec.n, 3);
+                ASSERT_TRUE(rec.results[2].ok);
+                p = probe_free(p);
+        }
+        close(fd);
+        sd_event_unref(rec.event);
+}
+
+TEST(as_user) {
+        Recorder rec;
+
+        recorder_init(&rec, 1);
+        ProbeConfig c = { .user = "nobody", .working_directory = "/" };
+        _cleanup_(probe_freep) Probe *p = exec_probe(&rec, "[ \"$(id -un)\" = nobody ] && [ \"$(id -G)\" = \"$(id -g)\" ] "
+                                                     "&& [ \"$(pwd)\" = / ]", &c);
+        ASSERT_OK(probe_start(p));
+        run(&rec, 5);
+        ASSERT_EQ(rec.n, 1);
+        if (geteuid() == 0)
+                ASSERT_TRUE(rec.results[0].ok);
+        else {
+                /* only root may switch users: the check fails and says why */
+                ASSERT_FALSE(rec.results[0].ok);
+                ASSERT_TRUE(startswith(rec.results[0].error, "initgroups nobody: ") ||
+                            startswith(rec.results[0].error, "setuid nobody: "));
+        }
+        p = probe_free(p);
+
+        ProbeConfig c2 = { .user = "pcctl-no-such-user" };
+        p = exec_probe(&rec, "true", &c2);
+        ASSERT_OK(probe_start(p));
+        run(&rec, 5);
+        ASSERT_EQ(rec.n, 2);
+        ASSERT_FALSE(rec.results[1].ok);
+        ASSERT_STREQ(rec.results[1].error, "user pcctl-no-such-user: not found");
+        p = probe_free(p);
+
+        ProbeConfig c3 = { .group = "pcctl-no-such-group" };
+        p = exec_probe(&rec, "true", &c3);
+        ASSERT_OK(probe_start(p));
+        run(&rec, 5);
+        ASSERT_EQ(rec.n, 3);
+        ASSERT_STREQ(rec.results[2].error, "group pcctl-no-such-group: not found");
+        p = probe_free(p);
+
+        if (geteuid() == 0) {
+                /* numeric ids without a passwd entry work too; the exit code of the check still counts */
+                ProbeConfig c4 = { .user = "4242", .group = "4243", .working_directory = "/nonexistent-pcctl" };
+                p = exec_probe(&rec, "true", &c4);
+                ASSERT_OK(probe_start(p));
+                run(&rec, 5);
+                ASSERT_EQ(rec.n, 4);
+                ASSERT_STREQ(rec.results[3].error, "chdir /nonexistent-pcctl: No such file or directory");
+                p = probe_free(p);
+
+                ProbeConfig c5 = { .user = "4242", .group = "4243" };
+                p = exec_probe(&rec, "[ \"$(id -u):$(id -g):$(id -G)\" = 4242:4243:4243 ] && exit 7", &c5);
+                ASSERT_OK(probe_start(p));
+                run(&rec, 5);
+                ASSERT_EQ(rec.n, 5);
+                ASSERT_STREQ(rec.results[4].error, "exit status 7");
+                p = probe_free(p);
+
+                /* a timeout kills a user check the same way */
+                ProbeConfig c6 = { .user = "nobody", .timeout_seconds = 1 };
+                p = exec_probe(&rec, "sleep 5", &c6);
+                ASSERT_OK(probe_start(p));
+                run(&rec, 5);
+                ASSERT_EQ(rec.n, 6);
+                ASSERT_STREQ(rec.results[5].error, "timeout");
+                p = probe_free(p);
+        }
+        sd_event_unref(rec.event);
+}
+
 TEST(bad_config) {
         sd_event *e;
         Probe *p = NULL;
@@ -349,6 +458,11 @@ TEST(bad_config) {
         ASSERT_ERROR(probe_new(e, &(ProbeConfig) { .kind = PROBE_EXEC, .argv = empty }, on_result, NULL, &p),
                      EINVAL);
         ASSERT_ERROR(probe_new(e, &(ProbeConfig) { .kind = _PROBE_KIND_INVALID }, on_result, NULL, &p), EINVAL);
+        char *argv[] = { (char *) "true", NULL };
+        ASSERT_ERROR(probe_new(e, &(ProbeConfig) { .kind = PROBE_EXEC, .argv = argv, .user = "a b" }, on_result,
+                               NULL, &p), EINVAL);
+        ASSERT_ERROR(probe_new(e, &(ProbeConfig) { .kind = PROBE_EXEC, .argv = argv, .group = "" }, on_result,
+                               NULL, &p), EINVAL);
         ASSERT_NULL(p);
         ASSERT_STREQ(probe_kind_to_string(PROBE_EXEC), "exec");
         ASSERT_STREQ(probe_kind_to_string(PROBE_HTTP_GET), "http_get");
