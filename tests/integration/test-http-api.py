@@ -289,6 +289,47 @@ def test_auth():
         assert "20" in r.stderr, r.stderr
 
 
+def test_websocket_upgrade():
+    """The MHD upgrade glue: both WS routes switch protocols, sessions show in /metrics, the token is checked
+    before the upgrade."""
+    import asyncio
+    import websockets
+    port = free_port()
+    with Project("http-ws", "processes:\n  a:\n    command: \"while true; do echo line; sleep 0.2; done\"\n",
+                 tcp_port=port) as p:
+        p.up(env={"PC_API_TOKEN": TOKEN}, wait=False)
+        wait_until(lambda: p.get("/live", headers={"X-PC-Token-Key": TOKEN}).status == 200, timeout=15,
+                   what="/live")
+        hdr = {"X-PC-Token-Key": TOKEN}
+        wait_until(lambda: p.get("/process/a", headers=hdr).json()["status"] == "Running", timeout=15,
+                   what="a running")
+
+        async def run():
+            try:
+                async with websockets.connect("ws://127.0.0.1:%d/process/states/ws" % port):
+                    raise AssertionError("upgrade without the token")
+            except websockets.exceptions.InvalidStatusCode as e:
+                assert e.status_code == 401, e
+            async with websockets.connect("ws://127.0.0.1:%d/process/states/ws" % port,
+                                          extra_headers=hdr) as ws:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert m["snapshot"] is True and m["state"]["name"] == "a", m
+                async with websockets.connect("ws://127.0.0.1:%d/process/logs/ws?name=a&offset=1&follow=true" % port,
+                                              extra_headers=hdr) as logs:
+                    m = json.loads(await asyncio.wait_for(logs.recv(), 5))
+                    assert m == {"message": "line", "process_name": "a"}, m
+                    metrics = p.get("/metrics", headers=hdr).body
+                    assert "pcctl_ws_sessions 2\n" in metrics, metrics
+            r = p.get("/process/logs/ws?name=a&offset=x", headers=dict(hdr, Connection="Upgrade", Upgrade="websocket",
+                                                                       **{"Sec-WebSocket-Version": "13",
+                                                                          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}))
+            assert r.status == 400, r
+        asyncio.run(run())
+        wait_until(lambda: "pcctl_ws_sessions 0\n" in p.get("/metrics", headers=hdr).body, timeout=5,
+                   what="sessions closed")
+        assert 'pcctl_http_requests_total{code="101"} 2' in p.get("/metrics", headers=hdr).body
+
+
 def test_body_limit():
     with Project("http-limit", "processes:\n  a:\n    command: sleep 600\n") as p:
         p.up()
