@@ -408,8 +408,9 @@ static void follower_heat(JournalFollower *f, usec_t duration) {
         usec_t now;
         int enabled = SD_EVENT_OFF;
 
+        /* before the loop's first iteration sd_event_now() has no time yet */
         if (sd_event_now(f->event, CLOCK_MONOTONIC, &now) < 0)
-                return;
+                now = now_usec(CLOCK_MONOTONIC);
         f->hot_until = MAX(f->hot_until, now + duration);
 
         (void) sd_event_source_get_enabled(f->poll, &enabled);
