@@ -282,7 +282,7 @@ TEST(argv_limit) {
 }
 
 static void teardown(void) {
-        bus = sd_bus_flush_close_unref(bus);
+        bus = sd_bus_close_unref(bus); /* never flush: nobody will ever answer the auth */
         peer = safe_close(peer);
 }
 
