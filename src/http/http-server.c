@@ -3,9 +3,9 @@
  * use MHD suspend/resume; WebSocket upgrades are handed to the backend's ws_attach.
  *
  * Limits: connections in total and per address (MHD), memory per connection (MHD: bounds the request line
- * and headers, 431/414 beyond), body bytes (413), and a request deadline: a request must be complete within
- * request_timeout of the connection opening or of the previous request ending, else the connection is shut
- * down. MHD's own timeout only measures idleness, which a slowloris client never shows. */
+ * and headers, 431/414 beyond), body bytes (413), and a request deadline: a request (headers and body) must
+ * be complete within request_timeout of the connection opening or of the previous request ending, else the
+ * connection is shut down. MHD's own timeout only measures idleness, which a slowloris client never shows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -411,6 +411,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         HttpResponse resp = {};
         HttpRequest req;
         enum MHD_Result ret;
+        Conn *c;
         char *q;
 
         if (!rq) {
@@ -423,13 +424,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         if (!rq->started) {
                 const char *cl = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
                                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
-                Conn *c = request_conn(connection);
 
                 rq->started = true;
-                /* The headers are in: the request deadline stops here (the body is bounded by size and by
-                 * MHD's idle timeout). */
-                if (c)
-                        conn_unlink(c);
                 if (cl) {
                         char *end;
                         unsigned long long v = strtoull(cl, &end, 10);
@@ -471,6 +467,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
                 rq->body_size += n;
                 return MHD_YES;
         }
+
+        /* The whole request is in (headers and body): its deadline stops here. A body trickling in a byte
+         * at a time is cut by the same deadline as slow headers. */
+        c = request_conn(connection);
+        if (c)
+                conn_unlink(c);
 
         if (rq->too_large)
                 return queue_error(s, connection, 413, "request body too large");
