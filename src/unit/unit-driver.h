@@ -175,8 +175,9 @@ bool unit_name_is_valid(const char *name);
 int unit_name_project_pattern(const char *project, char **ret);
 
 const char *unit_kill_mode_to_string(UnitKillMode m);
-/* 0, or -EINVAL with *ret_field naming the first bad field (limits: argv 4096 items, environment 8192,
- * x-systemd 256, any string 256 KiB). */
+/* 0, or -EINVAL with *ret_field naming the first bad field (for x-systemd, the bad key; unit_xprop_validate()
+ * gives the full message) (limits: argv 4096 items, environment 8192,
+ * x-systemd UNIT_XPROPS_MAX (64), any string 256 KiB). */
 int unit_spec_validate(const UnitSpec *spec, const char **ret_field);
 /* Appends the a(sv) property array of StartTransientUnit for spec to m (pure; see docs/units.md). */
 int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec);

@@ -10,12 +10,13 @@
 #include "shared/macro.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
+#include "unit/unit-xprops.h"
 
 /* Limits on what one spec may carry, so a hostile compose file cannot build a message sd-bus refuses
  * (its limit is 128 MiB) or make the manager parse megabytes. */
 #define UNIT_SPEC_ARGV_MAX 4096
 #define UNIT_SPEC_ENV_MAX 8192
-#define UNIT_SPEC_EXTRA_MAX 256
+#define UNIT_SPEC_EXTRA_MAX UNIT_XPROPS_MAX
 #define UNIT_SPEC_STRING_MAX (256 * 1024)
 #define UNIT_SEARCH_PATH_MAX 256
 
@@ -67,6 +68,22 @@ int unit_spec_validate(const UnitSpec *spec, const char **ret_field) {
                 field = "SyslogIdentifier";
         else if (spec->working_directory && strlen(spec->working_directory) > UNIT_SPEC_STRING_MAX)
                 field = "WorkingDirectory";
+        for (size_t i = 0; !field && i < spec->n_extra; i++) {
+                _cleanup_free_ char *error = NULL;
+                int r;
+
+                if (!spec->extra[i].key || !spec->extra[i].value) {
+                        field = "x-systemd";
+                        break;
+                }
+                r = unit_xprop_validate(spec->extra[i].key, spec->extra[i].value, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        field = spec->extra[i].key;
+                        break;
+                }
+        }
 
         if (field) {
                 if (ret_field)
@@ -245,10 +262,13 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         if (r < 0)
                 return r;
 
-        /* TODO(probe): append each extra property with unit_xprop_append() from unit/unit-xprops.h once
-         * the probe area lands it. Until then an x-systemd map cannot be honoured, so refuse it. */
-        if (spec->n_extra > 0)
-                return -EOPNOTSUPP;
+        /* x-systemd last: the table in unit-xprops refuses every property set above, so nothing here can
+         * override what pcctl relies on. */
+        for (size_t i = 0; i < spec->n_extra; i++) {
+                r = unit_xprop_append(m, spec->extra[i].key, spec->extra[i].value);
+                if (r < 0)
+                        return r;
+        }
 
         return sd_bus_message_close_container(m);
 }

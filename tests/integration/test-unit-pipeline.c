@@ -557,6 +557,61 @@ TEST(dbus_error_names_unit_and_property) {
         cleanup_project();
 }
 
+/* x-systemd properties reach the unit: Nice is visible in the process, MemoryMax in its cgroup limit. */
+static int read_nice(pid_t pid) {
+        _cleanup_free_ char *path = NULL;
+        char buf[1024], *p;
+        int nice = -100;
+        FILE *f;
+        size_t n;
+
+        ASSERT_TRUE(asprintf(&path, "/proc/%d/stat", (int) pid) > 0);
+        f = fopen(path, "re");
+        ASSERT_NOT_NULL(f);
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        /* after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+         * cutime cstime priority nice */
+        p = strrchr(buf, ')');
+        ASSERT_NOT_NULL(p);
+        ASSERT_EQ(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d", &nice), 1);
+        return nice;
+}
+
+TEST(x_systemd_properties_applied) {
+        char *argv[] = { (char *) "sleep", (char *) "600", NULL };
+        const UnitExtraProperty extra[] = { { "Nice", "7" }, { "TasksMax", "42" } };
+        Run r = { .unit = make_unit("xprops") };
+        _cleanup_free_ char *cmd = NULL;
+        char line[128] = "";
+        SpecBuf b;
+        FILE *f;
+
+        spec_init(&b, r.unit, argv);
+        b.spec.extra = extra;
+        b.spec.n_extra = ELEMENTSOF(extra);
+        start_run(&r, &b.spec);
+        loop_until(run_started, &r, 30 * USEC_PER_SEC);
+        ASSERT_EQ(r.n_started, 1u);
+        ASSERT_EQ(read_nice(r.started_pid), 7);
+
+        ASSERT_TRUE(asprintf(&cmd, "systemctl --user show -P TasksMax '%s'", r.unit) > 0);
+        f = popen(cmd, "r");
+        ASSERT_NOT_NULL(f);
+        ASSERT_NOT_NULL(fgets(line, sizeof line, f));
+        ASSERT_EQ(pclose(f), 0);
+        ASSERT_STREQ(line, "42\n");
+
+        ASSERT_OK(unit_driver_stop(driver, r.unit));
+        loop_until(run_finished, &r, 30 * USEC_PER_SEC);
+        ASSERT_EQ(r.n_exited, 1u);
+
+        spec_done(&b);
+        run_done(&r);
+        cleanup_project();
+}
+
 /* A failed unit stays loaded; the next start of the same name resets it first (pipelined). */
 TEST(rerun_same_name_after_failure) {
         char *argv[] = { (char *) "sh", (char *) "-c", (char *) "exit 3", NULL };

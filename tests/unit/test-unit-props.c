@@ -32,12 +32,15 @@ typedef struct Props {
         uint64_t timeout_stop, start_limit;
         int send_sigkill, ignore_sigpipe;
         bool has_timeout, has_start_limit, has_sigpipe, has_env;
+        uint64_t memory_max;
+        int32_t nice;
+        char *last_key;
         unsigned n;
 } Props;
 
 static void props_done(Props *p) {
         free(p->type); free(p->exit_type); free(p->slice); free(p->description); free(p->wd);
-        free(p->ident); free(p->kill_mode); free(p->exec_path);
+        free(p->ident); free(p->kill_mode); free(p->exec_path); free(p->last_key);
         strv_free(p->exec_argv); strv_free(p->exec_flags); strv_free(p->env); strv_free(p->search);
 }
 
@@ -78,6 +81,8 @@ static int build(const UnitSpec *spec, Props *p) {
                         break;
                 p->n++;
                 ASSERT_OK(sd_bus_message_read(m, "s", &key));
+                free(p->last_key);
+                p->last_key = strdup(key);
                 if (streq(key, "Type"))
                         read_str(m, &p->type);
                 else if (streq(key, "ExitType"))
@@ -126,7 +131,11 @@ static int build(const UnitSpec *spec, Props *p) {
                         ASSERT_EQ(sd_bus_message_enter_container(m, 'r', "sasas"), 0);
                         ASSERT_OK(sd_bus_message_exit_container(m));
                         ASSERT_OK(sd_bus_message_exit_container(m));
-                } else
+                } else if (streq(key, "MemoryMax"))
+                        ASSERT_OK(sd_bus_message_read(m, "v", "t", &p->memory_max));
+                else if (streq(key, "Nice"))
+                        ASSERT_OK(sd_bus_message_read(m, "v", "i", &p->nice));
+                else
                         TEST_FAIL("unexpected property %s", key);
                 ASSERT_OK(sd_bus_message_exit_container(m));
         }
@@ -279,6 +288,47 @@ TEST(argv_limit) {
         ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
         ASSERT_STREQ(field, "ExecStartEx");
         strv_free(many);
+}
+
+TEST(x_systemd_appended_last) {
+        const UnitExtraProperty extra[] = { { "MemoryMax", "512M" }, { "Nice", "5" } };
+        UnitSpec s = base_spec();
+        Props p;
+
+        s.extra = extra;
+        s.n_extra = ELEMENTSOF(extra);
+        ASSERT_OK(build(&s, &p));
+        ASSERT_UEQ(p.memory_max, 512ULL * 1024 * 1024);
+        ASSERT_EQ(p.nice, 5);
+        ASSERT_STREQ(p.last_key, "Nice");
+        ASSERT_EQ(p.n, 15u);
+        props_done(&p);
+}
+
+TEST(x_systemd_bad_key_named) {
+        const UnitExtraProperty typo[] = { { "MemMax", "1G" } };
+        const UnitExtraProperty ours[] = { { "Nice", "1" }, { "KillMode", "process" } };
+        const UnitExtraProperty bad_value[] = { { "MemoryMax", "lots" } };
+        const char *field = NULL;
+        UnitSpec s = base_spec();
+        Props p;
+
+        s.extra = typo;
+        s.n_extra = 1;
+        ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
+        ASSERT_STREQ(field, "MemMax");
+        ASSERT_ERROR(build(&s, &p), EINVAL);
+
+        /* pcctl's own properties cannot be overridden */
+        s.extra = ours;
+        s.n_extra = 2;
+        ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
+        ASSERT_STREQ(field, "KillMode");
+
+        s.extra = bad_value;
+        s.n_extra = 1;
+        ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
+        ASSERT_STREQ(field, "MemoryMax");
 }
 
 static void teardown(void) {
