@@ -893,6 +893,10 @@ static int proc_launch(Proc *p) {
         UnitSpec spec;
         int r;
 
+        /* a start was attempted: from now on the project ends when nothing is left in flight, also when
+         * every start failed */
+        p->m->ever_started = true;
+
         r = proc_update_unit_name(p);
         if (r < 0) {
                 (void) asprintf(&reason, "invalid unit name for process: %s", strerror(-r));
