@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cli/verbs.h"
@@ -416,6 +417,11 @@ int verb_up(int argc, char **argv) {
         int r;
 
         load_pc_env();
+        {
+                const char *lvl = getenv("PC_LOG_LEVEL");
+                if (lvl && (streq(lvl, "debug") || streq(lvl, "trace")))
+                        log_set_max_level(LOG_DEBUG);
+        }
 
         compose_load_options_init(&a.load);
         r = compose_load_options_from_env(&a.load, NULL);

@@ -99,6 +99,7 @@ struct Proc {
         bool stop_requested;         /* this incarnation ends for good (user stop or shutdown) */
         bool stop_by_user;           /* ... by a user stop: no exit_on_* hooks */
         bool stop_issued;            /* StopUnit or the shutdown.command unit was started */
+        bool stop_deferred;          /* stop while starting with a shutdown.command: issue it at started() */
         bool removed;                /* scaled down or removed by an update: reap once idle */
         bool started_run;            /* this incarnation's process ran: process_started is satisfied */
         bool log_file_open;
@@ -361,6 +362,10 @@ static void manager_status_dirty(Manager *m);
 
 static void proc_changed(Proc *p) {
         Manager *m = p->m;
+
+        log_debug("%s: %s, health %s, exit code %d, restarts %u, phase %d", p->pub.name,
+                  proc_status_to_string(p->pub.status), proc_health_to_string(p->pub.health), p->pub.exit_code,
+                  p->pub.restarts, (int) p->phase);
 
         m->notifying++;
         for (ManagerObserver *o = m->observers; o; o = o->next)
@@ -1007,7 +1012,7 @@ static void proc_end(Proc *p, ProcStatus status) {
                 m->exit_code = code;
                 (void) manager_stop_project(m, NULL, NULL);
         }
-        p->stop_requested = p->stop_by_user = p->stop_issued = false;
+        p->stop_requested = p->stop_by_user = p->stop_issued = p->stop_deferred = false;
 
         if (p->next_config && !m->shutting_down) {
                 /* POST /process or /project changed it: the new configuration runs now */
@@ -1086,7 +1091,13 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
         p->pub.pid = main_pid;
         p->started_run = true;
         if (p->phase != PHASE_STARTING) {
-                /* a stop was issued while the start was in flight: it is already on its way */
+                /* a stop was issued while the start was in flight: it is already on its way, or (with a
+                 * shutdown.command) it waited for the process to run */
+                if (p->phase == PHASE_STOPPING && p->stop_deferred) {
+                        p->stop_deferred = false;
+                        proc_begin_stop(p);
+                        return;
+                }
                 proc_changed(p);
                 return;
         }
@@ -1244,10 +1255,17 @@ static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static void shutdown_on_started(UnitWatch *w, pid_t main_pid, usec_t ts, void *userdata) {
 }
 
+static void shutdown_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
+
 static void shutdown_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                      void *userdata) {
         Proc *p = userdata;
 
+        if (exit && exit->code != 0) {
+                /* it ran (and ended before its start job was reported): same as an exit */
+                shutdown_on_exited(w, exit, userdata);
+                return;
+        }
         p->shutdown_running = false;
         proc_log(p, "Error: shutdown.command could not be started: %s", strna(message));
         if (p->phase == PHASE_STOPPING)
@@ -1258,6 +1276,7 @@ static void shutdown_on_start_failed(UnitWatch *w, int error, const char *messag
 static void shutdown_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         Proc *p = userdata;
 
+        log_debug("%s: shutdown.command ended (code %d, status %d)", p->pub.name, exit->code, exit->status);
         p->shutdown_running = false;
         if (p->phase == PHASE_STOPPING && !(exit->code == CLD_EXITED && exit->status == 0)) {
                 /* process-compose kills the group when the shutdown command fails */
@@ -1305,6 +1324,7 @@ static int proc_run_shutdown_command(Proc *p) {
                 return r;
         }
         spec.unit = p->shutdown_unit;
+        log_debug("%s: running shutdown.command as %s", p->pub.name, p->shutdown_unit);
         r = unit_driver_start(p->m->driver, p->shutdown_watch, &spec);
         if (r < 0)
                 return r;
@@ -1333,7 +1353,12 @@ static void proc_begin_stop(Proc *p) {
         proc_set_status(p, PROC_TERMINATING);
         proc_changed(p);
 
-        if (c && !isempty(c->shutdown.command) && p->started_run) {
+        if (c && !isempty(c->shutdown.command) && !p->started_run) {
+                /* the start is still in flight: shutdown.command runs once the process runs */
+                p->stop_deferred = true;
+                return;
+        }
+        if (c && !isempty(c->shutdown.command)) {
                 r = proc_run_shutdown_command(p);
                 if (r < 0)
                         log_warning_errno(r, "Process %s: cannot run shutdown.command, stopping the unit: %m",
@@ -1845,6 +1870,11 @@ static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *
                 int r;
                 log_info("Received %s again: stopping every unit of %s at once.", strsignal((int) si->ssi_signo),
                          m->slice);
+                /* SIGKILL to everything in the slice, then stop it (units still starting included): no
+                 * stop timeout applies any more */
+                r = unit_driver_kill(m->driver, m->slice, false, SIGKILL);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot kill %s: %m", m->slice);
                 r = unit_driver_stop_slice(m->driver, m->slice);
                 if (r < 0)
                         log_warning_errno(r, "Cannot stop %s: %m", m->slice);
