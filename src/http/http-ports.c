@@ -225,6 +225,15 @@ static int scan_table(const char *path, const U64Set *inodes, bool tcp, uint16_t
         return 0;
 }
 
+/**
+ * http_ports_collect() - listening ports of a unit's processes.
+ * @proc_root: "/proc", or another tree in tests
+ * @pid: the main pid of the process
+ * @unit: the unit name; its cgroup's processes are examined when pid's cgroup is that unit's
+ * @ret: set to the TCP ports in LISTEN state and the UDP ports without a peer (unsorted, unique)
+ *
+ * Return: 0, -ESRCH for pid <= 0, -E2BIG beyond HTTP_PORTS_INODES_MAX sockets, other negative errno.
+ */
 int http_ports_collect(const char *proc_root, pid_t pid, const char *unit, HttpPorts *ret) {
         _cleanup_(http_ports_done) HttpPorts ports = {};
         U64Set pids = {}, inodes = {};

@@ -1128,6 +1128,15 @@ static bool route_match(const char *pattern, char **segs, size_t n, char **param
         return i == n;
 }
 
+/**
+ * http_router_new() - a router over a backend.
+ * @backend: the functions the handlers call; must outlive the router
+ * @ctx: passed to every backend function
+ * @token: the API token, or NULL/empty for no authentication
+ * @ret: set to the new router
+ *
+ * Return: 0, -EINVAL for a token shorter than HTTP_TOKEN_MIN, -ENOMEM.
+ */
 int http_router_new(const HttpBackend *backend, void *ctx, const char *token, HttpRouter **ret) {
         _cleanup_(http_router_freep) HttpRouter *r = NULL;
 
@@ -1174,6 +1183,18 @@ static void strv_free_n(char **l, size_t n) {
                 free(l[i]);
 }
 
+/**
+ * http_router_dispatch() - answers one request.
+ * @r: the router
+ * @req: the request; its path is raw (percent-encoded), its query raw without "?"
+ * @resp: set to the answer (status always 100..599); 101 with resp->upgrade for a WebSocket upgrade
+ * @complete: called once with the final answer when resp->deferred is set
+ * @userdata: for complete, and the key of http_router_cancel()
+ *
+ * Checks the token, splits the path into segments (one trailing slash ignored, empty segments and more than
+ * HTTP_PATH_SEGMENTS_MAX are 404), percent-decodes each segment (a bad escape or %00 is 400), and runs the
+ * handler of the matching route; a wrong method is 404 like an unknown path.
+ */
 void http_router_dispatch(HttpRouter *r, const HttpRequest *req, HttpResponse *resp, HttpCompleteFunc complete,
                           void *userdata) {
         char *segs[HTTP_PATH_SEGMENTS_MAX] = {}, *params[HTTP_PATH_SEGMENTS_MAX] = {};

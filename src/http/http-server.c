@@ -656,6 +656,19 @@ static void bump_nofile(unsigned want) {
         (void) setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/**
+ * http_server_new_full() - the HTTP server on an sd-event loop.
+ * @event: the loop
+ * @config: binding, token and limits (0 selects a default)
+ * @backend: what the router calls; backend->free_ctx(ctx) runs when the server is freed, also on failure
+ * @ctx: the backend's context
+ * @ret: set to the new server
+ *
+ * Takes the socket passed by the service manager if there is one, else binds config->unix_socket or
+ * config->address:config->port. Logs its own startup errors.
+ *
+ * Return: 0, -EADDRINUSE for a unix socket in use, -EINVAL for a short token, other negative errno.
+ */
 int http_server_new_full(sd_event *event, const HttpServerConfig *config, const HttpBackend *backend, void *ctx,
                          HttpServer **ret) {
         _cleanup_(http_server_freep) HttpServer *s = NULL;

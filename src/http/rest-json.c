@@ -89,6 +89,15 @@ static cJSON *namespace_to_json(const Process *p) {
         return cJSON_CreateStringArray((const char *const *) ns, (int) n);
 }
 
+/**
+ * process_state_to_json_at() - a process as process-compose's ProcessState (compat §3.3.1).
+ * @p: the process
+ * @derived: true for GET /process(es): Scheduled/Watching derived, last_activity_time added; false for the
+ *           live events of the state stream (compat §3.5)
+ * @now: realtime µs used for age and system_time of a running process
+ *
+ * Return: a new cJSON object with the fields in process-compose's order, or NULL on OOM.
+ */
 cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
         const ComposeProcess *c = p->config;
         _cleanup_(http_json_freep) cJSON *o = NULL;
@@ -162,6 +171,14 @@ cJSON *process_state_to_json(const Process *p, bool derived) {
         return process_state_to_json_at(p, derived, now_usec(CLOCK_REALTIME));
 }
 
+/**
+ * project_state_to_json() - process-compose's ProjectState (compat §3.3.2).
+ * @info: the project, its name and start time; with_memory adds memoryState
+ * @procs: the processes (processNum, runningProcessNum)
+ * @n: number of processes
+ *
+ * Return: a new cJSON object, or NULL on OOM.
+ */
 cJSON *project_state_to_json(const ProjectStateInfo *info, Process *const *procs, size_t n) {
         _cleanup_(http_json_freep) cJSON *o = NULL;
         const ComposeProject *project = info->project;
@@ -313,6 +330,16 @@ static bool graph_has_deps(Process *const *procs, size_t n, const Process *p) {
         return false;
 }
 
+/**
+ * graph_to_json() - process-compose's DependencyGraph (compat §3.3.5).
+ * @procs: the processes
+ * @n: number of processes
+ *
+ * Only leaves (processes nobody depends on) that have dependencies appear under "nodes", each with its
+ * recursive depends_on; dependencies on processes that do not exist are left out.
+ *
+ * Return: a new cJSON object, or NULL on OOM.
+ */
 cJSON *graph_to_json(Process *const *procs, size_t n) {
         _cleanup_(http_json_freep) cJSON *o = cJSON_CreateObject();
         cJSON *nodes;
