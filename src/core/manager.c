@@ -31,6 +31,7 @@
 #include "core/lifecycle.h"
 #include "core/manager.h"
 #include "journal/logring.h"
+#include "probe/probe.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
@@ -127,6 +128,8 @@ struct Proc {
         bool in_project_log;         /* its ring is attached to the project's log_location */
 #endif
         sd_bus_slot *daemon_slot;    /* is_daemon: PropertiesChanged of its Service, for Launched */
+        Probe *readiness;            /* created at each launch, running while the process runs */
+        Probe *liveness;
 
         LogRingObserver *ring_observer;
         bool log_dirty;
@@ -892,6 +895,128 @@ static void proc_fail(Proc *p, const char *reason) {
         proc_end(p, PROC_ERROR);
 }
 
+/* ----------------------------------------------------------------------------------------------------- */
+/* probes (compat §1.4.1) */
+
+static void proc_stop_probes(Proc *p) {
+        if (p->readiness)
+                probe_stop(p->readiness);
+        if (p->liveness)
+                probe_stop(p->liveness);
+}
+
+static void proc_probe_fatal(Proc *p, const char *what, const char *error) {
+        proc_log(p, "Error: %s check fail - %s", what, strna(error));
+        if (p->phase != PHASE_ACTIVE || p->stop_requested)
+                return;
+        /* killed internally, not stopped: the restart policy decides what follows */
+        proc_stop_probes(p);
+        (void) unit_driver_stop(p->m->driver, p->pub.unit);
+}
+
+static void proc_on_readiness(Probe *probe, bool ok, bool fatal, const char *error, void *userdata) {
+        Proc *p = userdata;
+
+        if (p->phase != PHASE_ACTIVE)
+                return;
+        if (ok) {
+                proc_set_health(p, PROC_HEALTH_READY);
+                return;
+        }
+        proc_set_health(p, PROC_HEALTH_NOT_READY);
+        if (fatal)
+                proc_probe_fatal(p, "readiness", error);
+}
+
+static void proc_on_liveness(Probe *probe, bool ok, bool fatal, const char *error, void *userdata) {
+        Proc *p = userdata;
+
+        /* liveness never sets health */
+        if (!ok && fatal && p->phase == PHASE_ACTIVE)
+                proc_probe_fatal(p, "liveness", error);
+}
+
+/* A Probe for one run of the process: same environment, its working directory. */
+static int proc_make_probe(Proc *p, const ComposeProbe *cp, char **env, const char *wd, ProbeCallback cb,
+                           Probe **ret) {
+        const ComposeShell *sh = &p->m->project->shell;
+        _cleanup_free_ ProbeHeader *headers = NULL;
+        _cleanup_free_ char *probe_wd = NULL;
+        char *argv[4] = {};
+        ProbeConfig pc;
+
+        pc = (ProbeConfig) {
+                .environment = env,
+                .initial_delay_seconds = MIN(cp->initial_delay_seconds, PROBE_SECONDS_MAX),
+                .period_seconds = MIN(cp->period_seconds, PROBE_SECONDS_MAX),
+                .timeout_seconds = MIN(cp->timeout_seconds, PROBE_SECONDS_MAX),
+                .success_threshold = cp->success_threshold,
+                .failure_threshold = cp->failure_threshold,
+        };
+        if (cp->exec) {
+                pc.kind = PROBE_EXEC;
+                argv[0] = sh->shell_command ?: (char *) "bash";
+                argv[1] = sh->shell_argument ?: (char *) "-c";
+                argv[2] = cp->exec->command ?: (char *) "";
+                pc.argv = argv;
+                if (!isempty(cp->exec->working_dir)) {
+                        if (cp->exec->working_dir[0] != '/' && p->m->project->working_directory) {
+                                if (asprintf(&probe_wd, "%s/%s", p->m->project->working_directory,
+                                             cp->exec->working_dir) < 0)
+                                        return -ENOMEM;
+                                pc.working_directory = probe_wd;
+                        } else
+                                pc.working_directory = cp->exec->working_dir;
+                } else
+                        pc.working_directory = wd;
+        } else if (cp->http_get) {
+                const ComposeProbeHttp *h = cp->http_get;
+                pc.kind = PROBE_HTTP_GET;
+                pc.host = h->host;
+                pc.scheme = h->scheme;
+                pc.path = h->path;
+                pc.port = h->num_port;
+                pc.status_code = h->status_code;
+                if (h->n_headers > 0) {
+                        headers = new0(ProbeHeader, h->n_headers);
+                        if (!headers)
+                                return -ENOMEM;
+                        for (size_t i = 0; i < h->n_headers; i++)
+                                headers[i] = (ProbeHeader) { h->headers[i].key, h->headers[i].value };
+                        pc.headers = headers;
+                        pc.n_headers = h->n_headers;
+                }
+        } else
+                return -EINVAL;
+
+        return probe_new(p->m->event, &pc, cb, p, ret);
+}
+
+static void proc_setup_probes(Proc *p, char **env, const char *wd) {
+        const ComposeProcess *c = proc_config(p);
+        int r;
+
+        p->readiness = probe_free(p->readiness);
+        p->liveness = probe_free(p->liveness);
+        if (c->readiness_probe) {
+                r = proc_make_probe(p, c->readiness_probe, env, wd, proc_on_readiness, &p->readiness);
+                if (r < 0)
+                        proc_log(p, "Error: readiness probe not created: %s", strerror(-r));
+        }
+        if (c->liveness_probe) {
+                r = proc_make_probe(p, c->liveness_probe, env, wd, proc_on_liveness, &p->liveness);
+                if (r < 0)
+                        proc_log(p, "Error: liveness probe not created: %s", strerror(-r));
+        }
+}
+
+static void proc_start_probes(Proc *p) {
+        if (p->readiness && probe_start(p->readiness) < 0)
+                proc_log(p, "Error: readiness probe could not start");
+        if (p->liveness && probe_start(p->liveness) < 0)
+                proc_log(p, "Error: liveness probe could not start");
+}
+
 static int proc_launch(Proc *p) {
         _cleanup_(spec_storage_done) SpecStorage st = {};
         _cleanup_free_ char *reason = NULL;
@@ -927,6 +1052,7 @@ static int proc_launch(Proc *p) {
         }
         /* opened at the start of an incarnation, kept over automatic restarts, closed at its end */
         proc_open_log_file(p);
+        proc_setup_probes(p, st.env, st.wd);
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);
@@ -1000,6 +1126,7 @@ static void proc_end(Proc *p, ProcStatus status) {
         proc_cancel_timer(p);
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
         p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+        proc_stop_probes(p);
         proc_close_log_file(p);
         proc_set_status(p, status);
 
@@ -1105,6 +1232,7 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
         p->pub.start_time = start_timestamp ?: now_usec(CLOCK_REALTIME);
         p->pub.end_time = 0;
         proc_set_status(p, c->is_daemon ? PROC_LAUNCHING : PROC_RUNNING);
+        proc_start_probes(p);
         if (!isempty(c->ready_log_line) && p->pub.health != PROC_HEALTH_READY) {
                 p->ready_matching = true;
                 p->log_dirty = true;
@@ -1166,6 +1294,7 @@ static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         p->pub.exit_code = code;
         p->pub.end_time = exit->exit_timestamp ?: now_usec(CLOCK_REALTIME);
         p->ready_matching = false;
+        proc_stop_probes(p);
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
 
         if (p->stop_requested || p->phase == PHASE_STOPPING) {
@@ -1350,6 +1479,7 @@ static void proc_begin_stop(Proc *p) {
         p->stop_issued = true;
         p->phase = PHASE_STOPPING;
         p->ready_matching = false;
+        proc_stop_probes(p);
         proc_set_status(p, PROC_TERMINATING);
         proc_changed(p);
 
@@ -1733,6 +1863,8 @@ static Proc *proc_free(Proc *p) {
         p->watch = unit_watch_free(p->watch);
         p->shutdown_watch = unit_watch_free(p->shutdown_watch);
         sd_bus_slot_unref(p->daemon_slot);
+        probe_free(p->readiness);
+        probe_free(p->liveness);
         sd_event_source_disable_unref(p->timer);
         sd_event_source_disable_unref(p->kill_timer);
         log_ring_observer_free(p->ring_observer);

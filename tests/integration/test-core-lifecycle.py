@@ -342,4 +342,59 @@ def test_auto_exit_waits_for_restarts():
         assert time.monotonic() - t0 >= 2.0
 
 
+def test_readiness_probe_restarts_twice():
+    # TestReadinessProbeRestart: a probe that always fails (threshold 1) kills the process; on_failure with
+    # max_restarts 2 restarts it twice, then the project ends
+    yaml = """processes:
+  unready:
+    command: echo run >> order.log; sleep 600
+    readiness_probe:
+      exec: {command: "exit 1"}
+      initial_delay_seconds: 1
+      period_seconds: 1
+      failure_threshold: 1
+    availability: {restart: on_failure, max_restarts: 2, backoff_seconds: 1}
+"""
+    with Project("probe-restart", yaml) as p:
+        assert run(p, timeout=40) == 0, p.stderr()
+        assert order_file(p).count("run") == 3, order_file(p)
+        fails = [l for l in lines_of(p, "unready") if l.startswith("Error: readiness check fail - ")]
+        assert len(fails) == 3, lines_of(p, "unready")
+        assert lines_of(p, "unready").count("") == 2          # two restart markers
+
+
+def test_process_healthy_dependent():
+    yaml = """processes:
+  db:
+    command: sleep 1; touch ready.flag; sleep 600
+    readiness_probe:
+      exec: {command: "test -e ready.flag"}
+      period_seconds: 1
+  app:
+    command: test -e ready.flag && echo app-saw-ready
+    depends_on: {db: {condition: process_healthy}}
+    availability: {exit_on_end: true}
+"""
+    with Project("healthy", yaml) as p:
+        assert run(p, timeout=30) == 0, p.stderr()
+        assert "app-saw-ready" in lines_of(p, "app"), p.stdout()
+
+
+def test_healthy_dependency_that_dies_skips():
+    yaml = """processes:
+  db:
+    command: exit 2
+    readiness_probe:
+      exec: {command: "true"}
+      initial_delay_seconds: 5
+  app:
+    command: echo app-ran
+    depends_on: {db: {condition: process_healthy}}
+"""
+    with Project("healthy-dies", yaml) as p:
+        assert run(p, timeout=30) == 0, p.stderr()
+        assert "app-ran" not in p.stdout()
+        assert any("cannot be met" in l for l in lines_of(p, "app")), p.stdout()
+
+
 main(globals())
