@@ -527,12 +527,30 @@ static LogRing *feed_ring(LogFeed *f) {
         return r;
 }
 
+static void stream_account_drop(WsStream *st, LogSub *sub, uint64_t lost);
+
+/* Counts what the ring dropped under a subscription that is not pulling (its queue is full), so the loss is
+ * visible while it happens, not only when the session reads again. */
+static void sub_check_overrun(LogSub *sub, LogRing *ring) {
+        uint64_t first;
+
+        if (!ring || !sub->started || sub->gen != sub->feed->gen || sub->done)
+                return;
+        first = log_ring_first_seq(ring);
+        if (sub->next_seq < first) {
+                stream_account_drop(sub->stream, sub, first - sub->next_seq);
+                sub->next_seq = first;
+        }
+}
+
 static int feed_wake(sd_event_source *src, void *userdata) {
         LogFeed *f = userdata;
+        LogRing *ring = feed_ring(f);
 
-        (void) feed_ring(f);
-        for (LogSub *sub = f->subs; sub; sub = sub->next)
+        for (LogSub *sub = f->subs; sub; sub = sub->next) {
+                sub_check_overrun(sub, ring);
                 ws_session_kick(sub->stream->session);
+        }
         return 0;
 }
 
@@ -605,6 +623,11 @@ static WsStream *stream_free(WsStream *st) {
         if (!st)
                 return NULL;
         s = st->server;
+
+        if (s)
+                for (size_t i = 0; i < st->n_subs; i++)
+                        if (st->subs[i].feed)
+                                sub_check_overrun(&st->subs[i], feed_ring(st->subs[i].feed));
 
         for (size_t i = 0; i < st->n_subs; i++) {
                 LogSub *sub = &st->subs[i];
@@ -823,6 +846,8 @@ static void stream_finished(WsSession *ses, WsSessionEnd end, void *userdata) {
         WsStream *st = userdata;
         WsServer *s = st->server;
 
+        for (size_t i = 0; i < st->n_subs; i++)
+                sub_check_overrun(&st->subs[i], feed_ring(st->subs[i].feed));
         if (end == WS_END_WRITE_STALL)
                 s->evictions++;
         if (end == WS_END_WRITE_STALL || end == WS_END_OVERFLOW || end == WS_END_PING_TIMEOUT)
@@ -833,8 +858,8 @@ static void stream_finished(WsSession *ses, WsSessionEnd end, void *userdata) {
         else
                 log_debug("ws %" PRIu64 ": session ended: %s", ws_session_get_id(ses), ws_session_end_to_string(end));
         if (st->dropped > 0)
-                log_warning("ws %" PRIu64 ": subscriber disconnected after %" PRIu64 " dropped log lines",
-                            ws_session_get_id(ses), st->dropped);
+                log_warning("ws %" PRIu64 ": subscriber disconnected (%s) after %" PRIu64 " dropped log lines",
+                            ws_session_get_id(ses), ws_session_end_to_string(end), st->dropped);
         stream_free(st);
 }
 

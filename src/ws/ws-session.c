@@ -543,8 +543,8 @@ int ws_session_new(sd_event *e, int fd, const void *extra_in, size_t extra_in_si
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(s->reap, SD_EVENT_OFF);
-        /* Reap after other work of the same iteration, so that no callback sees a freed session. */
-        (void) sd_event_source_set_priority(s->reap, SD_EVENT_PRIORITY_IDLE);
+        /* Normal priority, not idle: under a log flood the loop is never idle, and an idle-priority reaper
+         * would keep an evicted session's socket open indefinitely. */
 
         *ret = TAKE_PTR(s);
         return 0;
@@ -567,6 +567,9 @@ WsSession *ws_session_free(WsSession *s) {
         free(s->extra_in);
 
         if (s->fd >= 0) {
+                /* End the connection now, whatever the owner of the fd does with it later: MHD may keep an
+                 * upgraded socket until its own timeout, and a peer that is not reading must not hold it. */
+                (void) shutdown(s->fd, SHUT_RDWR);
                 if (s->release)
                         s->release(s->release_ctx);
                 else
