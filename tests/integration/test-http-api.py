@@ -263,6 +263,66 @@ def test_unix_socket_in_use_and_stale():
         assert "unix socket %s is already in use" % p.socket in r.stderr, r.stderr
 
 
+UPD_YAML = """
+processes:
+  sleeper:
+    command: "sleep 100"
+  worker:
+    command: "while true; do echo tick; sleep 0.5; done"
+"""
+
+
+def test_updates_scale_signal():
+    """The live-update, scale, signal and namespace-restart endpoints, successful paths."""
+    with Project("http-upd", UPD_YAML) as p:
+        p.up()
+        p.wait_state("sleeper", lambda s: s["status"] == "Running")
+        p.wait_state("worker", lambda s: s["status"] == "Running")
+
+        # POST /process: a changed command replaces the process; the answer echoes the configuration
+        info = p.get("/process/info/sleeper").json()
+        old = p.state("sleeper")["pid"]
+        info["command"] = "sleep 200"
+        r = p.post("/process", info)
+        assert r.status == 200, r
+        echo = r.json()
+        assert echo["name"] == "sleeper" and echo["command"] == "sleep 200", echo
+        p.wait_state("sleeper", lambda s: s["status"] == "Running" and s["pid"] != old)
+        info["replicaName"] = info["name"] = "nope"
+        check_error(p.post("/process", info), 400, "no such process: nope")
+
+        # signal 0 only checks the process (pcctl's manager fixes process-compose's 0 -> SIGTERM quirk)
+        r = p.patch("/process/signal/sleeper/0")
+        assert r.status == 200 and r.json() == {"name": "sleeper"}, r
+        assert p.state("sleeper")["is_running"]
+        r = p.patch("/process/signal/sleeper/15")
+        assert r.status == 200 and r.json() == {"name": "sleeper"}, r
+        p.wait_state("sleeper", lambda s: not s["is_running"])
+
+        # scale: replicas appear under their replica names
+        r = p.patch("/process/scale/worker/2")
+        assert r.status == 200 and r.json() == {"name": "worker"}, r
+        wait_until(lambda: {"worker-0", "worker-1"} <= set(p.states()), timeout=15, what="two replicas")
+
+        # namespace restart answers when done
+        r = p.post("/namespace/restart/default", timeout=60)
+        assert r.status == 200 and r.json() == {"name": "default"}, r
+
+        # reload from the files: the file has one worker again
+        r = p.post("/project/configuration", timeout=30)
+        assert r.status in (200, 207), r
+        assert isinstance(r.json(), dict) and r.json(), r
+        assert all(isinstance(v, str) for v in r.json().values()), r
+
+        # POST /project with Go field names (case-insensitive)
+        body = {"processes": {"extra": {"name": "extra", "replicaName": "extra", "command": "sleep 60",
+                                        "executable": "bash", "args": ["-c", "sleep 60"]}}}
+        r = p.post("/project", body, timeout=30)
+        assert r.status in (200, 207), r
+        assert r.json().get("extra") == "added", r
+        p.wait_state("extra", lambda s: s["status"] == "Running")
+
+
 TOKEN = "s3cr3t-token-0123456789"
 
 
