@@ -218,7 +218,6 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
         Buffer b = {};
         CURLcode cc;
         long status = 0;
-        int r;
 
         if (isempty(path) || path[0] != '/')
                 return -EINVAL;
@@ -251,7 +250,10 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
             curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK ||
             curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
             curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "pcctl") != CURLE_OK) {
-                curl_slist_free_all(extra ? (extra->next = NULL, extra) : NULL);
+                if (extra) {
+                        extra->next = NULL;   /* the shared tail belongs to the client */
+                        curl_slist_free_all(extra);
+                }
                 return set_error(ret_error, -EIO, "failed to set up the request to %s", url);
         }
         if (c->uds)
@@ -283,13 +285,12 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
                 if (!buf_data)
                         return -ENOMEM;
         }
-        r = 0;
         *ret = (ClientResponse) {
                 .status = status,
                 .body = TAKE_PTR(buf_data),
                 .size = b.size,
         };
-        return r;
+        return 0;
 }
 
 int client_error_message(long status, const char *body, size_t size, char **ret) {
