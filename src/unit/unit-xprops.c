@@ -221,6 +221,43 @@ static int set_error(char **ret_error, const char *format, ...) {
         return -EINVAL;
 }
 
+/* D-Bus strings must be UTF-8 (sd-bus refuses anything else when appending), so values are checked here:
+ * well-formed sequences only, no overlongs, no surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                uint32_t c;
+                int n;
+
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                }
+                if ((*p & 0xe0) == 0xc0) {
+                        n = 1;
+                        c = *p & 0x1f;
+                } else if ((*p & 0xf0) == 0xe0) {
+                        n = 2;
+                        c = *p & 0x0f;
+                } else if ((*p & 0xf8) == 0xf0) {
+                        n = 3;
+                        c = *p & 0x07;
+                } else
+                        return false;
+                p++;
+                for (int i = 0; i < n; i++, p++) {
+                        if ((*p & 0xc0) != 0x80)
+                                return false;
+                        c = (c << 6) | (*p & 0x3f);
+                }
+                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+                    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+                        return false;
+        }
+        return true;
+}
+
 /* ---- parsers: all return 0 or -EINVAL/-ERANGE and never allocate ---- */
 
 static int parse_u64(const char *s, uint64_t *ret) {
@@ -829,6 +866,11 @@ int unit_xprop_validate(const char *key, const char *value, char **ret_error) {
                                          p->name, quoted);
                 }
 
+        if (!utf8_valid(value)) {
+                quote_value(quoted, sizeof quoted, value);
+                return set_error(ret_error, "x-systemd: '%s' must be valid UTF-8, got \"%s\"", p->name, quoted);
+        }
+
         r = xprop_apply(p, value, NULL);
         if (r == -ENOMEM)
                 return r;
@@ -858,7 +900,8 @@ int unit_xprop_append(sd_bus_message *m, const char *key, const char *value) {
         if (r < 0)
                 return r;
         p = xprop_find(key);
-        return xprop_apply(p, value, m);
+        r = xprop_apply(p, value, m);
+        return r < 0 ? r : 0;   /* sd_bus_message_append() may return > 0 */
 }
 
 bool unit_xprop_system_only(const char *key) {

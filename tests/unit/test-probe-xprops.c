@@ -434,6 +434,11 @@ TEST(unknown_and_limits) {
         free(longval);
 
         check_bad("Nice", "1\n", "control characters, got \"1\\x0a\"");
+        /* D-Bus strings are UTF-8: a path with a stray byte is refused at load time, not by sd-bus later */
+        check_bad("ReadOnlyPaths", "/\xdd\xdd", "must be valid UTF-8");
+        check_bad("User", "\xc0\xaf", "must be valid UTF-8");            /* overlong '/' */
+        check_bad("User", "\xed\xa0\x80", "must be valid UTF-8");       /* a surrogate */
+        check_ok("ReadOnlyPaths", "/srv/caf\xc3\xa9", "ReadOnlyPaths=as:/srv/caf\xc3\xa9;");
         check_bad("MemoryMax", NULL, "must not be empty");
 
         /* a hostile value is escaped and cut in the message */
@@ -456,10 +461,13 @@ TEST(append_into_message) {
                                                  "org.freedesktop.systemd1.Manager", "StartTransientUnit"));
         ASSERT_OK(sd_bus_message_append(m, "ss", "x.service", "fail"));
         ASSERT_OK(sd_bus_message_open_container(m, 'a', "(sv)"));
-        ASSERT_OK(unit_xprop_append(m, "MemoryMax", "64M"));
-        ASSERT_OK(unit_xprop_append(m, "CPUQuota", "25%"));
-        ASSERT_OK(unit_xprop_append(m, "LimitNOFILE", "512:1024"));
-        ASSERT_OK(unit_xprop_append(m, "SupplementaryGroups", "a b"));
+        /* exactly 0 on success, as documented (sd_bus_message_append() itself may return 1) */
+        ASSERT_EQ(unit_xprop_append(m, "MemoryMax", "64M"), 0);
+        ASSERT_EQ(unit_xprop_append(m, "CPUQuota", "25%"), 0);
+        ASSERT_EQ(unit_xprop_append(m, "LimitNOFILE", "512:1024"), 0);
+        ASSERT_EQ(unit_xprop_append(m, "SupplementaryGroups", "a b"), 0);
+        ASSERT_EQ(unit_xprop_append(m, "Nice", "1"), 0);
+        ASSERT_EQ(unit_xprop_append(m, "PrivateTmp", "yes"), 0);
         ASSERT_ERROR(unit_xprop_append(m, "Nice", "99"), EINVAL);
         ASSERT_ERROR(unit_xprop_append(m, "Environment", "A=1"), EINVAL);
         ASSERT_OK(sd_bus_message_close_container(m));
