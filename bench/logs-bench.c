@@ -229,6 +229,9 @@ static void start_writer(const char *pcctl, const char *ident, const char *unit,
         }
 }
 
+static double proc_cpu_s(pid_t pid);
+static double self_cpu_s(void);
+
 static void report_side(const char *what, Side *s, Bench *b) {
         qsort(s->lat_ms, s->n_lat, sizeof(double), cmp_double);
         printf("%s_%s_received=%" PRIu64 "\n", what, s->name, s->received);
@@ -248,10 +251,16 @@ static int bench_latency(const char *pcctl, uint64_t n, unsigned rate) {
         b.jc.lat_ms = calloc(n, sizeof(double));
         setup(&b, ident, unit, 1000);
         start_journalctl(&b, ident);
+        double c0 = self_cpu_s(), j0 = proc_cpu_s(b.jpid), secs;
+        usec_t t0 = now_usec(CLOCK_MONOTONIC);
         start_writer(pcctl, ident, unit, n, rate);
         end = now_usec(CLOCK_MONOTONIC) + (n / rate + 10) * USEC_PER_SEC;
         while ((b.pc.received < n || b.jc.received < n) && now_usec(CLOCK_MONOTONIC) < end)
-                sd_event_run(b.event, 10 * USEC_PER_MSEC);
+                sd_event_run(b.event, end - now_usec(CLOCK_MONOTONIC));
+        secs = (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1e6;
+        /* this process also reads journalctl's pipe: its share is small next to the polling */
+        printf("latency_pcctl_cpu_percent=%.2f\nlatency_journalctl_cpu_percent=%.2f\n",
+               100.0 * (self_cpu_s() - c0) / secs, 100.0 * (proc_cpu_s(b.jpid) - j0) / secs);
         kill(b.jpid, SIGTERM);
         waitpid(b.jpid, NULL, 0);
         report_side("latency", &b.pc, &b);
@@ -330,6 +339,14 @@ static double proc_cpu_s(pid_t pid) {
         if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
                 return NAN;
         return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void) {
+        struct rusage r;
+
+        getrusage(RUSAGE_SELF, &r);
+        return (double) (r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+                (double) (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
 }
 
 static int bench_idle(unsigned seconds) {

@@ -830,6 +830,9 @@ int verb_logs(int argc, char **argv) {
                 log_error_errno(r, "Failed to open the journal: %m");
                 goto finish;
         }
+        if (sd_journal_has_runtime_files(j) <= 0 && sd_journal_has_persistent_files(j) <= 0)
+                log_warning("No journal files could be opened: is journald running, and may this user read the "
+                            "journal (group systemd-journal)?");
         r = collect_idents(j, &a, project, cp, &idents);
         if (r < 0) {
                 if (r != -ENOENT)
