@@ -84,7 +84,7 @@ PYPID=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$BPORT/processes" && break; sleep 0.1; done
 run_wrk python-static-processes "http://127.0.0.1:$BPORT/processes" "$PYPID"
 
-echo "# controller peak RSS (VmHWM): $(hwm "$PCPID") kB"
+echo "# controller peak RSS (VmHWM): $(hwm "$PCPID") kB; now $(awk '/^RssAnon|^RssFile/ { printf "%s %s kB ", $1, $2 }' "/proc/$PCPID/status")(journal files are mapped: RssFile)"
 awk -v a="$(cat "$DIR/rps-pcctl-processes")" -v b="$(cat "$DIR/rps-python-static-processes")" \
     -v c="$(cat "$DIR/rps-pcctl-live")" \
     'BEGIN { printf "# ratio pcctl /processes vs python static file: %.1fx; /processes vs /live: %.2f\n", a / b, a / c }'
