@@ -540,6 +540,10 @@ ComposeProcess *compose_project_find_process(const ComposeProject *p, const char
                 else
                         hi = mid;
         }
+        /* a caller that appended without compose_project_sort() still finds its process */
+        for (size_t i = 0; i < p->n_processes; i++)
+                if (streq(p->processes[i]->name, name))
+                        return p->processes[i];
         return NULL;
 }
 

@@ -30,7 +30,6 @@ int compose_schedule_dup(const ComposeSchedule *src, ComposeSchedule **ret);
 int compose_watch_dup(const ComposeWatch *src, ComposeWatch **ret);
 int compose_deps_copy(ComposeDependency **dst, size_t *n_dst, const ComposeDependency *src, size_t n);
 
-void compose_project_sort(ComposeProject *p);
 
 int compose_project_add_warning(ComposeProject *p, const ComposePos *pos, const char *fmt, ...) _printf_(3, 4);
 int compose_project_add_note(ComposeProject *p, const char *fmt, ...) _printf_(2, 3);

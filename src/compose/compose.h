@@ -282,7 +282,7 @@ typedef struct ComposeProject {
         char *mcp_server;            /* JSON text, NULL if absent; not used by pcctl */
         char **namespaces;           /* -n selection; NULL = all */
 
-        ComposeProcess **processes;  /* after replica expansion, sorted by name */
+        ComposeProcess **processes;  /* after replica expansion, sorted by name (see compose_project_sort()) */
         size_t n_processes;
 
         char **warnings;             /* non-fatal findings the caller should log (non-strict checks) */
@@ -406,6 +406,15 @@ int compose_process_dup(const ComposeProcess *p, ComposeProcess **ret);
  * Return: the process, or NULL.
  */
 ComposeProcess *compose_project_find_process(const ComposeProject *p, const char *name);
+
+/**
+ * compose_project_sort() - sort processes by name again after adding or renaming some.
+ * @p: the project
+ *
+ * Lookups are binary searches over the sorted array (with a linear fallback, so an unsorted array is slow
+ * but still correct).
+ */
+void compose_project_sort(ComposeProject *p);
 
 /**
  * compose_project_find_replicas() - all processes with the given base name, in replica order.
