@@ -418,14 +418,21 @@ int compose_scale(ComposeProject *project, const char *name, int count, char ***
                 cJSON *j;
                 ComposeProcess **grown;
 
-                j = cJSON_Parse(strempty(reps[0]->original_config));
-                if (!j)
-                        return compose_error_set(ret_error, -EINVAL, NULL, 0, 0,
-                                                 "failed to unmarshal config for %s", base);
-                r = compose_process_from_json(j, &np, &err);
-                cJSON_Delete(j);
-                if (r < 0)
-                        return r == -EINVAL ? compose_error_set(ret_error, r, NULL, 0, 0, "%s", strempty(err)) : r;
+                if (reps[0]->original_config) {
+                        j = cJSON_Parse(reps[0]->original_config);
+                        if (!j)
+                                return compose_error_set(ret_error, -EINVAL, NULL, 0, 0,
+                                                         "failed to unmarshal config for %s", base);
+                        r = compose_process_from_json(j, &np, &err);
+                        cJSON_Delete(j);
+                        if (r < 0)
+                                return r == -EINVAL ? compose_error_set(ret_error, r, NULL, 0, 0, "%s", strempty(err)) : r;
+                } else {
+                        /* no templates: the first replica is the original configuration */
+                        r = compose_process_dup(reps[0], &np);
+                        if (r < 0)
+                                return r;
+                }
                 np->replica_num = i;
                 np->replicas = count;
                 free(np->base_name);
@@ -444,6 +451,7 @@ int compose_scale(ComposeProject *project, const char *name, int count, char ***
                 r = compose_finish_process(project, np, ret_error);
                 if (r < 0)
                         return r;
+                compose_pos_done(&np->pos);
                 r = compose_pos_copy(&np->pos, &reps[0]->pos);
                 if (r < 0)
                         return r;

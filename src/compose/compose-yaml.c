@@ -172,9 +172,16 @@ static int register_anchor(Builder *b, const yaml_char_t *anchor, YamlNode *n) {
         return 0;
 }
 
+static uint32_t fnv1a(const char *s, size_t n) {
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) s[i]) * 16777619u;
+        return h;
+}
+
 static bool key_equal(const YamlNode *a, const YamlNode *b) {
-        return a->type == YAML_NODE_SCALAR && b->type == YAML_NODE_SCALAR && a->len == b->len &&
-               memcmp(a->value, b->value, a->len) == 0;
+        return a->type == YAML_NODE_SCALAR && b->type == YAML_NODE_SCALAR && a->hash == b->hash &&
+               a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
 }
 
 /* Resolves "<<" entries of a finished mapping: explicit keys win, then merged maps in order. */
@@ -369,6 +376,7 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
                                 break;
                         }
                         n->len = e.data.scalar.length;
+                        n->hash = fnv1a(n->value, n->len);
                         n->plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                                    (!e.data.scalar.tag ||
                                     !streq((const char *) e.data.scalar.tag, "tag:yaml.org,2002:str"));

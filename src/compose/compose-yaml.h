@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "compose/compose.h"
 
@@ -28,6 +29,7 @@ struct YamlNode {
         size_t len;
         bool plain;              /* plain (unquoted) style, no explicit !!str tag */
         bool is_null;            /* plain null, ~, empty */
+        uint32_t hash;           /* of the scalar text, to compare mapping keys quickly */
         /* map: keys[i] → values[i]; seq: values[i] */
         YamlNode **keys;
         YamlNode **values;

@@ -861,6 +861,30 @@ static int render_probe(ComposeProbe *probe, const ComposeKV *vars, size_t n_var
         return r;
 }
 
+static bool has_braces(const char *s) {
+        return s && strstr(s, "{{");
+}
+
+static bool probe_has_templates(const ComposeProbe *p) {
+        if (!p)
+                return false;
+        if (p->exec)
+                return has_braces(p->exec->command);
+        return p->http_get && (has_braces(p->http_get->host) || has_braces(p->http_get->path) ||
+                               has_braces(p->http_get->scheme) || has_braces(p->http_get->port));
+}
+
+static bool process_has_templates(const ComposeProcess *p) {
+        if ((!p->is_template_disabled && has_braces(p->command)) || has_braces(p->working_dir) ||
+            has_braces(p->log_location) || has_braces(p->description) || probe_has_templates(p->readiness_probe) ||
+            probe_has_templates(p->liveness_probe))
+                return true;
+        STRV_FOREACH(e, p->environment)
+                if (has_braces(*e))
+                        return true;
+        return false;
+}
+
 static const char *elevated_shell_arg(const ComposeProject *p) {
         return p->is_tui_disabled ? "" : strempty(p->shell.elevated_shell_argument);
 }
@@ -874,15 +898,19 @@ int compose_finish_process(const ComposeProject *project, ComposeProcess *p, Com
         size_t n_data = 0;
         int r;
 
-        /* original_config: the process as JSON before rendering (scale-up renders new replicas from it) */
-        orig = compose_process_to_json(p);
-        if (!orig)
-                return -ENOMEM;
-        free(p->original_config);
-        p->original_config = cJSON_PrintUnformatted(orig);
-        cJSON_Delete(orig);
-        if (!p->original_config)
-                return -ENOMEM;
+        /* original_config: the process as JSON before rendering, which scale-up renders new replicas from.
+         * Only a process with templates needs it; for the others rendering changes nothing and scale-up copies
+         * a replica. Building it for every process was a sixth of the load time of a large project. */
+        p->original_config = mfree(p->original_config);
+        if (process_has_templates(p)) {
+                orig = compose_process_to_json(p);
+                if (!orig)
+                        return -ENOMEM;
+                p->original_config = cJSON_PrintUnformatted(orig);
+                cJSON_Delete(orig);
+                if (!p->original_config)
+                        return -ENOMEM;
+        }
 
         if (asprintf(&num, "%d", p->replica_num) < 0)
                 return -ENOMEM;
