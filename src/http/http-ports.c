@@ -57,12 +57,15 @@ static int ports_add(uint16_t **a, size_t *n, uint16_t port) {
         return 0;
 }
 
-/* The pids of the cgroup of pid, if that cgroup is the unit's. */
+/* The pids of the cgroup of pid, if that cgroup is the unit's. The unified hierarchy is the "0::" line of
+ * /proc/<pid>/cgroup (not always the first: a hybrid layout lists the v1 controllers before it), mounted at
+ * /sys/fs/cgroup, or at /sys/fs/cgroup/unified in a hybrid layout. */
 static int pids_from_cgroup(const char *proc_root, pid_t pid, const char *unit, U64Set *pids) {
+        static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
         char path[PATH_MAX], line[PATH_MAX];
-        _cleanup_fclose_ FILE *f = NULL, *g = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
         const char *base;
-        size_t l;
+        bool found = false;
 
         if (!unit)
                 return -ENOENT;
@@ -70,24 +73,35 @@ static int pids_from_cgroup(const char *proc_root, pid_t pid, const char *unit, 
         f = fopen(path, "re");
         if (!f)
                 return -errno;
-        if (!fgets(line, sizeof line, f) || strncmp(line, "0::", 3) != 0)
+        while (fgets(line, sizeof line, f))
+                if (strncmp(line, "0::", 3) == 0) {
+                        found = true;
+                        break;
+                }
+        if (!found)
                 return -ENOENT;
-        l = strcspn(line, "\n");
-        line[l] = 0;
+        line[strcspn(line, "\n")] = 0;
         base = strrchr(line + 3, '/');
         if (!base || !streq(base + 1, unit))
                 return -ENOENT;
-        if ((size_t) snprintf(path, sizeof path, "/sys/fs/cgroup%.3800s/cgroup.procs", line + 3) >= sizeof path)
-                return -ENAMETOOLONG;
-        g = fopen(path, "re");
-        if (!g)
-                return -errno;
-        for (long p; fscanf(g, "%ld", &p) == 1;) {
-                int r = set_add(pids, (uint64_t) p, HTTP_PORTS_PIDS_MAX);
-                if (r < 0)
-                        return r;
+
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+                _cleanup_fclose_ FILE *g = NULL;
+
+                if ((size_t) snprintf(path, sizeof path, "%s%.3800s/cgroup.procs", roots[i], line + 3) >=
+                    sizeof path)
+                        return -ENAMETOOLONG;
+                g = fopen(path, "re");
+                if (!g)
+                        continue;
+                for (long p; fscanf(g, "%ld", &p) == 1;) {
+                        int r = set_add(pids, (uint64_t) p, HTTP_PORTS_PIDS_MAX);
+                        if (r < 0)
+                                return r;
+                }
+                return pids->n > 0 ? 0 : -ENOENT;
         }
-        return 0;
+        return -ENOENT;
 }
 
 static pid_t read_ppid(const char *proc_root, const char *name) {

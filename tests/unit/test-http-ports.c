@@ -54,6 +54,25 @@ TEST(own_sockets) {
         ASSERT_TRUE(has(ports.tcp, ports.n_tcp, bound_port(tl)));
         http_ports_done(&ports);
 
+        /* Named after our own cgroup: the pids come from its cgroup.procs, ours among them. */
+        {
+                char line[4096] = "";
+                FILE *f = fopen("/proc/self/cgroup", "re");
+                const char *base;
+
+                ASSERT_NOT_NULL(f);
+                while (fgets(line, sizeof line, f) && strncmp(line, "0::", 3) != 0)
+                        ;
+                fclose(f);
+                line[strcspn(line, "\n")] = 0;
+                base = strrchr(line, '/');
+                if (strncmp(line, "0::", 3) == 0 && base && base[1]) {
+                        ASSERT_OK(http_ports_collect("/proc", getpid(), base + 1, &ports));
+                        ASSERT_TRUE(has(ports.tcp, ports.n_tcp, bound_port(tl)));
+                        http_ports_done(&ports);
+                }
+        }
+
         ASSERT_ERROR(http_ports_collect("/proc", 0, NULL, &ports), ESRCH);
         close(tl);
         close(tb);
