@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -632,13 +633,39 @@ static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *user
                 }
         }
 
-        snprintf(buf, sizeof(buf),
-                 "\033[7m pcctl %s \033[0m %s%u/%u running, %u ready · %u pending · %u restarting · "
-                 "%u completed%s%s%s · %u skipped · %u error%s",
-                 m->project->project_name, m->shutting_down ? "stopping · " : "",
-                 running, total - disabled, ready, pending, restarting, completed,
-                 failed ? " (exit≠0: " : "", failed ? failures : "", failed ? ")" : "",
-                 skipped, errors, stopping ? " · terminating" : "");
+        /* compact, only what is non-zero, cut to the terminal's width (a wrapped line could not be
+         * redrawn in place) */
+        {
+                char text[400];
+                size_t l = 0;
+                struct winsize ws = {};
+                size_t width = 80;
+
+#define PART(cond, ...)                                                                         \
+                if ((cond) && l < sizeof(text)) {                                               \
+                        int _n = snprintf(text + l, sizeof(text) - l, __VA_ARGS__);             \
+                        if (_n > 0)                                                             \
+                                l = MIN(l + (size_t) _n, sizeof(text) - 1);                     \
+                }
+                PART(true, "%u/%u running", running, total - disabled);
+                PART(ready, ", %u ready", ready);
+                PART(pending, ", %u pending", pending);
+                PART(restarting, ", %u restarting", restarting);
+                PART(stopping, ", %u terminating", stopping);
+                PART(completed, ", %u completed", completed);
+                PART(failed, " (exit code: %s)", failures);
+                PART(skipped, ", %u skipped", skipped);
+                PART(errors, ", %u error", errors);
+                PART(m->shutting_down, ", stopping");
+#undef PART
+                if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0 && ws.ws_col > 0)
+                        width = ws.ws_col;
+                width = width > strlen(m->project->project_name) + 12 ?
+                        width - strlen(m->project->project_name) - 12 : 10;
+                if (l > width)
+                        text[width] = 0;
+                snprintf(buf, sizeof(buf), "\033[7m pcctl %s \033[0m %s", m->project->project_name, text);
+        }
         console_set_status(m->console, buf);
         return 0;
 }
@@ -2188,6 +2215,10 @@ int manager_run(Manager *m) {
                 Proc *p = m->procs[i];
                 const ComposeProcess *c = proc_config(p);
                 if (c->disabled || c->is_foreground)
+                        continue;
+                /* scheduled processes are not started by `up` (pcctl has no scheduler yet): only
+                 * run_on_start runs them once */
+                if (c->schedule && !c->schedule->run_on_start)
                         continue;
                 p->phase = PHASE_WAITING;
         }
