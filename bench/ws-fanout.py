@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""WebSocket fan-out benchmark: one process writes as fast as journald takes it; 1, 10, 100 and 1000 followers
+(and 100 followers beside 10 stalled ones) read its log stream. Baseline: the lines journald stored for the
+unit in the same run. Prints, per configuration, lines delivered per follower as a ratio to journald's stored
+lines, write()->frame latency p50/p99, and the controller's CPU time and RSS.
+
+Usage: bench/ws-fanout.py BUILD_DIR HELPER [SECONDS] [CONFIGS]   (run through bench/ws-fanout.sh)
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+os.environ.setdefault("PCCTL_BIN", os.path.join(os.path.abspath(sys.argv[1]), "pcctl"))
+from pcctl_harness import Project, wait_until  # noqa: E402
+
+HELPER = os.path.abspath(sys.argv[2])
+SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
+CONFIGS = [tuple(int(x) for x in c.split("+")) for c in
+           (sys.argv[4] if len(sys.argv) > 4 else "1+0,10+0,100+0,1000+0,100+10").split(",")]
+
+YAML = """
+processes:
+  flood:
+    command: 'while [ ! -e go ]; do sleep 0.02; done; exec %s writer %s'
+    availability:
+      restart: "no"
+  keep:
+    command: 'sleep 3600'
+""" % (HELPER, SECONDS)
+
+
+def cpu_ticks(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+
+
+def status_kb(pid, key):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def journald_stored(unit):
+    out = subprocess.run(["journalctl", "-q", "-o", "cat", "_SYSTEMD_USER_UNIT=" + unit], capture_output=True,
+                         text=True).stdout
+    n = sum(1 for x in out.splitlines() if x.startswith("line-"))
+    if n == 0:
+        out = subprocess.run(["journalctl", "-q", "-o", "cat", "USER_UNIT=" + unit, "+", "_SYSTEMD_UNIT=" + unit],
+                             capture_output=True, text=True).stdout
+        n = sum(1 for x in out.splitlines() if x.startswith("line-"))
+    return n
+
+
+def run(active, stalled):
+    with Project("wsbench%d-%d" % (active, stalled), YAML) as p:
+        unit = p.unit("flood")
+        link = "/run/systemd/units/log-rate-limit-burst:" + unit
+        os.makedirs("/run/systemd/units", exist_ok=True)
+        if not os.path.lexists(link):
+            os.symlink("0", link)
+        try:
+            p.up()
+            pid = p.proc.pid
+            wait_until(lambda: p.state("flood") and p.state("flood")["status"] == "Running", what="flood running")
+            f = subprocess.Popen([HELPER, "follow", p.socket, "flood", str(active), str(stalled),
+                                  str(SECONDS + 3)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert f.stderr.readline().strip() == "connected"
+            # baseline in the same run: journalctl -f on the same unit
+            jc = subprocess.Popen(["stdbuf", "-oL", "journalctl", "-f", "-n", "0", "-q", "-o", "cat", "_SYSTEMD_USER_UNIT=" + unit],
+                                  stdout=subprocess.PIPE)
+            base = subprocess.Popen([HELPER, "stdin", str(SECONDS + 3)], stdin=jc.stdout, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            assert base.stderr.readline().strip() == "connected"
+            time.sleep(0.3)
+            rss0 = status_kb(pid, "VmRSS")
+            c0, t0 = cpu_ticks(pid), time.monotonic()
+            open(p.path("go"), "w").close()
+            out, _ = f.communicate(timeout=SECONDS + 60)
+            c1, t1 = cpu_ticks(pid), time.monotonic()
+            res = json.loads(out)
+            bout, _ = base.communicate(timeout=30)
+            jc.kill()
+            jc.wait()
+            res["baseline"] = json.loads(bout)
+            time.sleep(0.5)
+            stored = journald_stored(unit)
+            metrics = p.get("/metrics").body
+            dropped = [int(x.split()[1]) for x in metrics.splitlines() if x.startswith("pcctl_ws_dropped_lines_total ")]
+            res.update(stored=stored, cpu_s=(c1 - c0) / os.sysconf("SC_CLK_TCK"), wall_s=t1 - t0,
+                       rss_kb=status_kb(pid, "VmRSS"), rss0_kb=rss0, hwm_kb=status_kb(pid, "VmHWM"),
+                       dropped=dropped[0] if dropped else None)
+            return res
+        finally:
+            try:
+                os.unlink(link)
+            except FileNotFoundError:
+                pass
+
+
+def main():
+    print("# pcctl WebSocket fan-out: %.0f s flood at journald's full rate per configuration" % SECONDS)
+    print("# ratio = lines the slowest active follower got / lines journald stored; latency write()->frame;")
+    print("# jctl = journalctl -f -o cat on the same unit in the same run (baseline)")
+    print("%-16s %9s %9s %8s %8s %8s %9s %9s %9s %9s %7s %8s %8s %7s" % (
+        "followers", "journald", "lines/s", "min", "median", "ratio", "p50 ms", "p99 ms", "jctl p50",
+        "jctl p99", "cpu s", "rss MiB", "hwm MiB", "failed"))
+    for active, stalled in CONFIGS:
+        r = run(active, stalled)
+        ratio = r["min"] / r["stored"] if r["stored"] else 0
+        print("%-16s %9d %9.0f %8d %8d %7.1f%% %9.1f %9.1f %9.1f %9.1f %7.2f %8.1f %8.1f %7d" % (
+            "%d%s" % (active, " +%d stalled" % stalled if stalled else ""), r["stored"], r["stored"] / SECONDS,
+            r["min"], r["median"], 100 * ratio, r["p50_ms"], r["p99_ms"], r["baseline"]["p50_ms"],
+            r["baseline"]["p99_ms"], r["cpu_s"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024, r["failed"]), flush=True)
+
+
+main()
