@@ -2687,6 +2687,34 @@ static void proc_replace_config(Proc *p, ComposeProcess *c) {
         proc_install_config(p);
 }
 
+static int process_compute_exec(Manager *m, ComposeProcess *c) {
+        const ComposeShell *sh = &m->project->shell;
+        _cleanup_strv_free_ char **args = NULL;
+        char *exe;
+
+        if (!isempty(c->command)) {
+                exe = strdup(sh->shell_command ?: "bash");
+                if (!exe || strv_extend(&args, sh->shell_argument ?: "-c") < 0 ||
+                    strv_extend(&args, c->command) < 0) {
+                        free(exe);
+                        return -ENOMEM;
+                }
+        } else if (c->entrypoint && c->entrypoint[0]) {
+                exe = strdup(c->entrypoint[0]);
+                args = strv_copy(c->entrypoint + 1);
+                if (!exe || !args) {
+                        free(exe);
+                        return -ENOMEM;
+                }
+        } else
+                return 0;
+        free(c->executable);
+        c->executable = exe;
+        strv_free(c->args);
+        c->args = TAKE_PTR(args);
+        return 0;
+}
+
 int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error) {
         Proc *p;
 
@@ -2701,6 +2729,10 @@ int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error
                 compose_process_free(process);
                 return 0;
         }
+        /* the client edits command (or entrypoint); executable and args follow from it, as the loader
+         * computes them (compat §1.3) */
+        if (process_compute_exec(m, process) < 0)
+                return set_error(ret_error, -ENOMEM, "out of memory");
         proc_replace_config(p, process);
         return 0;
 }

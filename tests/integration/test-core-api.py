@@ -281,4 +281,34 @@ def test_exit_on_failure_through_api_shutdown():
         assert_clean(p)
 
 
+def test_update_process_and_reload():
+    yaml = """processes:
+  a:
+    command: echo v1 >> runs.log; exec sleep 600
+  b:
+    command: exec sleep 600
+"""
+    with Project("update", yaml) as p:
+        p.up()
+        p.wait_state("a", lambda s: s["status"] == "Running", timeout=10)
+        wait_until(lambda: runs(p) == ["v1"], timeout=10, what="first run")
+        info = p.get("/process/info/a").json()
+        # unchanged: a no-op
+        assert p.post("/process", info).status == 200
+        info["command"] = "echo v2 >> runs.log; exec sleep 600"
+        r = p.post("/process", info)
+        assert r.status == 200, r
+        wait_until(lambda: runs(p) == ["v1", "v2"], timeout=15, what="the updated command runs")
+        b_pid = p.state("b")["pid"]
+        # reload from the file: only a changed
+        p.write("process-compose.yaml", open(p.path("process-compose.yaml")).read().replace("v1", "v3"))
+        r = p.post("/project/configuration")
+        assert r.status == 200 and r.json() == {"a": "updated"}, r
+        wait_until(lambda: runs(p)[-1:] == ["v3"], timeout=15, what="the reloaded command runs")
+        assert p.state("b")["pid"] == b_pid
+        r = p.post("/process", dict(info, name="nope", replicaName="nope"))
+        assert r.status == 400 and "no such process: nope" in r.body, r
+        stop_project(p)
+
+
 main(globals())
