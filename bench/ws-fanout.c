@@ -50,7 +50,7 @@ typedef struct Conn {
         uint64_t frames;
 } Conn;
 
-#define HIST_US 10000000u   /* 10 s in µs buckets of 100 µs */
+#define HIST_US 60000000u   /* 60 s in µs buckets of 100 µs */
 #define HIST_N (HIST_US / 100u)
 static uint64_t hist[HIST_N + 1];
 static uint64_t hist_total, lat_max_us;
