@@ -657,6 +657,16 @@ finish:
         return 0;
 }
 
+/* The program a failed start is about: with the stderr wrapper (`pcctl __exec IDENT -- CMD...`, see
+ * src/cli/verb-exec.c) that is CMD, not pcctl. */
+static const char *spec_program(char * const *argv) {
+        if (argv[1] && streq(argv[1], "__exec"))
+                for (char * const *a = argv + 2; *a; a++)
+                        if (streq(*a, "--"))
+                                return a[1] ?: argv[0];
+        return argv[0];
+}
+
 int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reset = NULL, *start = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *reset_slot = NULL, *start_slot = NULL;
@@ -701,7 +711,7 @@ int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec) {
                 return r;
 
         watch_reset_run(w);
-        r = free_and_strdup(&w->exec_path, spec->argv[0]);
+        r = free_and_strdup(&w->exec_path, spec_program(spec->argv));
         if (r < 0)
                 return r;
         r = free_and_strdup(&w->working_directory, spec->working_directory);

@@ -494,6 +494,50 @@ TEST(missing_binary_is_203) {
         cleanup_project();
 }
 
+/* Through the stderr wrapper of the logs area, the exec failure happens after systemd's exec succeeded:
+ * either a start failure or a run that exits at once, both with 203, and the reason in the journal. */
+TEST(missing_binary_through_wrapper_is_203) {
+        const char *pcctl = getenv("PCCTL_BIN");
+        _cleanup_free_ char *anchor = journal_anchor(), *ident = NULL;
+        _cleanup_strv_free_ char **lines = NULL;
+        Run r = { .unit = make_unit("wrapped") };
+        char *argv[6] = {};
+        SpecBuf b;
+
+        if (!pcctl || access(pcctl, X_OK) < 0) {
+                fprintf(stderr, "PCCTL_BIN not set: wrapper case not run\n");
+                run_done(&r);
+                return;
+        }
+        ident = ident_of(r.unit);
+        argv[0] = (char *) pcctl;
+        argv[1] = (char *) "__exec";
+        argv[2] = ident;
+        argv[3] = (char *) "--";
+        argv[4] = (char *) "/nonexistent/pcctl-wrapped-binary";
+        spec_init(&b, r.unit, argv);
+        start_run(&r, &b.spec);
+        loop_until(run_finished, &r, 30 * USEC_PER_SEC);
+
+        ASSERT_EQ(r.exit.code, CLD_EXITED);
+        ASSERT_EQ(r.exit.status, 203);
+        if (r.n_failed > 0) {
+                ASSERT_EQ(r.n_started, 0u);
+                ASSERT_NOT_NULL(strstr(r.message, "/nonexistent/pcctl-wrapped-binary"));
+                ASSERT_NOT_NULL(strstr(r.message, "203/EXEC"));
+        } else {
+                ASSERT_EQ(r.n_started, 1u);
+                ASSERT_EQ(r.n_exited, 1u);
+        }
+        lines = journal_lines(anchor, b.ident, 1);
+        ASSERT_EQ(strv_length(lines), 1u);
+        ASSERT_NOT_NULL(strstr(lines[0], "/nonexistent/pcctl-wrapped-binary"));
+
+        spec_done(&b);
+        run_done(&r);
+        cleanup_project();
+}
+
 /* A bare argv[0] is looked up on the PATH of the spec's environment, not the manager's. */
 TEST(bare_name_found_on_spec_path) {
         _cleanup_free_ char *dir = test_tmpdir(), *prog = NULL, *path = NULL, *cmd = NULL;
