@@ -703,6 +703,8 @@ TEST(stop_and_kill) {
 
         ASSERT_EQ(s.exit.code, CLD_KILLED);
         ASSERT_EQ(s.exit.status, SIGTERM);
+        /* the stop signal itself is a clean end for systemd */
+        ASSERT_STREQ(s.exit.result, "success");
         ASSERT_EQ(k.exit.code, CLD_KILLED);
         ASSERT_EQ(k.exit.status, SIGKILL);
         ASSERT_STREQ(k.exit.result, "signal");
