@@ -289,6 +289,8 @@ typedef struct ComposeProject {
         char **notes;                /* accepted-but-ignored keys, for `config --verbose` */
 } ComposeProject;
 
+/* Every pointer in the options is owned by them: compose_load_options_done() frees the lists and strings
+ * (so set them to copies, never to environ or argv themselves). */
 typedef struct ComposeLoadOptions {
         char **files;                /* -f; empty = discovery in working_directory */
         char **env_files;            /* -e; NULL = [".env"] */
