@@ -185,6 +185,18 @@ static void offset_to_pos(const char *text, size_t off, unsigned *line, unsigned
         *col = c;
 }
 
+/* Whether the raw text parses and sets disable_env_expansion: true. */
+static bool raw_disables_expansion(const char *text, size_t size, const char *path) {
+        _cleanup_(yaml_doc_freep) YamlDoc *doc = NULL;
+        const YamlNode *v;
+
+        if (yaml_doc_parse(text, size, path, &doc, NULL) < 0)
+                return false;
+        v = yaml_map_get(doc->root, "disable_env_expansion");
+        return v && v->type == YAML_NODE_SCALAR && v->plain &&
+               (streq(v->value, "true") || streq(v->value, "True") || streq(v->value, "TRUE"));
+}
+
 /* Loads one file into a raw project (compat §1.1 step 2). */
 static int load_file(Loader *l, const char *path, const char *text, size_t size, ComposeProject **ret) {
         _cleanup_free_ char *escaped = NULL, *expanded = NULL;
@@ -211,6 +223,12 @@ static int load_file(Loader *l, const char *path, const char *text, size_t size,
                 }
                 escaped[o] = 0;
                 r = envsubst_expand(escaped, o, loader_lookup, l, &expanded, &expanded_size, &err_off, &err_msg);
+        }
+        if ((r == -EINVAL || r == -E2BIG) && raw_disables_expansion(text, size, path)) {
+                /* process-compose substitutes before it looks at disable_env_expansion, so a file that sets
+                 * it because it is full of shell syntax (${VAR-x}) failed to load; load it raw instead */
+                expanded = NULL;
+                goto raw;
         }
         if (r == -EINVAL || r == -E2BIG) {
                 unsigned line, col;
@@ -243,6 +261,7 @@ static int load_file(Loader *l, const char *path, const char *text, size_t size,
                 compose_findings_done(&findings);
                 doc = yaml_doc_free(doc);
                 p = compose_project_free(p);
+        raw:
                 r = yaml_doc_parse(text, size, path, &doc, l->error);
                 if (r < 0)
                         return r;

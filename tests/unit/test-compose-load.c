@@ -554,8 +554,17 @@ TEST(no_config_found) {
 
 TEST(disable_env_expansion) {
         _cleanup_(compose_project_freep) ComposeProject *p = NULL;
+        _cleanup_(compose_project_freep) ComposeProject *q = NULL;
+        _cleanup_free_ char *m = NULL;
+        ComposeProject *bad = NULL;
+
         p = text_ok("disable_env_expansion: true\nprocesses:\n  a:\n    command: \"echo ${HOME} $$X\"\n");
         ASSERT_STREQ(get(p, "a")->command, "echo ${HOME} $$X");
+        /* shell syntax drone/envsubst rejects loads when expansion is disabled */
+        q = text_ok("disable_env_expansion: true\nprocesses:\n  a:\n    command: \"echo ${X-default}\"\n");
+        ASSERT_STREQ(get(q, "a")->command, "echo ${X-default}");
+        ASSERT_ERROR(load_text("processes:\n  a:\n    command: \"echo ${X-default}\"\n", &bad, &m), EINVAL);
+        ASSERT_STREQ(m, "process-compose.yaml:3:20: environment substitution failed: missing closing brace");
 }
 
 TEST(disabled_processes_env_and_flags) {
