@@ -59,6 +59,10 @@ check "cycle named" grep -q "process1 -> process2 -> process3 -> process1" "$wor
 (cd "$work" && rm -f process-compose.yaml && "$pcctl" config 2> "$work/stderr" > /dev/null)
 check "no config exits 1" test $? = 1
 check "no config message" grep -qxF "no config files found in $work" "$work/stderr"
+printf 'processes:\n  w:\n    command: x\n    x-systemd:\n      MemroyMax: 1G\n' > "$work/xs.yaml"
+"$pcctl" config --disable-dotenv -f "$work/xs.yaml" > /dev/null 2> "$work/stderr"
+check "bad x-systemd property exits 1" test $? = 1
+check "bad x-systemd property named at its position" grep -q "^$work/xs.yaml:5:18: process w: x-systemd: .*MemroyMax" "$work/stderr"
 "$pcctl" config -o toml > /dev/null 2>&1
 check "bad -o exits 1" test $? = 1
 
