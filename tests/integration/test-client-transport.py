@@ -63,15 +63,40 @@ def test_tcp():
         r = run(p, "process", "start", "web", "-p", str(port))
         assert r.returncode == 1 and "process web is already running" in r.stderr, r
 
+        # the other verbs over TCP too
+        P = ("-p", str(port))
+        r = run(p, "process", "get", "web", "-o", "json", *P)
+        assert r.returncode == 0 and '"name": "web"' in r.stdout, r
+        r = run(p, "process", "restart", "web", *P)
+        assert r.returncode == 0 and r.stdout == "Process web restarted\n", r
+        r = run(p, "process", "stop", "web", *P)
+        assert r.returncode == 0 and r.stdout == "Successfully stopped: 'web'\n", r
+        wait_until(lambda: p.get("/process/web").json()["status"] == "Completed", what="web stopped")
+        # ("other" keeps running, or the project would end with its last process)
+        r = run(p, "process", "stop", "-v", "web", *P)
+        assert r.returncode == 1, r
+        assert r.stdout == "✘ Failed to stop web: process web is not running\n", r.stdout
+        r = run(p, "project", "state", *P)
+        assert r.returncode == 0 and r.stdout.startswith("Project:"), r
+        r = run(p, "namespace", "ls", *P)
+        assert r.returncode == 0 and r.stdout == "default\n", r
+        r = run(p, "graph", *P)
+        assert r.returncode == 0 and r.stdout == "Dependency Graph\n", r
+        r = run(p, "process", "logs", "truncate", "web", *P)
+        assert r.returncode == 0 and r.stdout == "Process web logs truncated\n", r
+        r = run(p, "down", *P)
+        assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r
+        assert p.wait_exit(30) == 0
+
+
+
+def test_connection_refused():
+    with Project("cl-refused", YAML) as p:
         # invalid port settings are fatal before any request
         r = run(p, "list", env={"PC_PORT_NUM": "http"})
         assert r.returncode == 1 and "Invalid port number: http" in r.stderr, r
         r = run(p, "list", "-p", "70000")
         assert r.returncode == 1 and "invalid port" in r.stderr, r
-
-
-def test_connection_refused():
-    with Project("cl-refused", YAML) as p:
         port = free_port()
         r = run(p, "process", "list", "-p", str(port))
         assert r.returncode == 1, r
