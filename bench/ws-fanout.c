@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -52,7 +54,8 @@ typedef struct Conn {
 
 #define HIST_US 60000000u   /* 60 s in µs buckets of 100 µs */
 #define HIST_N (HIST_US / 100u)
-static uint64_t hist[HIST_N + 1];
+static uint64_t hist_local[HIST_N + 1];
+static uint64_t *hist = hist_local;
 static uint64_t hist_total, lat_max_us;
 
 static int connect_ws(const char *sock, const char *name, bool stalled) {
@@ -167,18 +170,17 @@ static double percentile_ms(double q) {
         return HIST_N * 0.1;
 }
 
-static int follow(const char *sock, const char *name, int active, int stalled, double seconds) {
+/* One worker: its connections, read until the deadline; frame counts into counts[], latencies into hist. */
+static int follow_worker(const char *sock, const char *name, int active, int stalled, double seconds,
+                         uint64_t *counts, uint64_t *failed_out, int ready_fd) {
         Conn *conns = calloc(active > 0 ? active : 1, sizeof(Conn));
-        int *stalled_fds = calloc(stalled > 0 ? stalled : 1, sizeof(int));
         int ep = epoll_create1(EPOLL_CLOEXEC), failed = 0;
-        uint64_t end, *counts;
         struct epoll_event evs[256];
+        uint64_t end;
 
-        for (int i = 0; i < stalled; i++) {
-                stalled_fds[i] = connect_ws(sock, name, true);
-                if (stalled_fds[i] < 0)
+        for (int i = 0; i < stalled; i++)
+                if (connect_ws(sock, name, true) < 0)   /* kept open, never read */
                         failed++;
-        }
         for (int i = 0; i < active; i++) {
                 Conn *c = &conns[i];
                 c->fd = connect_ws(sock, name, false);
@@ -191,8 +193,8 @@ static int follow(const char *sock, const char *name, int active, int stalled, d
                 struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
                 epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
         }
-        /* tell the orchestrator we are connected */
-        fprintf(stderr, "connected\n");
+        if (write(ready_fd, "r", 1) != 1)
+                return 1;
 
         end = now_ns(CLOCK_MONOTONIC) + (uint64_t) (seconds * 1e9);
         while (now_ns(CLOCK_MONOTONIC) < end) {
@@ -218,14 +220,61 @@ static int follow(const char *sock, const char *name, int active, int stalled, d
                         }
                 }
         }
-
-        counts = calloc(active > 0 ? active : 1, sizeof(uint64_t));
         for (int i = 0; i < active; i++)
                 counts[i] = conns[i].frames;
+        *failed_out = failed;
+        return 0;
+}
+
+/* Followers spread over up to 4 worker processes, so the reading side is not the bottleneck. */
+static int follow(const char *sock, const char *name, int active, int stalled, double seconds) {
+        int workers = active >= 4 ? 4 : (active > 0 ? active : 1), pfd[2];
+        size_t hist_sz = (size_t) workers * (HIST_N + 1) * sizeof(uint64_t);
+        uint64_t *shared_hist, *counts, *failed, *maxes, total = 0, lmax = 0, nfailed = 0;
+        char b;
+
+        shared_hist = mmap(NULL, hist_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        counts = mmap(NULL, (active + 1) * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        failed = mmap(NULL, 2 * workers * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared_hist == MAP_FAILED || counts == MAP_FAILED || failed == MAP_FAILED || pipe(pfd) < 0)
+                return 1;
+        maxes = failed + workers;
+
+        for (int w = 0, first = 0; w < workers; w++) {
+                int n = active / workers + (w < active % workers);
+                pid_t pid = fork();
+                if (pid == 0) {
+                        hist = shared_hist + (size_t) w * (HIST_N + 1);
+                        follow_worker(sock, name, n, w == 0 ? stalled : 0, seconds, counts + first, &failed[w],
+                                      pfd[1]);
+                        maxes[w] = lat_max_us;
+                        _exit(0);
+                }
+                first += n;
+        }
+        for (int w = 0; w < workers; w++)
+                if (read(pfd[0], &b, 1) != 1)
+                        return 1;
+        fprintf(stderr, "connected\n");
+        while (wait(NULL) > 0)
+                ;
+
+        for (int w = 0; w < workers; w++) {
+                for (size_t i = 0; i <= HIST_N; i++)
+                        hist_local[i] += shared_hist[(size_t) w * (HIST_N + 1) + i];
+                nfailed += failed[w];
+                if (maxes[w] > lmax)
+                        lmax = maxes[w];
+        }
+        for (size_t i = 0; i <= HIST_N; i++)
+                total += hist_local[i];
+        hist = hist_local;
+        hist_total = total;
+        lat_max_us = lmax;
         qsort(counts, active, sizeof(uint64_t), cmp_u64);
-        printf("{\"active\":%d,\"stalled\":%d,\"failed\":%d,\"min\":%" PRIu64 ",\"median\":%" PRIu64
+        printf("{\"active\":%d,\"stalled\":%d,\"failed\":%" PRIu64 ",\"min\":%" PRIu64 ",\"median\":%" PRIu64
                ",\"max\":%" PRIu64 ",\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,\"samples\":%" PRIu64 "}\n",
-               active, stalled, failed, active ? counts[0] : 0, active ? counts[active / 2] : 0,
+               active, stalled, nfailed, active ? counts[0] : 0, active ? counts[active / 2] : 0,
                active ? counts[active - 1] : 0, percentile_ms(0.5), percentile_ms(0.99), lat_max_us / 1000.0,
                hist_total);
         fflush(stdout);
@@ -248,7 +297,8 @@ static int read_stdin(double seconds) {
                 }
                 if (strncmp(line, "line-", 5) == 0) {
                         char buf[600];
-                        int n = snprintf(buf, sizeof(buf), "{\"message\":\"%.*s\"}", (int) strcspn(line, "\n"), line);
+                        int n = snprintf(buf, sizeof(buf), "{\"message\":\"%.*s\"}", (int) strcspn(line, "\n"),
+                                         line);
                         on_payload(&c, (const uint8_t *) buf, n, now_ns(CLOCK_REALTIME));
                         lines++;
                 }

@@ -46,14 +46,9 @@ def status_kb(pid, key):
 
 
 def journald_stored(unit):
-    out = subprocess.run(["journalctl", "-q", "-o", "cat", "_SYSTEMD_USER_UNIT=" + unit], capture_output=True,
-                         text=True).stdout
-    n = sum(1 for x in out.splitlines() if x.startswith("line-"))
-    if n == 0:
-        out = subprocess.run(["journalctl", "-q", "-o", "cat", "USER_UNIT=" + unit, "+", "_SYSTEMD_UNIT=" + unit],
-                             capture_output=True, text=True).stdout
-        n = sum(1 for x in out.splitlines() if x.startswith("line-"))
-    return n
+    out = subprocess.run(["journalctl", "-q", "-o", "cat", "_SYSTEMD_UNIT=" + unit, "+", "_SYSTEMD_USER_UNIT=" + unit],
+                         capture_output=True, text=True).stdout
+    return sum(1 for x in out.splitlines() if x.startswith("line-"))
 
 
 def run(active, stalled):
@@ -71,8 +66,8 @@ def run(active, stalled):
                                   str(SECONDS + 3)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             assert f.stderr.readline().strip() == "connected"
             # baseline in the same run: journalctl -f on the same unit
-            jc = subprocess.Popen(["stdbuf", "-oL", "journalctl", "-f", "-n", "0", "-q", "-o", "cat", "_SYSTEMD_USER_UNIT=" + unit],
-                                  stdout=subprocess.PIPE)
+            jc = subprocess.Popen(["stdbuf", "-oL", "journalctl", "-f", "-n", "0", "-q", "-o", "cat", "_SYSTEMD_UNIT=" + unit, "+",
+                                   "_SYSTEMD_USER_UNIT=" + unit], stdout=subprocess.PIPE)
             base = subprocess.Popen([HELPER, "stdin", str(SECONDS + 3)], stdin=jc.stdout, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
             assert base.stderr.readline().strip() == "connected"
