@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 SOURCE_ROOT = os.environ.get("PCCTL_SOURCE_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 PCCTL = os.environ.get("PCCTL_BIN", os.path.join(SOURCE_ROOT, "build", "pcctl"))
@@ -204,7 +205,7 @@ class Project:
         return self.request("PATCH", path, body, **kw)
 
     def state(self, name):
-        r = self.get("/process/" + name)
+        r = self.get("/process/" + urllib.parse.quote(name, safe=""))
         return r.json() if r.status == 200 else None
 
     def states(self):
