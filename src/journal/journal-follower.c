@@ -12,7 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
@@ -54,9 +59,19 @@ struct JournalFollower {
         char *cursor;                 /* the last entry read before the latest match rebuild */
         bool skip_cursor;             /* the next entry may be that entry again */
         usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
+        int inotify_fd;               /* ours, with the active files; -EBADF with the whole journal */
         bool matches_dirty;
 
         usec_t hot_until;             /* CLOCK_MONOTONIC: poll until then */
+
+        /* The handle holds only the journal files journald writes to (system.journal, user-UID.journal):
+         * archived files never get new lines, and every match costs a lookup in every open file on each
+         * sd_journal_next() (measured: 46 files, 10 processes: 0.5 s for the first read after a match
+         * change, 0.3-0.5 ms per idle poll; with the active file only: 1.5 ms and ~1 µs). When journald
+         * rotates or a new active file appears, the handle is reopened and resumes from the cursor. */
+        char **files;                 /* NULL: fallback, the whole local journal */
+        ino_t *inodes;
+        size_t n_files;
         JournalFollowerStats stats;
 };
 
@@ -77,12 +92,103 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
         sd_event_source_disable_unref(f->defer);
         sd_event_source_disable_unref(f->timeout);
         sd_journal_close(f->journal);
+        safe_close(f->inotify_fd);
         sd_event_unref(f->event);
         for (size_t i = 0; i < f->n_sources; i++)
                 source_free(f->sources[i]);
         free(f->sources);
         free(f->cursor);
+        for (size_t i = 0; i < f->n_files; i++)
+                free(f->files[i]);
+        free(f->files);
+        free(f->inodes);
         return mfree(f);
+}
+
+/* ---- the active journal files ---- */
+
+typedef struct FileSet {
+        char **paths;
+        ino_t *inodes;
+        size_t n;
+} FileSet;
+
+static void file_set_done(FileSet *s) {
+        for (size_t i = 0; i < s->n; i++)
+                free(s->paths[i]);
+        free(s->paths);
+        free(s->inodes);
+        *s = (FileSet) {};
+}
+
+static int file_set_scan(FileSet *ret) {
+        static const char *const roots[] = { "/run/log/journal", "/var/log/journal" };
+        FileSet s = {};
+        size_t allocated = 0, allocated_i = 0;
+        char mid[SD_ID128_STRING_MAX];
+        sd_id128_t m;
+        int r;
+
+        r = sd_id128_get_machine(&m);
+        if (r < 0)
+                return r;
+        sd_id128_to_string(m, mid);
+        for (size_t k = 0; k < ELEMENTSOF(roots); k++) {
+                _cleanup_free_ char *dir = NULL;
+                struct dirent *de;
+                DIR *d;
+
+                if (asprintf(&dir, "%s/%s", roots[k], mid) < 0) {
+                        file_set_done(&s);
+                        return -ENOMEM;
+                }
+                d = opendir(dir);
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        char *path = NULL;
+                        struct stat st;
+
+                        /* active files: "system.journal", "user-1000.journal"; archived ones have an '@' */
+                        if (!endswith(de->d_name, ".journal") || strchr(de->d_name, '@') || de->d_name[0] == '.')
+                                continue;
+                        if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+                                break;
+                        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+                            !GREEDY_REALLOC(s.paths, allocated, s.n + 1) ||
+                            !GREEDY_REALLOC(s.inodes, allocated_i, s.n + 1)) {
+                                free(path);
+                                continue;
+                        }
+                        s.paths[s.n] = path;
+                        s.inodes[s.n++] = st.st_ino;
+                }
+                closedir(d);
+        }
+        *ret = s;
+        return 0;
+}
+
+static bool file_set_same(const JournalFollower *f, const FileSet *s) {
+        if (s->n != f->n_files)
+                return false;
+        for (size_t i = 0; i < s->n; i++)
+                if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
+                        return false;
+        return true;
+}
+
+/* Opens the active files (or, if there are none to be found, the whole local journal). */
+static int journal_open_active(FileSet *set, sd_journal **ret) {
+        int r;
+
+        if (file_set_scan(set) >= 0 && set->n > 0) {
+                r = sd_journal_open_files(ret, (const char **) set->paths, 0);
+                if (r >= 0)
+                        return 1;
+        }
+        file_set_done(set);
+        return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
 }
 
 /* ---- lookup ---- */
@@ -424,6 +530,8 @@ static void follower_heat(JournalFollower *f, usec_t duration) {
 static void follower_update_timeout(JournalFollower *f) {
         uint64_t t;
 
+        if (f->files)
+                return;         /* our own inotify watch; sd_journal_get_timeout() would allocate another */
         if (sd_journal_get_timeout(f->journal, &t) < 0 || t == UINT64_MAX) {
                 (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_OFF);
                 return;
@@ -432,7 +540,7 @@ static void follower_update_timeout(JournalFollower *f) {
         (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
 }
 
-static void follower_drain(JournalFollower *f) {
+static bool follower_drain(JournalFollower *f) {
         unsigned n, appended = 0;
         int r;
 
@@ -442,7 +550,7 @@ static void follower_drain(JournalFollower *f) {
                         log_warning_errno(r, "Failed to set up journal matches: %m");
         }
         if (f->n_sources == 0 || f->matches_dirty)
-                return;
+                return false;
 
         for (n = 0; n < DRAIN_BATCH; n++) {
                 r = sd_journal_next(f->journal);
@@ -468,6 +576,51 @@ static void follower_drain(JournalFollower *f) {
                 (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
         if (appended > 0)
                 follower_heat(f, HOT_LINGER_USEC);
+        return n >= DRAIN_BATCH;
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* journald rotated a file or started a new one: finish the old files, then continue on the new set from
+ * the cursor of the last entry read. */
+static void follower_check_files(JournalFollower *f) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_free_ char *cursor = NULL;
+        FileSet set = {};
+        int r;
+
+        if (!f->files)
+                return;         /* the whole journal is open: sd-journal follows new files itself */
+        if (file_set_scan(&set) < 0 || set.n == 0 || file_set_same(f, &set)) {
+                file_set_done(&set);
+                return;
+        }
+
+        while (follower_drain(f))
+                ;
+        r = sd_journal_open_files(&j, (const char **) set.paths, 0);
+        if (r >= 0)
+                (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to reopen the journal after a file change, keeping the old files: %m");
+                file_set_done(&set);
+                return;
+        }
+        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
+                free(f->cursor);
+                f->cursor = TAKE_PTR(cursor);
+        }
+        sd_journal_close(f->journal);
+        f->journal = TAKE_PTR(j);
+        for (size_t i = 0; i < f->n_files; i++)
+                free(f->files[i]);
+        free(f->files);
+        free(f->inodes);
+        f->files = set.paths;
+        f->inodes = set.inodes;
+        f->n_files = set.n;
+        f->matches_dirty = true;        /* re-adds the matches and seeks to f->cursor */
+        f->stats.reopens++;
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -475,10 +628,21 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         int r;
 
         f->stats.wakeups++;
-        r = sd_journal_process(f->journal);     /* drains inotify; must run on every wake-up */
-        if (r < 0)
-                log_warning_errno(r, "Failed to process journal changes: %m");
-        follower_drain(f);
+        if (f->files) {
+                /* Our own set of active files: we only need the wake-up. sd_journal_process() would drop a
+                 * renamed (rotated) file from the handle, and with it the lines written there since the last
+                 * read; so empty the inotify queue ourselves and reopen on our own terms. */
+                char buf[4096];
+
+                while (read(fd, buf, sizeof buf) > 0)
+                        ;
+                follower_check_files(f);
+        } else {
+                r = sd_journal_process(f->journal);     /* drains inotify; must run on every wake-up */
+                if (r < 0)
+                        log_warning_errno(r, "Failed to process journal changes: %m");
+        }
+        (void) follower_drain(f);
         follower_update_timeout(f);
         return 0;
 }
@@ -486,8 +650,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         JournalFollower *f = userdata;
 
-        (void) sd_journal_process(f->journal);
-        follower_drain(f);
+        if (f->files)
+                follower_check_files(f);
+        else
+                (void) sd_journal_process(f->journal);
+        (void) follower_drain(f);
         follower_update_timeout(f);
         return 0;
 }
@@ -497,7 +664,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         usec_t now;
 
         f->stats.polls++;
-        follower_drain(f);
+        (void) follower_drain(f);
 
         if (sd_event_now(f->event, CLOCK_MONOTONIC, &now) < 0 || now >= f->hot_until) {
                 f->stats.polling = false;      /* quiet: back to inotify alone */
@@ -509,7 +676,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static int on_defer(sd_event_source *s, void *userdata) {
-        follower_drain(userdata);
+        (void) follower_drain(userdata);
         return 0;
 }
 
@@ -523,11 +690,19 @@ int journal_follower_new(sd_event *e, JournalFollower **ret) {
         f = new0(JournalFollower, 1);
         if (!f)
                 return -ENOMEM;
+        f->inotify_fd = -EBADF;
         f->event = sd_event_ref(e);
 
-        r = sd_journal_open(&f->journal, SD_JOURNAL_LOCAL_ONLY);
-        if (r < 0)
-                return r;
+        {
+                FileSet set = {};
+
+                r = journal_open_active(&set, &f->journal);
+                if (r < 0)
+                        return r;
+                f->files = set.paths;
+                f->inodes = set.inodes;
+                f->n_files = set.n;
+        }
         (void) sd_journal_set_data_threshold(f->journal, DATA_THRESHOLD);
 
         /* Anchor first, with no match at all, so that the position is a real entry and not a lazy "tail"
@@ -540,10 +715,31 @@ int journal_follower_new(sd_event *e, JournalFollower **ret) {
         if (r < 0)
                 return r;
 
-        fd = sd_journal_get_fd(f->journal);
-        if (fd < 0)
-                return fd;
-        r = sd_event_add_io(e, &f->io, fd, (uint32_t) sd_journal_get_events(f->journal), on_io, f);
+        if (f->files) {
+                /* One inotify instance of our own on the journal directories: file writes (journald
+                 * touches the file after each batch), new and renamed files. sd-journal sets no watch for
+                 * a handle opened on explicit files. */
+                f->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (f->inotify_fd < 0)
+                        return -errno;
+                for (size_t i = 0; i < f->n_files; i++) {
+                        _cleanup_free_ char *dir = strdup(f->files[i]);
+                        char *slash = dir ? strrchr(dir, '/') : NULL;
+
+                        if (!slash)
+                                return -ENOMEM;
+                        *slash = 0;
+                        if (inotify_add_watch(f->inotify_fd, dir, IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_MOVED_TO |
+                                              IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR) < 0)
+                                return -errno;
+                }
+                fd = f->inotify_fd;
+        } else {
+                fd = sd_journal_get_fd(f->journal);
+                if (fd < 0)
+                        return fd;
+        }
+        r = sd_event_add_io(e, &f->io, fd, EPOLLIN, on_io, f);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(f->io, "journal-follower-io");

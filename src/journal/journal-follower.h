@@ -19,6 +19,10 @@
  * nor repeated. Add a process before starting its unit: lines written before journal_follower_add() are only
  * seen through backfill.
  *
+ * Only the files journald writes to are open (archived files never get new lines, and each open file makes
+ * every read slower); the handle is reopened from the last cursor when journald rotates. Backfill reads the
+ * whole local journal with a second, temporary handle.
+ *
  * Latency: journald wakes inotify readers at most every 250 ms, so while lines flow (and for a moment after a
  * kick or the last line) the follower also polls sd_journal_next() every few milliseconds; when the project
  * is quiet it sleeps on inotify alone (notes §0.1).
@@ -75,6 +79,7 @@ typedef struct JournalFollowerStats {
         uint64_t polls;              /* fast-poll timer wake-ups */
         uint64_t wakeups;            /* inotify wake-ups */
         uint64_t rebuilds;           /* match rebuilds */
+        uint64_t reopens;            /* reopened on journald's file rotation */
         bool polling;                /* the fast-poll timer is armed */
 } JournalFollowerStats;
 void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);

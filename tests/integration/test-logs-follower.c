@@ -183,6 +183,10 @@ TEST(twenty_instant_units) {
         }
 }
 
+static bool has_one(void *userdata) {
+        return log_ring_count(userdata) >= 1;
+}
+
 static bool has_two(void *userdata) {
         return log_ring_count(userdata) >= 2;
 }
@@ -315,6 +319,67 @@ TEST(backfill) {
         ASSERT_UEQ(b.lines, 3);
         proc_done(&a);
         proc_done(&b);
+}
+
+TEST(rotation) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc a = {};
+        char ident[128], unit[136];
+        JournalFollowerStats st;
+        Counter c;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&a, "rotate");
+        proc_add(f, &a, 1000, false);
+        start_unit("rotate", "i=0; while [ $i -le 200 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.01; done", ident, unit);
+        (void) run_until(e, never, NULL, 500 * USEC_PER_MSEC);
+        /* journald archives its files and starts new ones: the follower must move on without a gap */
+        char *rotate[] = { (char *) "journalctl", (char *) "--rotate", NULL };
+        ASSERT_EQ(spawn_wait(rotate), 0);
+        c = (Counter) { a.ring, 200 };
+        ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
+        (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
+        if (log_ring_count(a.ring) != 201)
+                for (uint64_t k = 0; k < log_ring_next_seq(a.ring); k++)
+                        fprintf(stderr, "%s%s", log_ring_get(a.ring, k)->message, k % 20 == 19 ? "\n" : " | ");
+        ASSERT_UEQ(log_ring_count(a.ring), 201);
+        for (unsigned i = 0; i <= 200; i++) {
+                char want[32];
+
+                snprintf(want, sizeof want, "n %u", i);
+                ASSERT_STREQ(log_ring_get(a.ring, i)->message, want);
+        }
+        journal_follower_get_stats(f, &st);
+        ASSERT_TRUE(st.reopens >= 1);
+        proc_done(&a);
+}
+
+TEST(idle_wakeup) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc a = {};
+        char ident[128], unit[136];
+        JournalFollowerStats st;
+        usec_t t0;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(journal_follower_new(e, &f));
+        set_names(&a, "idle");
+        proc_add(f, &a, 10, false);
+        /* let the fast poll run out: from now on only journald's inotify wake-up can deliver the line */
+        (void) run_until(e, never, NULL, 3 * USEC_PER_SEC);
+        journal_follower_get_stats(f, &st);
+        ASSERT_FALSE(st.polling);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        start_unit("idle", "echo woke", ident, unit);
+        ASSERT_TRUE(run_until(e, has_one, a.ring, 5 * USEC_PER_SEC));
+        ASSERT_STREQ(log_ring_get(a.ring, 0)->message, "woke");
+        fprintf(stderr, "first line after idle: %.1f ms\n", (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0);
+        journal_follower_get_stats(f, &st);
+        ASSERT_TRUE(st.wakeups > 0);
+        proc_done(&a);
 }
 
 static bool has_after(void *userdata) {
