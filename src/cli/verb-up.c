@@ -21,18 +21,7 @@
 #include "shared/macro.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
-
-#if __has_include("unit/unit-xprops.c")
-#  include "unit/unit-xprops.h"
-#  define HAVE_XPROPS 1
-#else
-#  define HAVE_XPROPS 0
-#endif
-#if __has_include("http/http-server.c") && __has_include("ws/ws-server.c")
-#  define HAVE_HTTP 1
-#else
-#  define HAVE_HTTP 0
-#endif
+#include "unit/unit-xprops.h"
 
 #define TOKEN_FILE_MAX 4096
 #define WS_WRITE_TIMEOUT_MAX_SEC 3600
@@ -368,7 +357,6 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
 }
 
 static int validate_x_systemd(const ComposeProject *project) {
-#if HAVE_XPROPS
         int ret = 0;
 
         for (size_t i = 0; i < project->n_processes; i++) {
@@ -387,10 +375,6 @@ static int validate_x_systemd(const ComposeProject *project) {
                 }
         }
         return ret;
-#else
-        /* TODO(core): remove when unit-xprops.c lands; until then StartTransientUnit reports bad properties */
-        return 0;
-#endif
 }
 
 static int self_exe(char **ret) {
@@ -528,7 +512,6 @@ int verb_up(int argc, char **argv) {
                 return EXIT_FAILURE;
         TAKE_PTR(project);
 
-#if HAVE_HTTP
         if (!a.http.disabled) {
                 HttpServer *server = NULL;
                 r = http_server_new(m, &a.http, &server);
@@ -538,11 +521,6 @@ int verb_up(int argc, char **argv) {
                 }
                 manager_set_http_server(m, server);
         }
-#else
-        /* TODO(core): remove when http-server.c lands */
-        if (!a.http.disabled)
-                log_warning("This build has no API server yet: running without one.");
-#endif
 
         r = manager_run(m);
         m = manager_free(m);

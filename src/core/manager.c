@@ -31,31 +31,15 @@
 #include "core/console.h"
 #include "core/lifecycle.h"
 #include "core/manager.h"
+#include "http/http-server.h"
+#include "journal/journal-follower.h"
+#include "journal/log-file.h"
 #include "journal/logring.h"
 #include "probe/probe.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
 #include "unit/unit-xprops.h"
-
-#if __has_include("journal/journal-follower.h")
-#  include "journal/journal-follower.h"
-#  define HAVE_FOLLOWER 1
-#else
-#  define HAVE_FOLLOWER 0
-#endif
-#if __has_include("journal/log-file.h")
-#  include "journal/log-file.h"
-#  define HAVE_LOGFILE 1
-#else
-#  define HAVE_LOGFILE 0
-#endif
-#if __has_include("http/http-server.c") && __has_include("ws/ws-server.c")
-#  include "http/http-server.h"
-#  define HAVE_HTTP 1
-#else
-#  define HAVE_HTTP 0
-#endif
 
 static inline void cJSON_Deletep_(cJSON **j) {
         cJSON_Delete(*j);
@@ -104,7 +88,7 @@ struct Proc {
         bool stop_deferred;          /* stop while starting with a shutdown.command: issue it at started() */
         bool removed;                /* scaled down or removed by an update: reap once idle */
         bool started_run;            /* this incarnation's process ran: process_started is satisfied */
-        bool log_file_open;
+        bool reopen_log;             /* a new incarnation: its first start reopens log_location */
         bool ignore_warned;
 
         UnitWatch *watch;
@@ -124,10 +108,8 @@ struct Proc {
         Waiter *restart_waiters;
         size_t n_restart_waiters, allocated_restart_waiters;
 
-#if HAVE_LOGFILE
         LogFile *log_file;           /* its own log_location, open from its start to its end */
         bool in_project_log;         /* its ring is attached to the project's log_location */
-#endif
         sd_bus_slot *daemon_slot;    /* is_daemon: PropertiesChanged of its Service, for Launched */
         Probe *readiness;            /* created at each launch, running while the process runs */
         Probe *liveness;
@@ -160,14 +142,10 @@ struct Manager {
 
         sd_event *event;
         UnitDriver *driver;
-#if HAVE_FOLLOWER
         JournalFollower *follower;
-#endif
         struct HttpServer *http;
         Console *console;
-#if HAVE_LOGFILE
         LogFile *project_log;
-#endif
 
         ComposeProject *project;
         char *project_name;          /* "<hostname>/<name>" */
@@ -403,7 +381,6 @@ static void proc_set_health(Proc *p, ProcHealth h) {
 /* ----------------------------------------------------------------------------------------------------- */
 /* log_location files (compat §5.3) */
 
-#if HAVE_LOGFILE
 static bool proc_has_own_log_location(const Proc *p) {
         return proc_config(p) && !isempty(proc_config(p)->log_location);
 }
@@ -499,21 +476,6 @@ static void manager_open_project_log(Manager *m) {
         for (size_t i = 0; i < m->n_procs; i++)
                 proc_attach_project_log(m->procs[i]);
 }
-#else
-static void proc_open_log_file(Proc *p) {
-}
-static void proc_close_log_file(Proc *p) {
-}
-static void proc_attach_project_log(Proc *p) {
-}
-static void proc_detach_logs(Proc *p) {
-}
-static void manager_open_project_log(Manager *m) {
-        /* TODO(core): remove when journal/log-file.c lands */
-        if (!isempty(m->project->log_location))
-                log_warning("This build cannot write log_location files yet.");
-}
-#endif
 
 /* ----------------------------------------------------------------------------------------------------- */
 /* logs: the console and ready_log_line read every ring by sequence number, from a deferred pass */
@@ -696,10 +658,8 @@ static const UnitEvents proc_events = {
 };
 
 static void proc_unfollow(Proc *p) {
-#if HAVE_FOLLOWER
         if (p->following && p->m->follower)
                 (void) journal_follower_remove(p->m->follower, p->pub.ident);
-#endif
         p->following = false;
 }
 
@@ -745,7 +705,6 @@ static int proc_update_unit_name(Proc *p) {
 }
 
 static int proc_follow(Proc *p) {
-#if HAVE_FOLLOWER
         JournalSource src;
         int r;
 
@@ -764,7 +723,6 @@ static int proc_follow(Proc *p) {
         if (r < 0 && r != -EEXIST)
                 return r;
         p->following = true;
-#endif
         return 0;
 }
 
@@ -1078,7 +1036,11 @@ static int proc_launch(Proc *p) {
                 proc_fail(p, reason ?: strerror(-r));
                 return r;
         }
-        /* opened at the start of an incarnation, kept over automatic restarts, closed at its end */
+        /* opened at the start of an incarnation, kept over automatic restarts */
+        if (p->reopen_log) {
+                proc_close_log_file(p);
+                p->reopen_log = false;
+        }
         proc_open_log_file(p);
         proc_setup_probes(p, st.env, st.wd);
 
@@ -1137,6 +1099,7 @@ static void proc_new_incarnation(Proc *p) {
         p->started_run = false;
         p->stop_requested = p->stop_by_user = p->stop_issued = false;
         p->ignore_warned = false;
+        p->reopen_log = true;
         p->phase = PHASE_WAITING;
         /* a manually started disabled process shows Disabled while it waits (compat §2.1) */
         p->pub.status = c && c->disabled ? PROC_DISABLED : PROC_PENDING;
@@ -1155,7 +1118,8 @@ static void proc_end(Proc *p, ProcStatus status) {
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
         p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
         proc_stop_probes(p);
-        proc_close_log_file(p);
+        /* the log file stays open: the journal may still deliver the run's last lines (up to 250 ms
+         * later); the next incarnation reopens (truncates) it, the end of `up` closes it */
         proc_set_status(p, status);
 
         /* exit_on_end, exit_on_failure, exit_on_skipped: not for a stop the user asked for, and only the
@@ -1284,10 +1248,8 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
                 p->log_dirty = true;
                 (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
         }
-#if HAVE_FOLLOWER
         if (p->m->follower)
                 journal_follower_kick(p->m->follower);
-#endif
         proc_changed(p);
         manager_log_all_running(p->m);
 }
@@ -1847,8 +1809,12 @@ static int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *user
 static void manager_maybe_exit(Manager *m) {
         if (!m->finishing || m->n_resets > 0)
                 return;
-        /* a short grace so that queued HTTP replies (POST /project/stop) leave before the server goes */
-        (void) sd_event_source_set_time_relative(m->finish_timer, 50 * USEC_PER_MSEC);
+        /* a short grace so that queued HTTP replies (POST /project/stop) leave before the server goes, and
+         * the journal's last lines of the processes reach the console and the log files (the follower
+         * polls fast after a kick) */
+        if (m->follower)
+                journal_follower_kick(m->follower);
+        (void) sd_event_source_set_time_relative(m->finish_timer, 150 * USEC_PER_MSEC);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
 }
 
@@ -2099,11 +2065,9 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
                 return r;
         }
 
-#if HAVE_FOLLOWER
         r = journal_follower_new(m->event, &m->follower);
         if (r < 0)
                 log_warning_errno(r, "Cannot open the journal, process output will not be shown: %m");
-#endif
 
         (void) gethostname(host, sizeof(host) - 1);
         if (asprintf(&m->project_name, "%s/%s", host, strna(project->project_name)) < 0) {
@@ -2155,9 +2119,7 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-#if HAVE_HTTP
         m->http = http_server_free(m->http);
-#endif
         for (size_t i = 0; i < m->n_procs; i++)
                 proc_free(m->procs[i]);
         free(m->procs);
@@ -2175,12 +2137,8 @@ Manager *manager_free(Manager *m) {
         }
         free(m->completions);
         free(m->stop_waiters);
-#if HAVE_LOGFILE
         log_file_close(m->project_log);
-#endif
-#if HAVE_FOLLOWER
         journal_follower_free(m->follower);
-#endif
         sd_event_source_disable_unref(m->check_event);
         sd_event_source_disable_unref(m->log_event);
         sd_event_source_disable_unref(m->status_timer);
@@ -2657,10 +2615,8 @@ static void proc_install_config(Proc *p) {
         }
         p->pub.config = c;
         if (proc_new_ring(p) >= 0) {
-#if HAVE_FOLLOWER
                 if (p->following && m->follower)
                         (void) journal_follower_set_ring(m->follower, p->pub.ident, p->pub.log);
-#endif
         }
         p->phase = PHASE_IDLE;
         if (!c->disabled && !c->is_foreground)

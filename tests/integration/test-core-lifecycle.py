@@ -397,4 +397,34 @@ def test_healthy_dependency_that_dies_skips():
         assert any("cannot be met" in l for l in lines_of(p, "app")), p.stdout()
 
 
+def test_log_location_files():
+    yaml = """log_location: ./pc.project.log
+processes:
+  a:
+    command: echo line-a; echo err-a >&2
+  b:
+    command: echo line-b
+    log_location: ./logs/b.log
+  r:
+    command: echo rep-$$PC_REPLICA_NUM
+    replicas: 2
+    log_location: ./logs/r-{PC_REPLICA_NUM}.log
+"""
+    import json
+    with Project("log-location", yaml) as p:
+        assert run(p) == 0, p.stderr()
+
+        def entries(f):
+            with open(p.path(f)) as fh:
+                return [json.loads(l) for l in fh if l.strip()]
+        assert entries("pc.project.log") == [
+            {"level": "info", "process": "a", "replica": 0, "message": "line-a"},
+            {"level": "error", "process": "a", "replica": 0, "message": "err-a"}] or \
+            sorted(map(str, entries("pc.project.log"))) == sorted(map(str, [
+                {"level": "info", "process": "a", "replica": 0, "message": "line-a"},
+                {"level": "error", "process": "a", "replica": 0, "message": "err-a"}])), entries("pc.project.log")
+        assert entries("logs/b.log") == [{"level": "info", "process": "b", "replica": 0, "message": "line-b"}]
+        assert entries("logs/r-1.log") == [{"level": "info", "process": "r", "replica": 1, "message": "rep-1"}]
+
+
 main(globals())
