@@ -11,7 +11,7 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
+build=$(cd "${1:-$src/build}" && pwd)
 n=${2:-100}
 rounds=${3:-5}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
@@ -76,7 +76,8 @@ run_pcctl_up() {
         t0=$(now)
         (cd "$projdir" && exec "$pcctl" up -t=false --unix-socket "$sock" >"$tmp/up.log" 2>&1) &
         pid=$!
-        for _ in $(seq 1 2000); do
+        local deadline=$((SECONDS + 120))
+        while [ $SECONDS -lt $deadline ]; do
                 running=$(curl -s --unix-socket "$sock" http://x/processes 2>/dev/null |
                           jq '[.data[] | select(.status == "Running")] | length' 2>/dev/null || echo 0)
                 [ "${running:-0}" -ge "$n" ] && break
@@ -85,12 +86,13 @@ run_pcctl_up() {
         t1=$(now)
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
-        [ "${running:-0}" -ge "$n" ] || { echo "pcctl up: only ${running:-0} of $n Running" >&2; return 1; }
+        [ "${running:-0}" -ge "$n" ] || { echo "pcctl up: only ${running:-0} of $n Running" >&2; tail -5 "$tmp/up.log" >&2; return 1; }
         echo "pcctl-up $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
 }
 
 ways="raw driver systemd-run"
 [ $have_up = 1 ] && ways="raw driver pcctl-up systemd-run"
+ways=${BENCH_WAYS:-$ways}   # e.g. BENCH_WAYS="raw driver" (raw must be among them)
 declare -A times
 cleanup_all; wait_empty
 for r in $(seq 1 "$rounds"); do

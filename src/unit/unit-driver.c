@@ -46,6 +46,10 @@
 
 /* The one synchronous round trip, at connection time. */
 #define UNIT_DRIVER_PING_TIMEOUT_USEC (5 * USEC_PER_SEC)
+/* A start is answered once the manager has queued the job, which takes long only when the manager is
+ * swamped (hundreds of pipelined calls on a loaded machine): sd-bus's default of 25 s was measured to run
+ * out there. A late answer is worse than a slow one, so wait longer. */
+#define UNIT_START_TIMEOUT_USEC (120 * USEC_PER_SEC)
 /* Upper bound on watches per driver (one per process replica). */
 #define UNIT_WATCHES_MAX 65536
 
@@ -632,6 +636,10 @@ static int on_start_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 if (asprintf(&msg, "Failed to start unit %s: %s (%s)", w->unit,
                              e->message ?: "no message", e->name) < 0)
                         msg = NULL;
+                /* No answer is not a refusal: the manager may still create the unit. Queue a stop behind
+                 * the start so that it cannot run on unseen. */
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                        (void) unit_driver_stop(d, w->unit);
                 watch_deliver_start_failed(w, sd_bus_message_get_errno(m) > 0 ? -sd_bus_message_get_errno(m) : -EIO,
                                            msg ?: w->unit, false);
                 goto finish;
@@ -703,10 +711,10 @@ int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec) {
         if (r < 0)
                 return r;
 
-        r = sd_bus_call_async(d->bus, &reset_slot, reset, on_reset_reply, w, 0);
+        r = sd_bus_call_async(d->bus, &reset_slot, reset, on_reset_reply, w, UNIT_START_TIMEOUT_USEC);
         if (r < 0)
                 return r;
-        r = sd_bus_call_async(d->bus, &start_slot, start, on_start_reply, w, 0);
+        r = sd_bus_call_async(d->bus, &start_slot, start, on_start_reply, w, UNIT_START_TIMEOUT_USEC);
         if (r < 0)
                 return r;
 
