@@ -246,6 +246,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 return log_oom();
 
         optind = 0;
+        opterr = 0;
         while ((c = getopt_long(argc, argv, "+f:e:n:t::p:u:U::h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
@@ -327,6 +328,10 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                         help();
                         return 0;
                 default:
+                        if (optopt && strchr("fenpu", optopt))
+                                fprintf(stderr, "pcctl up: option -%c needs a value\n", optopt);
+                        else
+                                fprintf(stderr, "pcctl up: unknown option '%s'\n", argv[optind - 1]);
                         fprintf(stderr, "See 'pcctl up --help'.\n");
                         return -EINVAL;
                 }

@@ -427,4 +427,20 @@ processes:
         assert entries("logs/r-1.log") == [{"level": "info", "process": "r", "replica": 1, "message": "rep-1"}]
 
 
+def test_unreachable_manager():
+    with Project("no-manager", chain_yaml(1)) as p:
+        r = p.pcctl("up", "-t=false", "--no-server", env={"XDG_RUNTIME_DIR": p.path("no-runtime-dir")})
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "contrib/sandbox.sh start" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert not p.units()
+
+
+def test_bad_flags_exit_1():
+    with Project("bad-flags", chain_yaml(1)) as p:
+        for args in (["-p", "0"], ["--tui=maybe"], ["--bogus"], ["--ws-write-timeout", "-1"]):
+            r = p.pcctl("up", *args)
+            assert r.returncode == 1 and "pcctl up:" in r.stderr, (args, r.stderr)
+        assert not p.units()
+
+
 main(globals())
