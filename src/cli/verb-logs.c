@@ -516,8 +516,23 @@ static int collect_idents(sd_journal *j, const Args *a, const char *project, con
                 return 0;
         }
 
-        /* --project: every process of this project that ever logged (takes a scan of the journal's
-         * identifiers, about a second on a large journal) */
+        if (!strv_isempty(a->processes)) {
+                /* --project with names: exactly those (no scan; replicas are named one by one, "web-0") */
+                STRV_FOREACH(n, a->processes) {
+                        _cleanup_free_ char *id = NULL;
+
+                        r = ident_for(project, *n, &id);
+                        if (r < 0)
+                                return log_error_errno(r, "Invalid process name \"%s\": %m", *n);
+                        if (!strv_contains(idents, id) && strv_consume(&idents, TAKE_PTR(id)) < 0)
+                                return -ENOMEM;
+                }
+                *ret = TAKE_PTR(idents);
+                return 0;
+        }
+
+        /* --project alone: every process of this project that ever logged (takes a scan of the journal's
+         * identifiers: a second or more on a large journal) */
         r = sd_journal_query_unique(j, "SYSLOG_IDENTIFIER");
         if (r < 0)
                 return r;

@@ -154,14 +154,16 @@ static int file_set_scan(FileSet *ret) {
                                 continue;
                         if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
                                 break;
+                        /* paths stays NULL-terminated: sd_journal_open_files() takes it as is */
                         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-                            !GREEDY_REALLOC(s.paths, allocated, s.n + 1) ||
+                            !GREEDY_REALLOC(s.paths, allocated, s.n + 2) ||
                             !GREEDY_REALLOC(s.inodes, allocated_i, s.n + 1)) {
                                 free(path);
                                 continue;
                         }
                         s.paths[s.n] = path;
                         s.inodes[s.n++] = st.st_ino;
+                        s.paths[s.n] = NULL;
                 }
                 closedir(d);
         }
