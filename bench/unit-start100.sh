@@ -99,7 +99,7 @@ for r in $(seq 1 "$rounds"); do
         for way in $ways; do
                 case $way in
                 raw|driver) line=$("$prog" "$way" "$n" "$project") ;;
-                pcctl-up) line=$(run_pcctl_up) ;;
+                pcctl-up) line=$(run_pcctl_up) || { echo "round $r: pcctl-up failed"; cleanup_all; wait_empty; continue; } ;;
                 systemd-run) line=$(run_systemd_run) ;;
                 esac
                 echo "round $r: $line"
