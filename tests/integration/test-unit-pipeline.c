@@ -823,6 +823,64 @@ TEST(slice_holds_the_units) {
         cleanup_project();
 }
 
+/* Without the private socket the driver falls back to the user bus, where only Subscribe makes the
+ * manager send unit signals; without either it fails with a message that says what to do. */
+TEST(bus_fallback_and_unreachable) {
+        char *argv[] = { (char *) "sh", (char *) "-c", (char *) "exit 4", NULL };
+        _cleanup_free_ char *rt = strdup(getenv("XDG_RUNTIME_DIR")), *bus_address = NULL, *msg = NULL;
+        const char *old_bus = getenv("DBUS_SESSION_BUS_ADDRESS");
+        _cleanup_free_ char *saved_bus = old_bus ? strdup(old_bus) : NULL;
+        UnitDriver *d = NULL, *main_driver = driver;
+        Run r = { .unit = make_unit("overbus") };
+        SpecBuf b;
+        int k;
+
+        ASSERT_NOT_NULL(rt);
+        ASSERT_TRUE(asprintf(&bus_address, "unix:path=%s/bus", rt) > 0);
+
+        /* no private socket here */
+        ASSERT_OK(setenv("XDG_RUNTIME_DIR", "/nonexistent-pcctl-runtime", 1));
+        ASSERT_OK(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent-pcctl-runtime/bus", 1));
+        k = unit_driver_new(event, UNIT_MANAGER_USER, &d);
+        ASSERT_TRUE(k < 0);
+        ASSERT_OK(unit_driver_unreachable_message(UNIT_MANAGER_USER, k, &msg));
+        fprintf(stderr, "%s\n", msg);
+        ASSERT_NOT_NULL(strstr(msg, "/nonexistent-pcctl-runtime/systemd/private"));
+        ASSERT_NOT_NULL(strstr(msg, "contrib/sandbox.sh start"));
+
+        if (access(bus_address + STRLEN("unix:path="), F_OK) < 0) {
+                fprintf(stderr, "no user bus socket at %s: fallback not tested\n", bus_address);
+        } else {
+                ASSERT_OK(setenv("DBUS_SESSION_BUS_ADDRESS", bus_address, 1));
+                k = unit_driver_new(event, UNIT_MANAGER_USER, &d);
+                if (k < 0)
+                        fprintf(stderr, "user bus at %s has no manager (%s): fallback not tested\n",
+                                bus_address, strerror(-k));
+                else {
+                        ASSERT_FALSE(unit_driver_is_private_socket(d));
+                        driver = d; /* start_run() and friends use the global */
+                        spec_init(&b, r.unit, argv);
+                        start_run(&r, &b.spec);
+                        loop_until(run_finished, &r, 30 * USEC_PER_SEC);
+                        ASSERT_EQ(r.n_started, 1u);
+                        ASSERT_EQ(r.n_exited, 1u);
+                        ASSERT_EQ(r.exit.status, 4);
+                        spec_done(&b);
+                        r.watch = unit_watch_free(r.watch);
+                        driver = main_driver;
+                        d = unit_driver_free(d);
+                }
+        }
+
+        ASSERT_OK(setenv("XDG_RUNTIME_DIR", rt, 1));
+        if (saved_bus)
+                ASSERT_OK(setenv("DBUS_SESSION_BUS_ADDRESS", saved_bus, 1));
+        else
+                ASSERT_OK(unsetenv("DBUS_SESSION_BUS_ADDRESS"));
+        run_done(&r);
+        cleanup_project();
+}
+
 int main(int argc, char **argv) {
         _cleanup_free_ char *msg = NULL;
         int r, ret;
