@@ -115,6 +115,16 @@ int unit_name_for_slice(const char *project, char **ret);
 
 /* ---- Extensions (unit area) ------------------------------------------------------------------------- */
 
+/* Notes on the calls above:
+ * - unit_driver_new() makes one synchronous round trip (5 s timeout) so an unreachable manager is reported
+ *   at once; everything after is asynchronous. Do not free the driver from inside a watch callback.
+ * - unit_watch_new() allows one live watch per unit name (-EEXIST otherwise). A watch may be freed from
+ *   inside its own callbacks; it gets no further events.
+ * - unit_driver_start() returns -EBUSY while a start of the watch is in flight or its run has not ended, and
+ *   -EINVAL for a spec unit_spec_validate() refuses. A stop while the start job is queued gives
+ *   start_failed(-ECANCELED). A start the manager does not answer within 120 s fails with NoReply, and a
+ *   StopUnit is queued behind it. */
+
 /* The message to print when unit_driver_new() failed with error: names the socket tried and says how to
  * get a manager (the sandbox script, or a systemd login session). */
 int unit_driver_unreachable_message(UnitManagerScope scope, int error, char **ret);
