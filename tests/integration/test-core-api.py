@@ -137,12 +137,13 @@ def test_user_stop_is_not_restarted():
 def test_stop_timeout_escalates():
     yaml = """processes:
   stubborn:
-    command: trap '' TERM; while true; do sleep 0.1; done
+    command: trap '' TERM; touch trapped; while true; do sleep 0.1; done
     shutdown: {timeout_seconds: 3}
 """
     with Project("stop-timeout", yaml) as p:
         p.up("--keep-project")
         p.wait_state("stubborn", lambda s: s["status"] == "Running", timeout=10)
+        wait_until(lambda: os.path.exists(p.path("trapped")), timeout=10, what="SIGTERM ignored")
         t0 = time.monotonic()
         assert p.patch("/process/stop/stubborn").status == 200
         s = p.wait_state("stubborn", lambda s: s["status"] == "Terminating", timeout=2)
@@ -164,6 +165,7 @@ def test_restart_running_process():
     with Project("restart-running", yaml) as p:
         p.up()
         s1 = p.wait_state("svc", lambda s: s["status"] == "Running", timeout=10)
+        wait_until(lambda: runs(p) == ["run"], timeout=10, what="first run")
         t0 = time.monotonic()
         r = p.post("/process/restart/svc", timeout=20)
         assert r.status == 200 and r.json() == {"name": "svc"}, r
@@ -183,6 +185,7 @@ def test_concurrent_restarts_coalesce():
     with Project("restart-coalesce", yaml) as p:
         p.up()
         p.wait_state("svc", lambda s: s["status"] == "Running", timeout=10)
+        wait_until(lambda: runs(p) == ["run"], timeout=10, what="first run")
         results = []
         threads = [threading.Thread(target=lambda: results.append(p.post("/process/restart/svc", timeout=20)))
                    for _ in range(3)]
