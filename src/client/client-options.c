@@ -13,22 +13,8 @@
 #include <unistd.h>
 
 #include "client/client-options.h"
+#include "shared/error-util.h"
 #include "shared/strv.h"
-
-_printf_(3, 4) static int set_error(char **ret_error, int r, const char *format, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        if (ret_error) {
-                va_start(ap, format);
-                if (vasprintf(&s, format, ap) < 0)
-                        s = NULL;
-                va_end(ap);
-                free(*ret_error);
-                *ret_error = s;
-        }
-        return r;
-}
 
 void client_options_done(ClientOptions *o) {
         if (!o)
@@ -63,12 +49,12 @@ static int set_address(ClientOptions *o, const char *value, char **ret_error) {
         size_t l = strlen(value);
 
         if (l == 0)
-                return set_error(ret_error, -EINVAL, "invalid address: empty");
+                return error_set(ret_error, -EINVAL, "invalid address: empty");
         if (l > 253)
-                return set_error(ret_error, -EINVAL, "invalid address: longer than 253 characters");
+                return error_set(ret_error, -EINVAL, "invalid address: longer than 253 characters");
         for (const char *p = value; *p; p++)
                 if (!isalnum((unsigned char) *p) && !strchr(".-_:[]%", *p))
-                        return set_error(ret_error, -EINVAL, "invalid address '%s': unexpected character '%c'",
+                        return error_set(ret_error, -EINVAL, "invalid address '%s': unexpected character '%c'",
                                          value, *p);
         /* Accept "[::1]" as well as "::1"; keep it bare and bracket it when building the URL. */
         if (value[0] == '[' && value[l - 1] == ']') {
@@ -84,9 +70,9 @@ static int set_address(ClientOptions *o, const char *value, char **ret_error) {
 
 static int set_socket_path(ClientOptions *o, const char *value, char **ret_error) {
         if (isempty(value))
-                return set_error(ret_error, -EINVAL, "invalid unix socket path: empty");
+                return error_set(ret_error, -EINVAL, "invalid unix socket path: empty");
         if (strlen(value) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
-                return set_error(ret_error, -ENAMETOOLONG, "unix socket path too long (max %zu bytes): %s",
+                return error_set(ret_error, -ENAMETOOLONG, "unix socket path too long (max %zu bytes): %s",
                                  sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1, value);
         o->use_uds = true;
         return free_and_strdup(&o->socket_path, value);
@@ -107,7 +93,7 @@ int client_options_from_env(ClientOptions *o, char **ret_error) {
         if (e) {
                 r = client_parse_port(e, &o->port);
                 if (r < 0)
-                        return set_error(ret_error, -EINVAL, "Invalid port number: %s", e);
+                        return error_set(ret_error, -EINVAL, "Invalid port number: %s", e);
         }
 
         /* As in process-compose, a set PC_SOCKET_PATH selects the unix socket. */
@@ -137,7 +123,7 @@ int client_options_parse(ClientOptions *o, int c, const char *arg, char **ret_er
         case 'p':
                 r = client_parse_port(arg, &o->port);
                 if (r < 0)
-                        return set_error(ret_error, -EINVAL, "invalid port '%s': expected 1..65535", arg);
+                        return error_set(ret_error, -EINVAL, "invalid port '%s': expected 1..65535", arg);
                 return 1;
         case 'u':
                 r = set_socket_path(o, arg, ret_error);
@@ -147,7 +133,7 @@ int client_options_parse(ClientOptions *o, int c, const char *arg, char **ret_er
                 return 1;
         case CLIENT_OPTION_TOKEN_FILE:
                 if (isempty(arg))
-                        return set_error(ret_error, -EINVAL, "--token-file needs a path");
+                        return error_set(ret_error, -EINVAL, "--token-file needs a path");
                 r = free_and_strdup(&o->token_file, arg);
                 return r < 0 ? r : 1;
         default:
@@ -164,7 +150,7 @@ static int read_token_file(const char *path, char **ret, char **ret_error) {
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return set_error(ret_error, negative_errno(), "Failed to read token from file %s: %s", path,
+                return error_set(ret_error, negative_errno(), "Failed to read token from file %s: %s", path,
                                  strerror(errno));
         buf = malloc(CLIENT_TOKEN_MAX + 1);
         if (!buf)
@@ -174,19 +160,19 @@ static int read_token_file(const char *path, char **ret, char **ret_error) {
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return set_error(ret_error, negative_errno(), "Failed to read token from file %s: %s",
+                        return error_set(ret_error, negative_errno(), "Failed to read token from file %s: %s",
                                          path, strerror(errno));
                 }
                 if (k == 0)
                         break;
                 n += (size_t) k;
                 if (n > CLIENT_TOKEN_MAX)
-                        return set_error(ret_error, -EFBIG, "token file %s is larger than %d bytes", path,
+                        return error_set(ret_error, -EFBIG, "token file %s is larger than %d bytes", path,
                                          CLIENT_TOKEN_MAX);
         }
         buf[n] = 0;
         if (strlen(buf) != n)
-                return set_error(ret_error, -EINVAL, "token file %s contains a NUL byte", path);
+                return error_set(ret_error, -EINVAL, "token file %s contains a NUL byte", path);
 
         start = buf;
         while (*start && isspace((unsigned char) *start))
@@ -197,7 +183,7 @@ static int read_token_file(const char *path, char **ret, char **ret_error) {
         *end = 0;
         for (const char *p = start; *p; p++)
                 if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        return set_error(ret_error, -EINVAL,
+                        return error_set(ret_error, -EINVAL,
                                          "token file %s contains a control character (tokens are one line)",
                                          path);
 
@@ -241,7 +227,7 @@ static int discover_socket(char **ret, char **ret_error) {
 
         d = opendir(dir);
         if (!d)
-                return set_error(ret_error, negative_errno(), "-U: cannot list %s: %s", dir, strerror(errno));
+                return error_set(ret_error, negative_errno(), "-U: cannot list %s: %s", dir, strerror(errno));
         while ((de = readdir(d))) {
                 const char *p = startswith(de->d_name, "process-compose-"), *q;
                 _cleanup_free_ char *path = NULL;
@@ -267,14 +253,14 @@ static int discover_socket(char **ret, char **ret_error) {
                 return r;
 
         if (strv_length(live) == 0)
-                return set_error(ret_error, -ENOENT,
+                return error_set(ret_error, -ENOENT,
                                  "-U: no controller socket %s/process-compose-<pid>.sock accepts connections; "
                                  "pass its path with -u or PC_SOCKET_PATH", dir);
         if (strv_length(live) > 1) {
                 _cleanup_free_ char *list = NULL;
                 strv_sort(live);
                 list = strv_join(live, ", ");
-                return set_error(ret_error, -ENOTUNIQ, "-U: several controller sockets are live (%s); pick one with -u",
+                return error_set(ret_error, -ENOTUNIQ, "-U: several controller sockets are live (%s); pick one with -u",
                                  strempty(list));
         }
         *ret = strdup(live[0]);
@@ -288,11 +274,11 @@ int client_options_finish(ClientOptions *o, char **ret_error) {
         e = getenv("PC_API_TOKEN");
         if (!isempty(e)) {
                 if (strlen(e) > CLIENT_TOKEN_MAX)
-                        return set_error(ret_error, -EINVAL, "PC_API_TOKEN is longer than %d bytes",
+                        return error_set(ret_error, -EINVAL, "PC_API_TOKEN is longer than %d bytes",
                                          CLIENT_TOKEN_MAX);
                 for (const char *p = e; *p; p++)
                         if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                                return set_error(ret_error, -EINVAL, "PC_API_TOKEN contains a control character");
+                                return error_set(ret_error, -EINVAL, "PC_API_TOKEN contains a control character");
                 r = free_and_strdup(&o->token, e);
                 if (r < 0)
                         return r;

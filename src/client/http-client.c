@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client/http-client.h"
+#include "shared/error-util.h"
 
 struct HttpClient {
         CURL *curl;
@@ -26,21 +27,6 @@ typedef struct Buffer {
         size_t allocated;
         bool too_large;
 } Buffer;
-
-_printf_(3, 4) static int set_error(char **ret_error, int r, const char *format, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        if (ret_error) {
-                va_start(ap, format);
-                if (vasprintf(&s, format, ap) < 0)
-                        s = NULL;
-                va_end(ap);
-                free(*ret_error);
-                *ret_error = s;
-        }
-        return r;
-}
 
 void client_response_done(ClientResponse *r) {
         if (!r)
@@ -97,7 +83,7 @@ int http_client_new(const ClientOptions *o, HttpClient **ret, char **ret_error) 
 
         r = global_init();
         if (r < 0)
-                return set_error(ret_error, r, "failed to initialize libcurl");
+                return error_set(ret_error, r, "failed to initialize libcurl");
 
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -110,7 +96,7 @@ int http_client_new(const ClientOptions *o, HttpClient **ret, char **ret_error) 
                 return r;
         if (o->use_uds) {
                 if (!o->socket_path)
-                        return set_error(ret_error, -EINVAL, "no unix socket path (use -u PATH)");
+                        return error_set(ret_error, -EINVAL, "no unix socket path (use -u PATH)");
                 c->socket_path = strdup(o->socket_path);
                 c->target = strdup(o->socket_path);
                 if (!c->socket_path || !c->target)
@@ -123,7 +109,7 @@ int http_client_new(const ClientOptions *o, HttpClient **ret, char **ret_error) 
 
         c->curl = curl_easy_init();
         if (!c->curl)
-                return set_error(ret_error, -ENOMEM, "failed to create a libcurl handle");
+                return error_set(ret_error, -ENOMEM, "failed to create a libcurl handle");
 
         r = client_options_auth_header(o, &auth);
         if (r < 0)
@@ -182,7 +168,7 @@ static int transport_error(HttpClient *c, CURLcode cc, const char *method, const
 
                 errno_text(e, et, sizeof(et));
                 if (c->uds)
-                        return set_error(ret_error, -e, "%s \"%s\": dial unix %s: connect: %s", m, url,
+                        return error_set(ret_error, -e, "%s \"%s\": dial unix %s: connect: %s", m, url,
                                          c->socket_path, et);
                 /* Name the address tried, as Go does; fall back to what the user gave. */
                 if (curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && !isempty(ip)) {
@@ -190,23 +176,23 @@ static int transport_error(HttpClient *c, CURLcode cc, const char *method, const
                         if (asprintf(&target, strchr(ip, ':') ? "[%s]%s" : "%s%s", ip, colon ?: "") < 0)
                                 target = NULL;
                 }
-                return set_error(ret_error, -e, "%s \"%s\": dial tcp %s: connect: %s", m, url,
+                return error_set(ret_error, -e, "%s \"%s\": dial tcp %s: connect: %s", m, url,
                                  target ?: c->target, et);
         }
         case CURLE_COULDNT_RESOLVE_HOST:
-                return set_error(ret_error, -EHOSTUNREACH, "%s \"%s\": dial tcp: lookup %s: no such host", m, url,
+                return error_set(ret_error, -EHOSTUNREACH, "%s \"%s\": dial tcp: lookup %s: no such host", m, url,
                                  c->target);
         case CURLE_OPERATION_TIMEDOUT:
-                return set_error(ret_error, -ETIMEDOUT, "%s \"%s\": timeout: %s", m, url, detail);
+                return error_set(ret_error, -ETIMEDOUT, "%s \"%s\": timeout: %s", m, url, detail);
         case CURLE_WRITE_ERROR:
                 if (b->too_large)
-                        return set_error(ret_error, -EFBIG, "%s \"%s\": response larger than %u bytes", m, url,
+                        return error_set(ret_error, -EFBIG, "%s \"%s\": response larger than %u bytes", m, url,
                                          HTTP_CLIENT_BODY_MAX);
-                return set_error(ret_error, -ENOMEM, "%s \"%s\": out of memory", m, url);
+                return error_set(ret_error, -ENOMEM, "%s \"%s\": out of memory", m, url);
         case CURLE_GOT_NOTHING:
-                return set_error(ret_error, -ECONNRESET, "%s \"%s\": EOF", m, url);
+                return error_set(ret_error, -ECONNRESET, "%s \"%s\": EOF", m, url);
         default:
-                return set_error(ret_error, -EIO, "%s \"%s\": %s", m, url, detail);
+                return error_set(ret_error, -EIO, "%s \"%s\": %s", m, url, detail);
         }
 }
 
@@ -222,7 +208,7 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
         if (isempty(path) || path[0] != '/')
                 return -EINVAL;
         if (body && strlen(body) > HTTP_CLIENT_REQUEST_MAX)
-                return set_error(ret_error, -EFBIG, "request body larger than %u bytes", HTTP_CLIENT_REQUEST_MAX);
+                return error_set(ret_error, -EFBIG, "request body larger than %u bytes", HTTP_CLIENT_REQUEST_MAX);
         if (asprintf(&url, "%s%s", c->base_url, path) < 0)
                 return -ENOMEM;
 
@@ -254,7 +240,7 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
                         extra->next = NULL;   /* the shared tail belongs to the client */
                         curl_slist_free_all(extra);
                 }
-                return set_error(ret_error, -EIO, "failed to set up the request to %s", url);
+                return error_set(ret_error, -EIO, "failed to set up the request to %s", url);
         }
         if (c->uds)
                 (void) curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
@@ -278,7 +264,7 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
 
         (void) curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
         if (status == 401)
-                return set_error(ret_error, -EACCES, "authentication failed: invalid or missing PC_API_TOKEN");
+                return error_set(ret_error, -EACCES, "authentication failed: invalid or missing PC_API_TOKEN");
 
         if (!buf_data) {
                 buf_data = strdup("");
@@ -350,7 +336,7 @@ int http_client_call(HttpClient *c, const char *method, const char *path, const 
         if (ret_json) {
                 j = cJSON_ParseWithLength(resp.body, resp.size);
                 if (!j)
-                        return set_error(ret_error, -EPROTO, "invalid response to %s %s: not JSON", method, path);
+                        return error_set(ret_error, -EPROTO, "invalid response to %s %s: not JSON", method, path);
                 *ret_json = j;
         }
         if (ret_status)

@@ -36,6 +36,7 @@
 #include "journal/log-file.h"
 #include "journal/logring.h"
 #include "probe/probe.h"
+#include "shared/error-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
@@ -2192,30 +2193,15 @@ int manager_run(Manager *m) {
 /* ----------------------------------------------------------------------------------------------------- */
 /* the API (compat §3.2 messages) */
 
-static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int set_error(char **ret_error, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (ret_error) {
-                char *s = NULL;
-                va_start(ap, fmt);
-                if (vasprintf(&s, fmt, ap) < 0)
-                        s = NULL;
-                va_end(ap);
-                *ret_error = s;
-        }
-        return r;
-}
-
 int manager_start_process(Manager *m, const char *name, char **ret_error) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+                return error_set(ret_error, -ENOENT, "no such process: %s", name);
         if (proc_in_flight(p) || p->restart_pending)
-                return set_error(ret_error, -EBUSY, "process %s is already running", name);
+                return error_set(ret_error, -EBUSY, "process %s is already running", name);
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
         proc_new_incarnation(p);
         return 0;
 }
@@ -2224,9 +2210,9 @@ int manager_stop_process(Manager *m, const char *name, char **ret_error) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
         if (proc_request_stop(p, true) < 0)
-                return set_error(ret_error, -ESRCH, "process %s is not running", name);
+                return error_set(ret_error, -ESRCH, "process %s is not running", name);
         return 0;
 }
 
@@ -2236,14 +2222,14 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
         int r;
 
         if (!p)
-                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+                return error_set(ret_error, -ENOENT, "no such process: %s", name);
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
 
         r = waiters_add(&p->restart_waiters, &p->n_restart_waiters, &p->allocated_restart_waiters, done,
                         userdata, 0);
         if (r < 0)
-                return set_error(ret_error, r, "out of memory");
+                return error_set(ret_error, r, "out of memory");
         if (p->restart_pending)
                 return 0;           /* concurrent restarts coalesce */
         p->restart_pending = true;
@@ -2280,11 +2266,11 @@ int manager_signal_process(Manager *m, const char *name, int sig, char **ret_err
         int r;
 
         if (!p)
-                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
         if (!process_is_running(&p->pub) && p->pub.status != PROC_TERMINATING)
-                return set_error(ret_error, -ESRCH, "process %s is not running", name);
+                return error_set(ret_error, -ESRCH, "process %s is not running", name);
         if (sig < 0 || sig >= _NSIG)
-                return set_error(ret_error, -EINVAL, "invalid signal: %d", sig);
+                return error_set(ret_error, -EINVAL, "invalid signal: %d", sig);
         /* [QUIRK] process-compose turns signal 0 into SIGTERM; 0 checks that the process exists, as kill(2)
          * does. */
         if (sig == 0)
@@ -2292,7 +2278,7 @@ int manager_signal_process(Manager *m, const char *name, int sig, char **ret_err
         c = proc_config(p);
         r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
         if (r < 0)
-                return set_error(ret_error, r, "cannot signal process %s: %s", name, strerror(-r));
+                return error_set(ret_error, r, "cannot signal process %s: %s", name, strerror(-r));
         return 0;
 }
 
@@ -2300,7 +2286,7 @@ int manager_truncate_logs(Manager *m, const char *name, char **ret_error) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return set_error(ret_error, -ENOENT, "process %s does not exist", name);
+                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
         log_ring_truncate(p->pub.log);
         p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
         return 0;
@@ -2333,19 +2319,19 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
         int r;
 
         if (count <= 0)
-                return set_error(ret_error, -EINVAL, "cannot scale process %s to a negative or zero value %d",
+                return error_set(ret_error, -EINVAL, "cannot scale process %s to a negative or zero value %d",
                                  name, count);
         c = compose_project_find_process(m->project, name);
         if (!c || !manager_find(m, name))
-                return set_error(ret_error, -ENOENT, "no such process: %s", name);
+                return error_set(ret_error, -ENOENT, "no such process: %s", name);
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
 
         /* Replicas about to be removed lose their ComposeProcess inside compose_scale(): give each of the
          * group its own copy first (dropped again for the survivors). */
         group = new0(Proc *, m->n_procs);
         if (!group)
-                return set_error(ret_error, -ENOMEM, "out of memory");
+                return error_set(ret_error, -ENOMEM, "out of memory");
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
                 ComposeProcess *copy = NULL;
@@ -2354,7 +2340,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                         continue;
                 r = compose_process_dup(p->pub.config, &copy);
                 if (r < 0)
-                        return set_error(ret_error, r, "out of memory");
+                        return error_set(ret_error, r, "out of memory");
                 compose_process_free(p->owned_config);
                 p->owned_config = copy;
                 group[n_group++] = p;
@@ -2366,7 +2352,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 compose_error_done(&err);
                 for (size_t i = 0; i < n_group; i++)
                         group[i]->owned_config = compose_process_free(group[i]->owned_config);
-                return set_error(ret_error, r, "%s", msg ?: strerror(-r));
+                return error_set(ret_error, r, "%s", msg ?: strerror(-r));
         }
 
         STRV_FOREACH(s, removed)
@@ -2399,7 +2385,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 if (!streq(new_name, p->pub.name)) {
                         char *s = strdup(new_name);
                         if (!s)
-                                return set_error(ret_error, -ENOMEM, "out of memory");
+                                return error_set(ret_error, -ENOMEM, "out of memory");
                         free(p->pub.name);
                         p->pub.name = s;
                         m->by_name_dirty = true;
@@ -2420,7 +2406,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                         continue;
                 r = proc_new(m, c, &p);
                 if (r < 0)
-                        return set_error(ret_error, r, "cannot add process %s: %s", *s, strerror(-r));
+                        return error_set(ret_error, r, "cannot add process %s: %s", *s, strerror(-r));
                 if (!c->disabled && !c->is_foreground)
                         proc_new_incarnation(p);
                 else
@@ -2467,9 +2453,9 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
                         non_foreground = true;
         }
         if (!any)
-                return set_error(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
+                return error_set(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
         if (!non_foreground)
-                return set_error(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
+                return error_set(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
         return 0;
 }
 
@@ -2493,7 +2479,7 @@ int manager_start_namespace(Manager *m, const char *ns, char **ret_error) {
         if (r < 0)
                 return r;
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
         manager_start_members(m, ns);
         return 0;
 }
@@ -2525,11 +2511,11 @@ int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, 
         if (k < 0)
                 return k;
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
         r = new0(NamespaceRestart, 1);
         if (!r || !(r->ns = strdup(ns))) {
                 free(r);
-                return set_error(ret_error, -ENOMEM, "out of memory");
+                return error_set(ret_error, -ENOMEM, "out of memory");
         }
         r->waiter = (Waiter) { .done = done, .userdata = userdata };
         r->deadline = now_usec(CLOCK_MONOTONIC) + NAMESPACE_RESTART_TIMEOUT_USEC;
@@ -2675,12 +2661,12 @@ int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error
         Proc *p;
 
         if (!process || !process->name)
-                return set_error(ret_error, -EINVAL, "process has no name");
+                return error_set(ret_error, -EINVAL, "process has no name");
         p = manager_find(m, process->name);
         if (!p)
-                return set_error(ret_error, -ENOENT, "no such process: %s", process->name);
+                return error_set(ret_error, -ENOENT, "no such process: %s", process->name);
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
         if (process_config_equal(p->pub.config, process)) {
                 compose_process_free(process);
                 return 0;
@@ -2688,7 +2674,7 @@ int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error
         /* the client edits command (or entrypoint); executable and args follow from it, as the loader
          * computes them (compat §1.3) */
         if (process_compute_exec(m, process) < 0)
-                return set_error(ret_error, -ENOMEM, "out of memory");
+                return error_set(ret_error, -ENOMEM, "out of memory");
         proc_replace_config(p, process);
         return 0;
 }
@@ -2725,12 +2711,12 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
         unsigned ok = 0, failed = 0;
 
         if (!project)
-                return set_error(ret_error, -EINVAL, "no project");
+                return error_set(ret_error, -EINVAL, "no project");
         if (m->shutting_down)
-                return set_error(ret_error, -ESHUTDOWN, "project is shutting down");
+                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
         status = cJSON_CreateObject();
         if (!status)
-                return set_error(ret_error, -ENOMEM, "out of memory");
+                return error_set(ret_error, -ENOMEM, "out of memory");
 
         for (size_t i = 0; i < project->n_processes; i++) {
                 ComposeProcess *c = project->processes[i], *copy = NULL;
@@ -2788,7 +2774,7 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
         if (ret_status)
                 *ret_status = TAKE_PTR(status);
         if (failed > 0 && ok == 0)
-                return set_error(ret_error, -EINVAL, "no process could be updated");
+                return error_set(ret_error, -EINVAL, "no process could be updated");
         return failed > 0 ? 1 : 0;
 }
 
@@ -2798,7 +2784,7 @@ int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_error) {
         int r;
 
         if (!m->options.load_options)
-                return set_error(ret_error, -EOPNOTSUPP, "the project was not loaded from files");
+                return error_set(ret_error, -EOPNOTSUPP, "the project was not loaded from files");
         r = compose_load(m->options.load_options, &project, &err);
         if (r >= 0 && m->options.selection)
                 r = compose_select(project, m->options.selection, m->options.no_deps, &err);
@@ -2806,7 +2792,7 @@ int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_error) {
                 _cleanup_free_ char *msg = compose_error_format(&err);
                 compose_error_done(&err);
                 compose_project_free(project);
-                return set_error(ret_error, r, "%s", msg ?: strerror(-r));
+                return error_set(ret_error, r, "%s", msg ?: strerror(-r));
         }
         /* env_cmds are not run again (they may block for seconds): processes keep the running project's
          * top-level environment */
