@@ -7,6 +7,8 @@
 #               arrived; the time is taken here, when the line is read, so it includes loading the YAML,
 #               connecting to the manager, process start-up and the pipe)
 #   systemd-run a sequential loop of `systemd-run --user` (it waits for each start job)
+#   supervisord the same N programs under supervisord (startsecs=0), from launch until its log says the last
+#               one entered RUNNING (skipped when supervisord is not installed)
 # Ratios are to the raw baseline. Every unit is stopped between runs.
 # Usage: bench/core-start100.sh [BUILD_DIR] [N] [ROUNDS]
 set -euo pipefail
@@ -83,7 +85,32 @@ run_systemd_run() {
         echo "systemd-run $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
 }
 
+run_supervisord() {
+        local t0 t1 dir=$tmp/sv pid
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        {
+                printf '[supervisord]\nnodaemon=true\nlogfile=%s/sv.log\npidfile=%s/sv.pid\nloglevel=info\n' "$dir" "$dir"
+                printf '[unix_http_server]\nfile=%s/sv.sock\n' "$dir"
+                for i in $(seq 0 $((n - 1))); do
+                        printf '[program:s%d]\ncommand=/bin/sleep 600\nstartsecs=0\nautorestart=false\n' "$i"
+                done
+        } > "$dir/supervisord.conf"
+        t0=$(now)
+        supervisord -c "$dir/supervisord.conf" >/dev/null 2>&1 &
+        pid=$!
+        for _ in $(seq 1 2000); do
+                [ "$(grep -c 'entered RUNNING state' "$dir/sv.log" 2>/dev/null || echo 0)" -ge "$n" ] && break
+                sleep 0.005
+        done
+        t1=$(now)
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        echo "supervisord $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
+}
+
 ways="raw pcctl-up systemd-run"
+command -v supervisord >/dev/null && ways="$ways supervisord"
 declare -A times
 cleanup_all; wait_empty
 for r in $(seq 1 "$rounds"); do
@@ -92,6 +119,7 @@ for r in $(seq 1 "$rounds"); do
                 raw) line=$("$prog" raw "$n" "$project") ;;
                 pcctl-up) line=$(run_pcctl_up) ;;
                 systemd-run) line=$(run_systemd_run) ;;
+                supervisord) line=$(run_supervisord) ;;
                 esac
                 echo "round $r: $line"
                 times[$way]="${times[$way]:-} $(echo "$line" | awk '{print $3}')"
