@@ -24,7 +24,9 @@ for path in sys.argv[1:]:
                 continue
             t = json.loads(line)
             result = t.get("result", "")
-            suites = [s.split(":")[-1] for s in t.get("suite", [])]
+            # meson 1.0 has no "suite" member: the name reads "<project>:<suite> / <test>".
+            suites = [s.split(":")[-1] for s in t.get("suite", [])] or \
+                [t.get("name", "").split(" / ")[0].split(":")[-1]]
             suite = suites[0] if suites else "?"
             c = per_suite.setdefault(suite, [0, 0, 0])
             if result in ("OK", "EXPECTEDFAIL"):

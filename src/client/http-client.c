@@ -251,6 +251,11 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
                 /* An empty body, with Content-Length: 0, as Go sends it. */
                 (void) curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
                 (void) curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) 0);
+        } else {
+                /* The handle is reused: drop the previous request's body (CURLOPT_POSTFIELDS persists, and
+                 * would point at freed memory), then restore the method. */
+                (void) curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+                (void) curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
         }
 
         cc = curl_easy_perform(c->curl);
