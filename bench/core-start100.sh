@@ -100,7 +100,7 @@ run_supervisord() {
         supervisord -c "$dir/supervisord.conf" >/dev/null 2>&1 &
         pid=$!
         for _ in $(seq 1 2000); do
-                [ "$(grep -c 'entered RUNNING state' "$dir/sv.log" 2>/dev/null || echo 0)" -ge "$n" ] && break
+                [ "$(cat "$dir/sv.log" 2>/dev/null | grep -c 'entered RUNNING state')" -ge "$n" ] && break
                 sleep 0.005
         done
         t1=$(now)
