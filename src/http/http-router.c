@@ -14,6 +14,7 @@
 #include "http/http-router.h"
 #include "http/rest-json.h"
 #include "journal/logring.h"
+#include "shared/url-util.h"
 #include "shared/strv.h"
 
 #define HTTP_STATUS_MIN 100U
@@ -75,48 +76,8 @@ bool http_token_equal(const char *expected, const char *given) {
         return d == 0 && le == lg;
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-static int unescape(const char *s, size_t len, bool plus_is_space, char **ret) {
-        _cleanup_free_ char *out = malloc(len + 1);
-        size_t j = 0;
-
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] == '%') {
-                        int hi, lo;
-
-                        if (i + 2 >= len)
-                                return -EINVAL;
-                        hi = unhex(s[i + 1]);
-                        lo = unhex(s[i + 2]);
-                        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                                return -EINVAL;
-                        out[j++] = (char) (hi * 16 + lo);
-                        i += 2;
-                } else if (s[i] == '+' && plus_is_space)
-                        out[j++] = ' ';
-                else if (s[i] == '\0')
-                        return -EINVAL;
-                else
-                        out[j++] = s[i];
-        }
-        out[j] = 0;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
 int http_unescape_segment(const char *s, size_t len, char **ret) {
-        return unescape(s, len, false, ret);
+        return url_unescape(s, len, false, ret);
 }
 
 /* The decoded value of key in a raw query string; NULL when absent. */
@@ -130,12 +91,12 @@ static char *query_get(const char *query, const char *key) {
                 size_t nl = eq ? (size_t) (eq - p) : l;
                 _cleanup_free_ char *name = NULL;
 
-                if (unescape(p, nl, true, &name) >= 0 && strlen(name) == kl && memcmp(name, key, kl) == 0) {
+                if (url_unescape(p, nl, true, &name) >= 0 && strlen(name) == kl && memcmp(name, key, kl) == 0) {
                         char *v = NULL;
 
                         if (!eq)
                                 return strdup("");
-                        if (unescape(eq + 1, l - nl - 1, true, &v) < 0)
+                        if (url_unescape(eq + 1, l - nl - 1, true, &v) < 0)
                                 return NULL;
                         return v;
                 }

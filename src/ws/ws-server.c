@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/url-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "ws/ws-backend.h"
@@ -131,40 +132,11 @@ static void ws_params_freep(WsParams **p) {
         ws_params_free(*p);
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Go's url.QueryUnescape: %XX and '+' as space. Returns NULL on a bad escape or ENOMEM. */
 static char *query_unescape(const char *s, size_t len) {
-        char *out = malloc(len + 1), *o = out;
+        char *out = NULL;
 
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] == '%') {
-                        int h, l;
-                        if (i + 2 >= len)
-                                return mfree(out);
-                        h = hexval(s[i + 1]);
-                        l = hexval(s[i + 2]);
-                        if (h < 0 || l < 0)
-                                return mfree(out);
-                        *o++ = (char) (h * 16 + l);
-                        i += 2;
-                } else if (s[i] == '+')
-                        *o++ = ' ';
-                else
-                        *o++ = s[i];
-        }
-        *o = 0;
-        return out;
+        return url_unescape(s, len, true, &out) < 0 ? NULL : out;
 }
 
 /* The first value of key in the raw query, unescaped; NULL with *ret_error set when it is malformed. */
