@@ -167,6 +167,9 @@ struct Manager {
         sd_event_source *log_event;
         sd_event_source *status_timer;
         sd_event_source *finish_timer;
+        bool settling;               /* finishing: waiting for the journal's last lines */
+        uint64_t settle_entries;
+        usec_t settle_deadline;
         sd_event_source *signal_sources[3];
 
         Waiter *completions;         /* callbacks to run from the next check pass */
@@ -1799,9 +1802,35 @@ static void manager_schedule_check(Manager *m) {
 /* ----------------------------------------------------------------------------------------------------- */
 /* the end: forget failed units, then leave the loop */
 
+/* How long the journal must be quiet before `up` exits, and the longest it waits for that. journald writes a
+ * process's last lines when it gets to its stream, which can be after systemd reported the exit. */
+#define SETTLE_QUIET_USEC (300 * USEC_PER_MSEC)
+#define SETTLE_MAX_USEC (3 * USEC_PER_SEC)
+
+static uint64_t manager_journal_entries(Manager *m) {
+        JournalFollowerStats st = {};
+
+        if (!m->follower)
+                return 0;
+        journal_follower_get_stats(m->follower, &st);
+        return st.entries;
+}
+
 static int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
+        if (m->settling && m->n_resets == 0) {
+                uint64_t n = manager_journal_entries(m);
+
+                if (n != m->settle_entries && now_usec(CLOCK_MONOTONIC) < m->settle_deadline) {
+                        /* lines are still coming in: wait for a quiet spell */
+                        m->settle_entries = n;
+                        journal_follower_kick(m->follower);
+                        (void) sd_event_source_set_time_relative(m->finish_timer, SETTLE_QUIET_USEC);
+                        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
+                        return 0;
+                }
+        }
         if (m->n_resets > 0)
                 log_warning("%u units did not answer ResetFailedUnit in time.", m->n_resets);
         return sd_event_exit(m->event, m->exit_code);
@@ -1810,12 +1839,17 @@ static int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *user
 static void manager_maybe_exit(Manager *m) {
         if (!m->finishing || m->n_resets > 0)
                 return;
-        /* a short grace so that queued HTTP replies (POST /project/stop) leave before the server goes, and
-         * the journal's last lines of the processes reach the console and the log files (the follower
-         * polls fast after a kick) */
+        /* a grace so that queued HTTP replies (POST /project/stop) leave before the server goes, and the
+         * journal's last lines of the processes reach the console and the log files: exit once no new
+         * entry arrived for SETTLE_QUIET_USEC (the follower polls fast after a kick) */
         if (m->follower)
                 journal_follower_kick(m->follower);
-        (void) sd_event_source_set_time_relative(m->finish_timer, 150 * USEC_PER_MSEC);
+        if (!m->settling) {
+                m->settling = true;
+                m->settle_entries = manager_journal_entries(m);
+                m->settle_deadline = now_usec(CLOCK_MONOTONIC) + SETTLE_MAX_USEC;
+        }
+        (void) sd_event_source_set_time_relative(m->finish_timer, SETTLE_QUIET_USEC);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
 }
 
