@@ -205,6 +205,8 @@ processes:
     with Project("cl-ready", yaml) as p:
         p.up()
         running(p, "slow")
+        # `batch` counts as running until it has ended
+        p.wait_state("batch", lambda s: s["status"] == "Completed")
 
         r = cli(p, "project", "state")
         expect(r, 0)
