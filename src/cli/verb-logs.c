@@ -573,56 +573,24 @@ static int collect_idents(sd_journal *j, const Args *a, const char *project, con
         return 0;
 }
 
-static int add_match_kv(sd_journal *j, const char *k, const char *v) {
-        _cleanup_free_ char *m = NULL;
-
-        if (asprintf(&m, "%s=%s", k, v) < 0)
-                return -ENOMEM;
-        return sd_journal_add_match(j, m, 0);
-}
-
-/* The follower's terms (journal-follower.h), for the given identifiers. */
+/* The follower's terms (journal-follower.h), for the given identifiers, then the priority filter. */
 static int add_matches(sd_journal *j, char **idents, const Args *a) {
-        static const char *const unit_fields[] = { "_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT" };
-        static const char *const object_fields[] = { "OBJECT_SYSTEMD_UNIT", "OBJECT_SYSTEMD_USER_UNIT" };
+        _cleanup_strv_free_ char **units = NULL;
         int r;
 
         STRV_FOREACH(i, idents) {
-                r = add_match_kv(j, "SYSLOG_IDENTIFIER", *i);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t k = 0; k < ELEMENTSOF(unit_fields); k++) {
-                r = sd_journal_add_disjunction(j);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(i, idents) {
-                        _cleanup_free_ char *u = NULL;
+                char *u;
 
-                        if (asprintf(&u, "%s.service", *i) < 0)
-                                return -ENOMEM;
-                        r = add_match_kv(j, unit_fields[k], u);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        for (size_t k = 0; k < ELEMENTSOF(object_fields); k++) {
-                r = sd_journal_add_disjunction(j);
+                if (asprintf(&u, "%s.service", *i) < 0)
+                        return -ENOMEM;
+                r = strv_consume(&units, u);
                 if (r < 0)
                         return r;
-                r = sd_journal_add_match(j, "MESSAGE_ID=" JOURNAL_SUPPRESSED_MESSAGE_ID, 0);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(i, idents) {
-                        _cleanup_free_ char *u = NULL;
-
-                        if (asprintf(&u, "%s.service", *i) < 0)
-                                return -ENOMEM;
-                        r = add_match_kv(j, object_fields[k], u);
-                        if (r < 0)
-                                return r;
-                }
         }
+        r = journal_add_process_matches(j, (const char *const *) idents, (const char *const *) units,
+                                        strv_length(idents));
+        if (r < 0)
+                return r;
         if (a->prio_set) {
                 /* as journalctl -p: AND one of the allowed PRIORITY values */
                 r = sd_journal_add_conjunction(j);

@@ -235,17 +235,17 @@ static int add_match_str(sd_journal *j, const char *field, const char *value) {
 }
 
 /* notes §4.2: OR of four kinds of terms. Within a term the same field ORs, different fields AND. */
-static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
+int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n) {
         static const char *const unit_fields[] = { "_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT" };
         static const char *const object_fields[] = { "OBJECT_SYSTEMD_UNIT", "OBJECT_SYSTEMD_USER_UNIT" };
         bool have_units = false;
         int r;
 
         for (size_t i = 0; i < n; i++) {
-                r = add_match_str(j, "SYSLOG_IDENTIFIER", sources[i]->ident);
+                r = add_match_str(j, "SYSLOG_IDENTIFIER", idents[i]);
                 if (r < 0)
                         return r;
-                have_units = have_units || sources[i]->unit;
+                have_units = have_units || units[i];
         }
         if (!have_units)
                 return 0;
@@ -255,8 +255,8 @@ static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < n; i++)
-                        if (sources[i]->unit) {
-                                r = add_match_str(j, unit_fields[k], sources[i]->unit);
+                        if (units[i]) {
+                                r = add_match_str(j, unit_fields[k], units[i]);
                                 if (r < 0)
                                         return r;
                         }
@@ -269,13 +269,25 @@ static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < n; i++)
-                        if (sources[i]->unit) {
-                                r = add_match_str(j, object_fields[k], sources[i]->unit);
+                        if (units[i]) {
+                                r = add_match_str(j, object_fields[k], units[i]);
                                 if (r < 0)
                                         return r;
                         }
         }
         return 0;
+}
+
+static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
+        _cleanup_free_ const char **idents = new(const char *, n), **units = new(const char *, n);
+
+        if (!idents || !units)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                idents[i] = sources[i]->ident;
+                units[i] = sources[i]->unit;
+        }
+        return journal_add_process_matches(j, idents, units, n);
 }
 
 static int follower_rebuild(JournalFollower *f) {

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
 
 #include "journal/logring.h"
 #include "shared/macro.h"
@@ -55,6 +56,11 @@ typedef struct JournalSource {
 } JournalSource;
 
 #define JOURNAL_SUPPRESSED_MESSAGE_ID "a596d6fe7bfa4994828e72309e95d61e"
+
+/* Adds the match terms of systemd-notes §4.2 for n processes to j: SYSLOG_IDENTIFIER=idents[i], OR the unit
+ * fields (_SYSTEMD_UNIT, _SYSTEMD_USER_UNIT) for units[i], OR journald's suppression notes naming units[i].
+ * units[i] may be NULL (identifier only). The follower and `pcctl logs` both select lines with it. */
+int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n);
 
 int journal_follower_new(sd_event *e, JournalFollower **ret);
 JournalFollower *journal_follower_free(JournalFollower *f);
