@@ -2,8 +2,14 @@
  *
  * systemd gives a service's stdout and stderr one journal stream with one priority, so stderr lines cannot
  * be told apart. Every unit therefore runs through this wrapper: stdout stays the unit's own journal stream
- * (PRIORITY=6), stderr becomes a second stream opened with sd_journal_stream_fd(ident, LOG_ERR), so stderr
+ * (PRIORITY=6), stderr becomes a second stream opened with journal_stream_open(ident, LOG_ERR), so stderr
  * lines carry PRIORITY=3, the same SYSLOG_IDENTIFIER, and the unit's cgroup and PID (the wrapper execs).
+ *
+ * It runs once per process start, between the manager's fork and the command, so it must be cheap: this
+ * file and journal-stream.c use libc only and also build the helper program pcctl-exec (pcctl-exec.c),
+ * which `pcctl up` puts in ExecStart= instead of pcctl itself when it finds it. Loading pcctl with its
+ * forty shared libraries takes about 19 ms of CPU (pcctl-exec: 3 ms), and a project starting 100 processes
+ * paid that while the service manager needed the CPU to start the rest of them.
  *
  * The wrapper prints nothing of its own unless exec fails. Exit codes follow systemd's: 203 (EXIT_EXEC) when
  * the command cannot be executed, so the manager maps it to the process status Error as for a unit whose
@@ -15,9 +21,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <systemd/sd-journal.h>
-
 #include "cli/verbs.h"
+#include "journal/journal-stream.h"
 #include "shared/macro.h"
 
 #define EXIT_EXEC 203
@@ -26,7 +31,7 @@ static void connect_stderr(const char *ident) {
         int fd;
 
         /* level_prefix=0: a line that happens to start with "<N>" is text, not a priority override. */
-        fd = sd_journal_stream_fd(ident, LOG_ERR, 0);
+        fd = journal_stream_open(ident, LOG_ERR, false);
         if (fd < 0)
                 return;          /* no journal socket: leave stderr as systemd set it up */
         if (fd == STDERR_FILENO) {

@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "cli/verbs.h"
 #include "compose/compose.h"
 #include "core/console.h"
@@ -394,12 +395,32 @@ static int self_exe(char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The program of the in-unit stderr wrapper: pcctl-exec beside pcctl (the build tree, or an installation
+ * that keeps both in one directory), else the installed one, else pcctl itself (`pcctl __exec`, the same
+ * code and arguments, only slower to load). */
+static int exec_helper(const char *self, char **ret) {
+        _cleanup_free_ char *beside = NULL;
+        const char *slash = strrchr(self, '/');
+
+        if (slash && asprintf(&beside, "%.*s/pcctl-exec", (int) (slash - self), self) < 0)
+                return -ENOMEM;
+        if (beside && access(beside, X_OK) >= 0) {
+                *ret = TAKE_PTR(beside);
+                return 0;
+        }
+        if (access(PCCTL_LIBEXECDIR "/pcctl-exec", X_OK) >= 0)
+                *ret = strdup(PCCTL_LIBEXECDIR "/pcctl-exec");
+        else
+                *ret = strdup(self);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int verb_up(int argc, char **argv) {
         _cleanup_(up_args_done) UpArgs a = {};
         _cleanup_(compose_project_freep) ComposeProject *project = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(console_freep) Console *console = NULL;
-        _cleanup_free_ char *exe = NULL;
+        _cleanup_free_ char *self = NULL, *exe = NULL;
         ComposeError err = {};
         ManagerOptions mo;
         bool tty;
@@ -456,11 +477,14 @@ int verb_up(int argc, char **argv) {
                 }
         }
 
-        r = self_exe(&exe);
+        r = self_exe(&self);
         if (r < 0) {
                 log_error_errno(r, "Cannot find pcctl's own executable: %m");
                 return EXIT_FAILURE;
         }
+        r = exec_helper(self, &exe);
+        if (r < 0)
+                return log_oom(), EXIT_FAILURE;
 
         (void) compose_run_env_cmds(project, NULL);
 

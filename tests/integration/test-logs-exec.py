@@ -1,4 +1,5 @@
-"""pcctl __exec: stderr goes to the journal at PRIORITY=3, stdout stays at 6, exec failures exit 203."""
+"""pcctl __exec and pcctl-exec (the same verb as a static program): stderr goes to the journal at
+PRIORITY=3, stdout stays at 6, exec failures exit 203."""
 import json
 import os
 import subprocess
@@ -8,12 +9,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 from pcctl_harness import PCCTL, main, systemctl, wait_until  # noqa: E402
 
 PREFIX = "pcctl-t%d-exec" % os.getpid()
+# the helper `pcctl up` runs in units: beside pcctl in the build tree
+HELPER = os.path.join(os.path.dirname(PCCTL), "pcctl-exec")
+WRAPPERS = [("pcctl", PCCTL), ("helper", HELPER)]
 
 
-def run_unit(name, *cmd):
+def run_unit(name, *cmd, wrapper=PCCTL):
     unit = "%s-%s" % (PREFIX, name)
     r = subprocess.run(["systemd-run", "--user", "--wait", "--unit=%s.service" % unit,
-                        "-p", "SyslogIdentifier=%s" % unit, PCCTL, "__exec", unit, "--", *cmd],
+                        "-p", "SyslogIdentifier=%s" % unit, wrapper, "__exec", unit, "--", *cmd],
                        capture_output=True, text=True, timeout=60)
     systemctl("reset-failed", "%s.service" % unit)
     return unit, r
@@ -29,28 +33,41 @@ def entries(ident, n):
 
 
 def test_stderr_priority():
-    unit, r = run_unit("prio", "sh", "-c", "echo to-stdout; echo to-stderr >&2; echo '<1>not-a-prefix' >&2")
-    assert r.returncode == 0, r.stderr
-    got = {e["MESSAGE"]: e for e in entries(unit, 3)}
-    assert got["to-stdout"]["PRIORITY"] == "6", got["to-stdout"]
-    assert got["to-stderr"]["PRIORITY"] == "3", got["to-stderr"]
-    assert got["<1>not-a-prefix"]["PRIORITY"] == "3"
-    # the wrapper execs: both streams come from the same process
-    assert got["to-stdout"]["_PID"] == got["to-stderr"]["_PID"]
+    for kind, wrapper in WRAPPERS:
+        unit, r = run_unit("prio-" + kind, "sh", "-c",
+                           "echo to-stdout; echo to-stderr >&2; echo '<1>not-a-prefix' >&2; sleep 0.3",
+                           wrapper=wrapper)
+        assert r.returncode == 0, r.stderr
+        got = {e["MESSAGE"]: e for e in entries(unit, 3)}
+        assert got["to-stdout"]["PRIORITY"] == "6", got["to-stdout"]
+        assert got["to-stderr"]["PRIORITY"] == "3", got["to-stderr"]
+        assert got["<1>not-a-prefix"]["PRIORITY"] == "3"
+        # the wrapper execs: both streams come from the same process, in the unit
+        assert got["to-stdout"]["_PID"] == got["to-stderr"]["_PID"]
+        assert got["to-stderr"].get("_SYSTEMD_UNIT") == unit + ".service", (kind, got["to-stderr"])
 
 
 def test_exec_failure_203():
-    unit, r = run_unit("fail", "/nonexistent/program")
-    assert "status=203" in r.stderr, r.stderr
-    (e,) = entries(unit, 1)
-    assert e["MESSAGE"] == "pcctl: failed to execute '/nonexistent/program': No such file or directory", e
-    assert e["PRIORITY"] == "3"
+    for kind, wrapper in WRAPPERS:
+        unit, r = run_unit("fail-" + kind, "/nonexistent/program", wrapper=wrapper)
+        assert "status=203" in r.stderr, r.stderr
+        (e,) = entries(unit, 1)
+        assert e["MESSAGE"] == "pcctl: failed to execute '/nonexistent/program': No such file or directory", e
+        assert e["PRIORITY"] == "3"
 
 
 def test_usage_error():
-    r = subprocess.run([PCCTL, "__exec", "x"], capture_output=True, text=True)
-    assert r.returncode == 203
-    assert r.stdout == ""
+    for args in ([PCCTL, "__exec", "x"], [HELPER, "__exec", "x"], [HELPER], [HELPER, "up"]):
+        r = subprocess.run(args, capture_output=True, text=True)
+        assert r.returncode == 203, args
+        assert r.stdout == ""
+        assert "Usage:" in r.stderr
+
+
+def test_helper_links_libc_only():
+    r = subprocess.run(["ldd", HELPER], capture_output=True, text=True)
+    libs = [x.split()[0] for x in r.stdout.splitlines() if "=>" in x]
+    assert all(x.startswith(("libc.so", "linux-vdso")) for x in libs), r.stdout
 
 
 main(globals())
