@@ -588,7 +588,7 @@ static int add_matches(sd_journal *j, char **idents, const Args *a) {
                         return r;
         }
         r = journal_add_process_matches(j, (const char *const *) idents, (const char *const *) units,
-                                        strv_length(idents));
+                                        strv_length(idents), NULL);
         if (r < 0)
                 return r;
         if (a->prio_set) {

@@ -1209,6 +1209,7 @@ static void proc_watch_daemon(Proc *p) {
 
 /* Once, when every process `up` started runs: the figure bench/core-start100.sh reads. */
 static void manager_log_all_running(Manager *m) {
+        JournalFollowerStats st;
         size_t n = 0;
 
         if (m->all_running_logged || log_get_max_level() < LOG_DEBUG)
@@ -1221,8 +1222,10 @@ static void manager_log_all_running(Manager *m) {
                         n++;
         }
         m->all_running_logged = true;
-        log_debug("All %zu processes are running, %.3f s after the start.", n,
-                  (double) (now_usec(CLOCK_REALTIME) - m->start_time) / USEC_PER_SEC);
+        journal_follower_get_stats(m->follower, &st);
+        log_debug("All %zu processes are running, %.3f s after the start (journal follower: %" PRIu64
+                  " match rebuilds, %" PRIu64 " polls).", n,
+                  (double) (now_usec(CLOCK_REALTIME) - m->start_time) / USEC_PER_SEC, st.rebuilds, st.polls);
 }
 
 static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
@@ -2113,6 +2116,9 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         if (r < 0)
                 return log_error_errno(r, "Project name '%s' does not fit in a unit name: %m",
                                        project->project_name);
+        /* every process runs in the project's slice: the follower matches it once, not each unit */
+        if (m->follower && journal_follower_set_slice(m->follower, m->slice) < 0)
+                return log_oom();
 
         r = sd_event_add_defer(m->event, &m->check_event, manager_on_check, m);
         if (r >= 0)

@@ -56,6 +56,7 @@ struct JournalFollower {
         size_t n_sources, n_allocated;
         Source *last_hit;
 
+        char *slice;                  /* every source's unit runs in it: one term for all their units */
         char *cursor;                 /* the last entry read before the latest match rebuild */
         bool skip_cursor;             /* the next entry may be that entry again */
         usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
@@ -97,6 +98,7 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
         for (size_t i = 0; i < f->n_sources; i++)
                 source_free(f->sources[i]);
         free(f->sources);
+        free(f->slice);
         free(f->cursor);
         for (size_t i = 0; i < f->n_files; i++)
                 free(f->files[i]);
@@ -234,8 +236,36 @@ static int add_match_str(sd_journal *j, const char *field, const char *value) {
         return sd_journal_add_match(j, m, 0);
 }
 
+/* The slice's share of the terms: what runs in it (system manager, or a user manager at the cgroup root as
+ * in the sandbox: _SYSTEMD_SLICE; a user manager under user@UID.service: _SYSTEMD_USER_SLICE), and
+ * journald's suppression notes about it (their object fields describe the rate-limited process). */
+static int add_slice_matches(sd_journal *j, const char *slice) {
+        static const char *const slice_fields[] = { "_SYSTEMD_SLICE", "_SYSTEMD_USER_SLICE" };
+        static const char *const object_fields[] = { "OBJECT_SYSTEMD_SLICE", "OBJECT_SYSTEMD_USER_SLICE" };
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(slice_fields); k++) {
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = add_match_str(j, slice_fields[k], slice);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(object_fields); k++) {
+                r = sd_journal_add_disjunction(j);
+                if (r >= 0)
+                        r = sd_journal_add_match(j, "MESSAGE_ID=" JOURNAL_SUPPRESSED_MESSAGE_ID, 0);
+                if (r >= 0)
+                        r = add_match_str(j, object_fields[k], slice);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* notes §4.2: OR of four kinds of terms. Within a term the same field ORs, different fields AND. */
-int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n) {
+int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n,
+                                const char *slice) {
         static const char *const unit_fields[] = { "_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT" };
         static const char *const object_fields[] = { "OBJECT_SYSTEMD_UNIT", "OBJECT_SYSTEMD_USER_UNIT" };
         bool have_units = false;
@@ -245,8 +275,10 @@ int journal_add_process_matches(sd_journal *j, const char *const *idents, const 
                 r = add_match_str(j, "SYSLOG_IDENTIFIER", idents[i]);
                 if (r < 0)
                         return r;
-                have_units = have_units || units[i];
+                have_units = have_units || (units && units[i]);
         }
+        if (slice)
+                return add_slice_matches(j, slice);
         if (!have_units)
                 return 0;
 
@@ -278,7 +310,7 @@ int journal_add_process_matches(sd_journal *j, const char *const *idents, const 
         return 0;
 }
 
-static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
+static int add_matches(sd_journal *j, Source *const *sources, size_t n, const char *slice) {
         _cleanup_free_ const char **idents = new(const char *, n), **units = new(const char *, n);
 
         if (!idents || !units)
@@ -287,7 +319,7 @@ static int add_matches(sd_journal *j, Source *const *sources, size_t n) {
                 idents[i] = sources[i]->ident;
                 units[i] = sources[i]->unit;
         }
-        return journal_add_process_matches(j, idents, units, n);
+        return journal_add_process_matches(j, idents, units, n, slice);
 }
 
 static int follower_rebuild(JournalFollower *f) {
@@ -307,7 +339,7 @@ static int follower_rebuild(JournalFollower *f) {
         if (f->n_sources == 0)
                 return 0;
 
-        r = add_matches(f->journal, f->sources, f->n_sources);
+        r = add_matches(f->journal, f->sources, f->n_sources, f->slice);
         if (r < 0) {
                 sd_journal_flush_matches(f->journal);
                 f->matches_dirty = true;
@@ -558,12 +590,14 @@ static bool follower_drain(JournalFollower *f) {
         unsigned n, appended = 0;
         int r;
 
+        if (f->n_sources == 0)
+                return false;   /* nothing to read for: the matches wait for the next process */
         if (f->matches_dirty) {
                 r = follower_rebuild(f);
                 if (r < 0)
                         log_warning_errno(r, "Failed to set up journal matches: %m");
         }
-        if (f->n_sources == 0 || f->matches_dirty)
+        if (f->matches_dirty)
                 return false;
 
         for (n = 0; n < DRAIN_BATCH; n++) {
@@ -791,7 +825,8 @@ static int follower_backfill(JournalFollower *f, Source *s) {
         if (r < 0)
                 return r;
         (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
-        r = add_matches(j, &s, 1);
+        /* this process's own terms: the last n entries must be its own, not the slice's */
+        r = add_matches(j, &s, 1, NULL);
         if (r < 0)
                 return r;
         r = sd_journal_seek_tail(j);
@@ -844,10 +879,11 @@ int journal_follower_add(JournalFollower *f, const JournalSource *src, bool back
                         log_debug_errno(r, "Failed to backfill %s from the journal: %m", s->ident);
         }
 
-        /* Rebuild lazily: several adds in a row cost one rebuild, done from the defer source. */
+        /* Rebuild lazily: several adds in a row cost one rebuild, done from the defer source. No fast
+         * polling yet: the unit has not started, and a project starting many units at once would poll
+         * while the service manager needs the CPU. journal_follower_kick() starts it when the unit runs. */
         f->matches_dirty = true;
         (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-        follower_heat(f, KICK_USEC);
         return 0;
 }
 
@@ -882,6 +918,18 @@ int journal_follower_set_ring(JournalFollower *f, const char *ident, LogRing *ri
         if (i < 0)
                 return -ENOENT;
         f->sources[i]->ring = ring;
+        return 0;
+}
+
+int journal_follower_set_slice(JournalFollower *f, const char *slice) {
+        if (!f)
+                return -EINVAL;
+        if (streq_ptr(f->slice, slice))
+                return 0;
+        if (free_and_strdup(&f->slice, slice) < 0)
+                return -ENOMEM;
+        f->matches_dirty = true;
+        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
         return 0;
 }
 

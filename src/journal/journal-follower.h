@@ -6,6 +6,7 @@
  *         JournalSource src = { .ident = p->ident, .unit = p->unit, .ring = p->log,
  *                               .lines_total = &p->log_lines_total, .dropped = &p->journal_dropped,
  *                               .last_activity = &p->last_activity };
+ *         journal_follower_set_slice(f, slice);    <- optional: every unit runs in this slice
  *         journal_follower_add(f, &src, true);     <- before the unit starts
  *         journal_follower_kick(f);                <- when a unit was started: poll fast for a while
  *         ...
@@ -25,7 +26,8 @@
  *
  * Latency: journald wakes inotify readers at most every 250 ms, so while lines flow (and for a moment after a
  * kick or the last line) the follower also polls sd_journal_next() every few milliseconds; when the project
- * is quiet it sleeps on inotify alone (notes §0.1).
+ * is quiet it sleeps on inotify alone (notes §0.1). Adding a process does not poll by itself: the kick
+ * when its unit runs does, so a project that starts many units at once does not poll while they start.
  *
  * Entries: one journal entry is one ring line. PRIORITY <= 3 (err and worse: the __exec wrapper's stderr
  * stream, or a "<N>" prefix) is LOG_STREAM_STDERR, anything else LOG_STREAM_STDOUT. journald splits lines
@@ -59,8 +61,16 @@ typedef struct JournalSource {
 
 /* Adds the match terms of systemd-notes §4.2 for n processes to j: SYSLOG_IDENTIFIER=idents[i], OR the unit
  * fields (_SYSTEMD_UNIT, _SYSTEMD_USER_UNIT) for units[i], OR journald's suppression notes naming units[i].
- * units[i] may be NULL (identifier only). The follower and `pcctl logs` both select lines with it. */
-int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n);
+ * units[i] may be NULL (identifier only). The follower and `pcctl logs` both select lines with it.
+ *
+ * With slice (the project's "pcctl-<project>.slice", which holds every unit), the unit and note terms are
+ * four for the whole slice instead of four per unit: _SYSTEMD_SLICE / _SYSTEMD_USER_SLICE, and the
+ * suppression notes whose OBJECT_SYSTEMD_SLICE / OBJECT_SYSTEMD_USER_SLICE is the slice. That is n + 4 terms
+ * instead of 5n + 1 (each term costs a lookup in every open journal file on a read), but it selects every
+ * unit of the slice: the caller must sort entries out by identifier and unit, as the follower does. The
+ * identifier terms stay: journald loses the unit and slice fields of processes that exit at once. */
+int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n,
+                                const char *slice);
 
 int journal_follower_new(sd_event *e, JournalFollower **ret);
 JournalFollower *journal_follower_free(JournalFollower *f);
@@ -70,6 +80,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JournalFollower *, journal_follower_free);
  * (synchronous, bounded by the ring size), so a restarted controller shows no gap. -EEXIST if the ident is
  * registered already. */
 int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill);
+/* Every registered unit runs in this slice (NULL: not known): the matches then use the slice's terms instead
+ * of each unit's (see journal_add_process_matches()). Lines of other units of the slice are read and
+ * dropped. Backfill always uses the process's own terms. */
+int journal_follower_set_slice(JournalFollower *f, const char *slice);
 /* -ENOENT if unknown. After it returns, the source's ring and counters are never touched again. */
 int journal_follower_remove(JournalFollower *f, const char *ident);
 /* Points a registered source at another ring (process-compose replaces the buffer on update). */

@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 extern char **environ;
 
 static char prefix[64];
+static char slice[80];
 
 static const char *pcctl_bin(void) {
         return getenv("PCCTL_BIN") ?: "build/pcctl";
@@ -35,27 +37,47 @@ static int spawn_wait(char **argv) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : -EIO;
 }
 
-/* Starts pcctl-t<pid>-<name>.service with SyslogIdentifier = unit name without .service, running
- * "pcctl __exec <ident> -- sh -c <script>". Returns at once (--no-block). */
+/* The wrapper as `pcctl up` runs it: pcctl-exec beside pcctl when it was built, else pcctl itself. */
+static const char *exec_bin(void) {
+        static char path[PATH_MAX];
+        const char *bin = pcctl_bin(), *slash = strrchr(bin, '/');
+
+        if (slash && snprintf(path, sizeof path, "%.*s/pcctl-exec", (int) (slash - bin), bin) < (int) sizeof path &&
+            access(path, X_OK) >= 0)
+                return path;
+        return bin;
+}
+
+/* Starts pcctl-t<pid>-fol-<name>.service in the slice pcctl-t<pid>-fol.slice (as `pcctl up` puts a project's
+ * units in its slice) with SyslogIdentifier = unit name without .service, running
+ * "pcctl-exec __exec <ident> -- sh -c <script>". Returns at once (--no-block). */
 static void start_unit(const char *name, const char *script, char ident[static 128], char unit[static 136]) {
-        char unit_arg[160], ident_arg[160];
+        char unit_arg[160], ident_arg[160], slice_arg[160];
 
         ASSERT_TRUE(snprintf(ident, 128, "%s-%s", prefix, name) < 128);
         ASSERT_TRUE(snprintf(unit, 136, "%s.service", ident) < 136);
         ASSERT_TRUE(snprintf(unit_arg, sizeof unit_arg, "--unit=%s", unit) < (int) sizeof unit_arg);
         ASSERT_TRUE(snprintf(ident_arg, sizeof ident_arg, "SyslogIdentifier=%s", ident) < (int) sizeof ident_arg);
+        ASSERT_TRUE(snprintf(slice_arg, sizeof slice_arg, "--slice=%s", slice) < (int) sizeof slice_arg);
 
         char *argv[] = { (char *) "systemd-run", (char *) "--user", (char *) "-q", (char *) "--no-block",
-                         unit_arg, (char *) "-p", ident_arg, (char *) pcctl_bin(), (char *) "__exec", ident,
-                         (char *) "--", (char *) "sh", (char *) "-c", (char *) script, NULL };
+                         unit_arg, slice_arg, (char *) "-p", ident_arg, (char *) exec_bin(), (char *) "__exec",
+                         ident, (char *) "--", (char *) "sh", (char *) "-c", (char *) script, NULL };
         ASSERT_EQ(spawn_wait(argv), 0);
+}
+
+/* A follower as `pcctl up` sets it up: matching the project's slice, not each unit. */
+static void new_follower(sd_event *e, JournalFollower **ret) {
+        ASSERT_OK(journal_follower_new(e, ret));
+        ASSERT_OK(journal_follower_set_slice(*ret, slice));
 }
 
 static void cleanup_units(void) {
         char pattern[96];
 
         snprintf(pattern, sizeof pattern, "%s-*", prefix);
-        char *stop[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "stop", pattern, NULL };
+        char *stop[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "stop", pattern, slice,
+                         NULL };
         char *reset[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "reset-failed", pattern,
                           NULL };
         (void) spawn_wait(stop);
@@ -145,7 +167,7 @@ TEST(twenty_instant_units) {
         Many m = { procs, ELEMENTSOF(procs), 1 };
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         for (size_t i = 0; i < m.n; i++) {
                 char name[32];
 
@@ -199,7 +221,7 @@ TEST(first_line_and_stderr) {
         const LogEntry *out, *err;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&p, "first");
         proc_add(f, &p, 100, false);
         start_unit("first", "echo first; sleep 0.3; echo second", ident, unit);
@@ -258,7 +280,7 @@ TEST(rebuild_keeps_order) {
         Counter c;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&a, "steady");
         proc_add(f, &a, 1000, false);
         start_unit("steady", "i=0; while [ $i -le 300 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.002; done", ident,
@@ -300,7 +322,7 @@ TEST(backfill) {
         Counter c;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&a, "backfill");
         proc_add(f, &a, 100, false);
         start_unit("backfill", "for i in 1 2 3 4 5; do echo \"n $i\"; done", ident, unit);
@@ -308,7 +330,7 @@ TEST(backfill) {
         ASSERT_TRUE(run_until(e, has_message, &c, 10 * USEC_PER_SEC));
 
         /* A new controller: the ring is refilled with the last 3 lines, and nothing twice. */
-        ASSERT_OK(journal_follower_new(e, &g));
+        new_follower(e, &g);
         set_names(&b, "backfill");
         proc_add(g, &b, 3, true);
         ASSERT_UEQ(log_ring_count(b.ring), 3);
@@ -330,7 +352,7 @@ TEST(rotation) {
         Counter c;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&a, "rotate");
         proc_add(f, &a, 1000, false);
         start_unit("rotate", "i=0; while [ $i -le 200 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.01; done", ident, unit);
@@ -365,11 +387,11 @@ TEST(idle_wakeup) {
         usec_t t0;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&a, "idle");
         proc_add(f, &a, 10, false);
-        /* let the fast poll run out: from now on only journald's inotify wake-up can deliver the line */
-        (void) run_until(e, never, NULL, 3 * USEC_PER_SEC);
+        /* no kick: from now on only journald's inotify wake-up can deliver the line */
+        (void) run_until(e, never, NULL, 300 * USEC_PER_MSEC);
         journal_follower_get_stats(f, &st);
         ASSERT_FALSE(st.polling);
         t0 = now_usec(CLOCK_MONOTONIC);
@@ -379,6 +401,72 @@ TEST(idle_wakeup) {
         fprintf(stderr, "first line after idle: %.1f ms\n", (double) (now_usec(CLOCK_MONOTONIC) - t0) / 1000.0);
         journal_follower_get_stats(f, &st);
         ASSERT_TRUE(st.wakeups > 0);
+        proc_done(&a);
+}
+
+static bool has_via_unit(void *userdata) {
+        return find_message(userdata, "via-unit") != NULL;
+}
+
+/* A line the process logs under another identifier (its own syslog name, systemd-cat) is found through its
+ * unit: through the slice's terms, and through the unit's own without a slice. A unit of the slice that is
+ * not registered reaches no ring. */
+static void check_other_identifier(bool with_slice) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc p = {};
+        char ident[128], unit[136], name[32], script[256];
+
+        ASSERT_OK(sd_event_new(&e));
+        if (with_slice)
+                new_follower(e, &f);
+        else
+                ASSERT_OK(journal_follower_new(e, &f));
+        snprintf(name, sizeof name, "otherid%d", with_slice);
+        set_names(&p, name);
+        proc_add(f, &p, 100, false);
+        /* the sleep keeps the writer alive until journald has read its unit */
+        snprintf(script, sizeof script, "systemd-cat -t %s-syslogname sh -c 'echo via-unit; sleep 0.5'", prefix);
+        start_unit(name, script, ident, unit);
+        snprintf(name, sizeof name, "stranger%d", with_slice);
+        start_unit(name, "echo stranger; sleep 0.5", ident, unit);
+        ASSERT_TRUE(run_until(e, has_via_unit, p.ring, 10 * USEC_PER_SEC));
+        (void) run_until(e, never, NULL, 300 * USEC_PER_MSEC);
+        ASSERT_UEQ(log_ring_count(p.ring), 1);
+        ASSERT_UEQ(p.lines, 1);
+        proc_done(&p);
+}
+
+TEST(other_identifier_by_slice) {
+        check_other_identifier(true);
+}
+
+TEST(other_identifier_by_unit) {
+        check_other_identifier(false);
+}
+
+/* Registering a process does not poll (a project may register hundreds before they start); the kick when its
+ * unit runs does. */
+TEST(poll_on_kick_only) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        JournalFollowerStats st;
+        Proc a = {};
+
+        ASSERT_OK(sd_event_new(&e));
+        new_follower(e, &f);
+        set_names(&a, "nopoll");
+        proc_add(f, &a, 10, false);
+        (void) run_until(e, never, NULL, 100 * USEC_PER_MSEC);
+        journal_follower_get_stats(f, &st);
+        ASSERT_FALSE(st.polling);
+        ASSERT_UEQ(st.polls, 0);
+        ASSERT_UEQ(st.rebuilds, 1);
+        journal_follower_kick(f);
+        (void) run_until(e, never, NULL, 100 * USEC_PER_MSEC);
+        journal_follower_get_stats(f, &st);
+        ASSERT_TRUE(st.polling);
+        ASSERT_TRUE(st.polls > 0);
         proc_done(&a);
 }
 
@@ -404,7 +492,7 @@ TEST(rate_limit_marker) {
         uint64_t stored = 0, n = 0, markers = 0;
 
         ASSERT_OK(sd_event_new(&e));
-        ASSERT_OK(journal_follower_new(e, &f));
+        new_follower(e, &f);
         set_names(&p, "flood");
         proc_add(f, &p, 1000, false);
 
@@ -452,6 +540,7 @@ static int run(int argc, char **argv) {
 
         setenv("XDG_RUNTIME_DIR", "/run/user/0", 0);
         snprintf(prefix, sizeof prefix, "pcctl-t%d-fol", (int) getpid());
+        snprintf(slice, sizeof slice, "%s.slice", prefix);
         if (spawn_wait((char *[]) { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "is-system-running",
                                     NULL }) < 0)
                 return log_tests_skipped("no systemctl");
