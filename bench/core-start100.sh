@@ -5,7 +5,10 @@
 #   pcctl-up    `pcctl up --no-server` on a generated project, from exec until pcctl reports every process
 #               running (its debug line "All N processes are running", printed when the last started()
 #               arrived; the time is taken here, when the line is read, so it includes loading the YAML,
-#               connecting to the manager, process start-up and the pipe)
+#               connecting to the manager, process start-up and the pipe). Each process is
+#               `command: "exec /bin/sleep 600"`, so every unit runs pcctl-exec, then bash, then sleep.
+#   pcctl-entry the same with `entrypoint: [/bin/sleep, "600"]`: no shell, so the difference to pcctl-up is
+#               what bash costs (the raw baseline runs /bin/sleep directly)
 #   systemd-run a sequential loop of `systemd-run --user` (it waits for each start job)
 #   supervisord the same N programs under supervisord (startsecs=0), from launch until its log says the last
 #               one entered RUNNING (skipped when supervisord is not installed)
@@ -44,7 +47,8 @@ cc -O2 -D_GNU_SOURCE -std=gnu11 -I"$src/src" -I"$build" "$src/bench/unit-start10
         $(pkg-config --cflags --libs libsystemd libmicrohttpd libcjson yaml-0.1 nettle libcurl) -lwslay -lm -o "$prog"
 
 projdir=$tmp/proj
-mkdir -p "$projdir"
+entrydir=$tmp/proj-entry
+mkdir -p "$projdir" "$entrydir"
 {
         echo "name: $project"
         echo "processes:"
@@ -52,15 +56,22 @@ mkdir -p "$projdir"
                 printf '  s%d:\n    command: "exec /bin/sleep 600"\n' "$i"
         done
 } > "$projdir/process-compose.yaml"
+{
+        echo "name: $project"
+        echo "processes:"
+        for i in $(seq 0 $((n - 1))); do
+                printf '  s%d:\n    entrypoint: ["/bin/sleep", "600"]\n' "$i"
+        done
+} > "$entrydir/process-compose.yaml"
 
 now() { date +%s.%N; }
 
 run_pcctl_up() {
-        local t0 t1 fifo=$tmp/up.fifo pid line
+        local dir=$1 way=$2 t0 t1 fifo=$tmp/up.fifo pid line
         rm -f "$fifo"
         mkfifo "$fifo"
         t0=$(now)
-        (cd "$projdir" && PC_LOG_LEVEL=debug exec "$build/pcctl" up -t=false --no-server >/dev/null 2>"$fifo") &
+        (cd "$dir" && PC_LOG_LEVEL=debug exec "$build/pcctl" up -t=false --no-server >/dev/null 2>"$fifo") &
         pid=$!
         line=$(grep -m1 -E "All [0-9]+ processes are running" <"$fifo" || true)
         t1=$(now)
@@ -70,7 +81,7 @@ run_pcctl_up() {
         *"All $n processes are running"*) ;;
         *) echo "pcctl up did not report $n running processes: $line" >&2; return 1 ;;
         esac
-        echo "pcctl-up $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
+        echo "$way $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
 }
 
 run_systemd_run() {
@@ -109,7 +120,7 @@ run_supervisord() {
         echo "supervisord $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
 }
 
-ways="raw pcctl-up systemd-run"
+ways="raw pcctl-up pcctl-entry systemd-run"
 command -v supervisord >/dev/null && ways="$ways supervisord"
 declare -A times
 cleanup_all; wait_empty
@@ -117,7 +128,8 @@ for r in $(seq 1 "$rounds"); do
         for way in $ways; do
                 case $way in
                 raw) line=$("$prog" raw "$n" "$project") ;;
-                pcctl-up) line=$(run_pcctl_up) ;;
+                pcctl-up) line=$(run_pcctl_up "$projdir" pcctl-up) ;;
+                pcctl-entry) line=$(run_pcctl_up "$entrydir" pcctl-entry) ;;
                 systemd-run) line=$(run_systemd_run) ;;
                 supervisord) line=$(run_supervisord) ;;
                 esac
