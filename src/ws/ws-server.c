@@ -25,7 +25,7 @@
 
 #define WS_NAMES_MAX 256u
 #define WS_NAME_MAX 1024u
-#define FEED_CACHE_SIZE 1024u   /* serialized entries per process, shared by its followers */
+#define FEED_CACHE_SIZE 1024u   /* log line frames per process, shared by its followers */
 
 typedef struct WsStream WsStream;
 typedef struct LogFeed LogFeed;
@@ -46,8 +46,7 @@ typedef struct WsParams {
 
 typedef struct CachedEntry {
         uint64_t seq;
-        char *json;                  /* {"message":...,"process_name":... without the closing brace */
-        size_t len;
+        WsFrame *frame[2];           /* the line's frame without and with "seq", built on first use */
 } CachedEntry;
 
 struct LogFeed {
@@ -446,7 +445,8 @@ void ws_server_check_upgrade(WsServer *s, HttpUpgrade kind, const HttpRequest *r
 
 static void feed_cache_clear(LogFeed *f) {
         for (size_t i = 0; i < FEED_CACHE_SIZE; i++) {
-                f->cache[i].json = mfree(f->cache[i].json);
+                f->cache[i].frame[0] = ws_frame_unref(f->cache[i].frame[0]);
+                f->cache[i].frame[1] = ws_frame_unref(f->cache[i].frame[1]);
                 f->cache[i].seq = UINT64_MAX;
         }
 }
@@ -564,29 +564,6 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         return 0;
 }
 
-/* The serialized entry: {"message":"...","process_name":"..." (no closing brace), cached per feed. */
-static const CachedEntry *feed_entry_json(LogFeed *f, const LogEntry *e) {
-        CachedEntry *c = &f->cache[e->seq % FEED_CACHE_SIZE];
-        char *buf = NULL;
-        size_t size = 0, alloc = 0;
-
-        if (c->seq == e->seq && c->json)
-                return c;
-
-        if (ws_json_append(&buf, &size, &alloc, "{\"message\":", 11) < 0 ||
-            ws_json_append_string(&buf, &size, &alloc, e->message, e->len) < 0 ||
-            ws_json_append(&buf, &size, &alloc, ",\"process_name\":", 16) < 0 ||
-            ws_json_append(&buf, &size, &alloc, f->name_json, strlen(f->name_json)) < 0) {
-                free(buf);
-                return NULL;
-        }
-        free(c->json);
-        c->json = buf;
-        c->len = size;
-        c->seq = e->seq;
-        return c;
-}
-
 /* ---- streams ---- */
 
 static WsStream *stream_free(WsStream *st) {
@@ -619,7 +596,7 @@ static WsStream *stream_free(WsStream *st) {
         free(st->subs);
         if (st->state_observer && s)
                 s->backend->observer_free(s->backend_ud, st->state_observer);
-        ws_frame_free(st->held);
+        ws_frame_unref(st->held);
 
         if (s) {
                 if (st->prev)
@@ -650,25 +627,42 @@ static void stream_account_drop(WsStream *st, LogSub *sub, uint64_t lost) {
         }
 }
 
+/* The frame of one log line, {"message":...,"process_name":...[,"seq":N]}, built once per feed and shared by
+ * every follower of the process: each session's queue holds a reference, not a copy. Returns a new reference,
+ * NULL on ENOMEM. */
 static WsFrame *build_log_frame(WsStream *st, LogSub *sub, const LogEntry *e) {
-        const CachedEntry *c;
+        LogFeed *f = sub->feed;
+        CachedEntry *c = &f->cache[e->seq % FEED_CACHE_SIZE];
+        bool with_seq = st->params->seq;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0, tl;
         char tail[64];
-        size_t tl;
         WsFrame *fr;
 
-        c = feed_entry_json(sub->feed, e);
-        if (!c)
-                return NULL;
-        if (st->params->seq)
+        if (c->seq != e->seq) {
+                c->frame[0] = ws_frame_unref(c->frame[0]);
+                c->frame[1] = ws_frame_unref(c->frame[1]);
+                c->seq = e->seq;
+        }
+        if (c->frame[with_seq])
+                return ws_frame_ref(c->frame[with_seq]);
+
+        if (with_seq)
                 tl = snprintf(tail, sizeof(tail), ",\"seq\":%" PRIu64 "}\n", e->seq);
         else
                 tl = snprintf(tail, sizeof(tail), "}\n");
-        fr = ws_frame_new(WS_OP_TEXT, c->len + tl);
+        if (ws_json_append(&buf, &size, &alloc, "{\"message\":", 11) < 0 ||
+            ws_json_append_string(&buf, &size, &alloc, e->message, e->len) < 0 ||
+            ws_json_append(&buf, &size, &alloc, ",\"process_name\":", 16) < 0 ||
+            ws_json_append(&buf, &size, &alloc, f->name_json, strlen(f->name_json)) < 0 ||
+            ws_json_append(&buf, &size, &alloc, tail, tl) < 0)
+                return NULL;
+        fr = ws_frame_new(WS_OP_TEXT, size);
         if (!fr)
                 return NULL;
-        memcpy(fr->data, c->json, c->len);
-        memcpy(fr->data + c->len, tail, tl);
-        return fr;
+        memcpy(fr->data, buf, size);
+        c->frame[with_seq] = fr;
+        return ws_frame_ref(fr);
 }
 
 static WsFrame *build_notice_frame(LogSub *sub, uint64_t next_seq) {
