@@ -76,6 +76,7 @@ struct LogSub {
         uint64_t since;              /* resume point, UINT64_MAX: none */
         uint64_t dropped;
         uint64_t notice_pending;     /* lost lines not yet reported in-band */
+        LogRing *ring;               /* resolved once per fill (a ring may be freed between two) */
 };
 
 struct WsStream {
@@ -728,6 +729,10 @@ static int log_fill(WsSession *ses, void *userdata) {
                         return 1;
         }
 
+        /* Resolving a ring is a lookup by name: once per subscription per fill, not once per line. */
+        for (size_t k = 0; k < st->n_subs; k++)
+                st->subs[k].ring = st->subs[k].done ? NULL : feed_ring(st->subs[k].feed);
+
         while (progress) {
                 size_t n_done = 0;
 
@@ -743,7 +748,7 @@ static int log_fill(WsSession *ses, void *userdata) {
                                 n_done++;
                                 continue;
                         }
-                        ring = feed_ring(sub->feed);
+                        ring = sub->ring;
                         if (!ring) {
                                 /* Unknown process: no frames (as process-compose); a batch is empty. */
                                 if (!st->params->follow) {

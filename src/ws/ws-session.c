@@ -50,6 +50,7 @@ struct WsSession {
         uint64_t bytes_sent;
         bool pending;                /* output waiting: stall timer armed */
         bool fill_more;
+        bool filling;                /* inside ops->fill: queued frames need no kick, the pump goes on */
         bool closing;
         bool close_queued;
         uint16_t close_code;
@@ -413,7 +414,9 @@ static void session_pump(WsSession *s) {
 
                 if (!s->closing && s->ops && s->ops->fill && wslay_event_get_write_enabled(s->ctx) &&
                     ws_session_has_room(s, 0)) {
+                        s->filling = true;
                         r = s->ops->fill(s, s->userdata);
+                        s->filling = false;
                         s->fill_more = r > 0;
                         if (s->dead)
                                 return;
@@ -681,7 +684,7 @@ int ws_session_queue_frame(WsSession *s, WsFrame *f) {
                 session_end(s, WS_END_OVERFLOW);
                 return r;
         }
-        if (r >= 0)
+        if (r >= 0 && !s->filling)
                 ws_session_kick(s);
         return r;
 }
