@@ -520,9 +520,10 @@ static int feed_wake(sd_event_source *src, void *userdata) {
         LogFeed *f = userdata;
         LogRing *ring = feed_ring(f);
 
+        /* All followers in this one dispatch, not one loop iteration each. */
         for (LogSub *sub = f->subs; sub; sub = sub->next) {
                 sub_check_overrun(sub, ring);
-                ws_session_kick(sub->stream->session);
+                ws_session_pump(sub->stream->session);
         }
         return 0;
 }

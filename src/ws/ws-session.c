@@ -15,9 +15,9 @@
  * pruned; we feed it only this many at a time, the rest waits in our bounded queue (style.md §0.2). */
 #define WSLAY_FEED_MAX 4u
 /* Output buffer: frames are encoded into it, header and payload, and it goes out in one send() when full or
- * when nothing more is waiting. At ~100 bytes per log line that is one system call per ~160 lines; 16 KiB
- * keeps 1000 sessions at 16 MiB. */
-#define OBUF_SIZE (16u * 1024u)
+ * when nothing more is waiting. At ~100 bytes per log line that is one system call per ~650 lines; only the
+ * pages a session has used are resident, so 1000 quiet sessions cost far less than 64 MiB. */
+#define OBUF_SIZE (64u * 1024u)
 /* Work done per dispatch before yielding to other sources, for fairness between sessions. */
 #define PUMP_BUDGET_BYTES (256u * 1024u)
 
@@ -728,6 +728,15 @@ void ws_session_kick(WsSession *s) {
         if (!s || s->dead)
                 return;
         (void) sd_event_source_set_enabled(s->kick, SD_EVENT_ONESHOT);
+}
+
+void ws_session_pump(WsSession *s) {
+        if (!s || s->dead || s->extra_in)
+                return;   /* extra_in: the first kick has not run yet; it consumes it, then pumps */
+        if (s->io_events & EPOLLOUT)
+                return;   /* the socket is full: EPOLLOUT pumps when it drains, no send() to fail now */
+        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_OFF);
+        session_pump(s);
 }
 
 int ws_session_close(WsSession *s, uint16_t code, const char *reason) {
