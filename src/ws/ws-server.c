@@ -4,9 +4,10 @@
  * Log fan-out: a LogEntry is stored once in its ring. Each (session, process) subscription keeps its own
  * next_seq and pulls entries only while its session's send queue has room, so a session that stops reading
  * stops pulling and costs nothing; what it loses is exactly the ring's overrun of its next_seq, counted when
- * it pulls again. One LogFeed per process name observes the ring and wakes its subscribers once per loop
- * iteration, not once per line, and caches the serialized JSON of recent entries so that N followers escape
- * each line once. */
+ * it pulls again. One LogFeed per process name observes the ring and wakes its subscribers, all in one
+ * dispatch: at once after a quiet spell, then at most every 5 ms while lines keep coming (or when half the
+ * ring is new), so a flood costs each follower one send() per batch. It caches the frames of recent entries,
+ * so N followers share each line's bytes instead of escaping and copying them N times. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -26,6 +27,9 @@
 #define WS_NAMES_MAX 256u
 #define WS_NAME_MAX 1024u
 #define FEED_CACHE_SIZE 1024u   /* log line frames per process, shared by its followers */
+/* A process's followers are woken at most this often while lines keep coming (each wake costs every
+ * follower a send()); a line after a quiet spell wakes them at once. */
+#define FEED_WAKE_INTERVAL_USEC (5 * USEC_PER_MSEC)
 
 typedef struct WsStream WsStream;
 typedef struct LogFeed LogFeed;
@@ -58,7 +62,10 @@ struct LogFeed {
         uint64_t ring_next_seq;      /* last seen, to notice a new ring at a reused address */
         unsigned gen;                /* bumped when the process's ring changes */
         LogRingObserver *observer;
-        sd_event_source *wake;
+        sd_event_source *wake;       /* defer: wake the followers now */
+        sd_event_source *wake_timer; /* wake them at last_wake + FEED_WAKE_INTERVAL_USEC */
+        usec_t last_wake;
+        size_t pending_lines;        /* appended since the last wake */
         LogSub *subs;
         unsigned n_subs;
         CachedEntry cache[FEED_CACHE_SIZE];
@@ -465,6 +472,7 @@ static LogFeed *feed_free(LogFeed *f) {
         }
         log_ring_observer_free(f->observer);
         sd_event_source_disable_unref(f->wake);
+        sd_event_source_disable_unref(f->wake_timer);
         feed_cache_clear(f);
         free(f->name);
         free(f->name_json);
@@ -473,9 +481,26 @@ static LogFeed *feed_free(LogFeed *f) {
 
 static void feed_notify(LogRing *ring, void *userdata) {
         LogFeed *f = userdata;
+        int enabled = SD_EVENT_OFF;
+        usec_t now;
 
         /* Called inside log_ring_append(): only schedule, never write here. */
-        (void) sd_event_source_set_enabled(f->wake, SD_EVENT_ONESHOT);
+        f->pending_lines++;
+        if (sd_event_source_get_enabled(f->wake, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &now) < 0)
+                now = now_usec(CLOCK_MONOTONIC);
+        /* Right away after a quiet spell, or when half the ring is new (its followers must pull before it
+         * wraps); else at the next interval. */
+        if (now >= f->last_wake + FEED_WAKE_INTERVAL_USEC || f->pending_lines >= log_ring_max_lines(ring) / 2) {
+                (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(f->wake, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_source_get_enabled(f->wake_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        (void) sd_event_source_set_time(f->wake_timer, f->last_wake + FEED_WAKE_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_ONESHOT);
 }
 
 /* The feed's ring, re-resolved by name every time, because the manager replaces or frees a process's ring
@@ -520,12 +545,22 @@ static int feed_wake(sd_event_source *src, void *userdata) {
         LogFeed *f = userdata;
         LogRing *ring = feed_ring(f);
 
+        (void) sd_event_source_set_enabled(f->wake, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
+        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &f->last_wake) < 0)
+                f->last_wake = now_usec(CLOCK_MONOTONIC);
+        f->pending_lines = 0;
+
         /* All followers in this one dispatch, not one loop iteration each. */
         for (LogSub *sub = f->subs; sub; sub = sub->next) {
                 sub_check_overrun(sub, ring);
                 ws_session_pump(sub->stream->session);
         }
         return 0;
+}
+
+static int feed_wake_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        return feed_wake(src, userdata);
 }
 
 static void feed_freep(LogFeed **f) {
@@ -555,6 +590,11 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(f->wake, SD_EVENT_OFF);
+        r = sd_event_add_time(s->event, &f->wake_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0,
+                              feed_wake_timer, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
 
         f->server = s;
         f->next = s->feeds;
