@@ -8,9 +8,14 @@
 #include "core/console.h"
 #include "shared/time-util.h"
 
+/* Log lines are collected and written once per loop iteration (a flood of lines costs one write() per batch,
+ * not one per line); past this much buffered output they are written at once. */
+#define CONSOLE_FLUSH_AT (64U * 1024U)
+
 struct Console {
         sd_event *event;
         sd_event_source *io;
+        sd_event_source *defer;      /* the coalesced flush */
         int fd;
         int saved_flags;             /* -1 when the flags were not changed */
         bool color;
@@ -40,6 +45,11 @@ static int console_on_io(sd_event_source *s, int fd, uint32_t revents, void *use
         return 0;
 }
 
+static int console_on_defer(sd_event_source *s, void *userdata) {
+        console_flush(userdata);
+        return 0;
+}
+
 int console_new(sd_event *e, int fd, bool color, bool status, Console **ret) {
         Console *c;
         struct stat st;
@@ -52,6 +62,12 @@ int console_new(sd_event *e, int fd, bool color, bool status, Console **ret) {
         c->saved_flags = -1;
         c->color = color;
         c->status_mode = status;
+        if (sd_event_add_defer(e, &c->defer, console_on_defer, c) < 0) {
+                sd_event_unref(c->event);
+                free(c);
+                return -ENOMEM;
+        }
+        (void) sd_event_source_set_enabled(c->defer, SD_EVENT_OFF);
 
         /* Regular files and /dev/null never block and cannot be polled: write them directly. Pipes, sockets
          * and terminals go non-blocking. */
@@ -67,7 +83,9 @@ int console_new(sd_event *e, int fd, bool color, bool status, Console **ret) {
 Console *console_free(Console *c) {
         if (!c)
                 return NULL;
+        console_flush(c);            /* what is still buffered, as far as the fd takes it now */
         sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->defer);
         if (c->saved_flags >= 0)
                 (void) fcntl(c->fd, F_SETFL, c->saved_flags);
         sd_event_unref(c->event);
@@ -127,6 +145,17 @@ static void console_report_drops(Console *c) {
                 c->dropped_reported = c->dropped;
 }
 
+/* Writes now when much is buffered, else once the loop has run what is pending (a defer source). While the
+ * fd is full the io source writes when it drains. */
+static void console_schedule_flush(Console *c) {
+        int enabled = SD_EVENT_OFF;
+
+        if (c->io && sd_event_source_get_enabled(c->io, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        if (c->len >= CONSOLE_FLUSH_AT || sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT) < 0)
+                console_flush(c);
+}
+
 void console_log_line(Console *c, const char *name, const char *line, size_t len, LogStream stream) {
         size_t mark;
 
@@ -154,7 +183,7 @@ void console_log_line(Console *c, const char *name, const char *line, size_t len
         if (!console_append(c, "\n", 1))
                 goto drop;
         console_show_status(c);
-        console_flush(c);
+        console_schedule_flush(c);
         return;
 drop:
         c->len = mark;

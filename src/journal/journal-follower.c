@@ -28,7 +28,10 @@
 #define POLL_INTERVAL_USEC (3 * USEC_PER_MSEC)
 #define HOT_LINGER_USEC (2 * USEC_PER_SEC)     /* keep polling this long after the last line */
 #define KICK_USEC (2 * USEC_PER_SEC)
-#define DRAIN_BATCH 1024u
+/* Entries read per dispatch before yielding to the rest of the loop. Well below a ring's default 1000 lines:
+ * a ring's followers (WebSocket sessions) pull after at most two batches, so a flood read in batches never
+ * evicts lines they have not seen. */
+#define DRAIN_BATCH 256u
 #define DATA_THRESHOLD (256u * 1024u)          /* > journald's LineMax: messages are never cut */
 
 typedef struct Source {

@@ -24,15 +24,23 @@ WsFrame *ws_frame_new(uint8_t opcode, size_t len) {
         f = malloc(sizeof(WsFrame) + len + 1);
         if (!f)
                 return NULL;
-        f->next = NULL;
+        f->n_ref = 1;
         f->opcode = opcode;
         f->len = len;
         f->data[len] = 0;
         return f;
 }
 
-WsFrame *ws_frame_free(WsFrame *f) {
-        return mfree(f);
+WsFrame *ws_frame_ref(WsFrame *f) {
+        if (f)
+                f->n_ref++;
+        return f;
+}
+
+WsFrame *ws_frame_unref(WsFrame *f) {
+        if (f && --f->n_ref == 0)
+                free(f);
+        return NULL;
 }
 
 void ws_queue_init(WsQueue *q, size_t max_frames, size_t max_bytes, WsQueuePolicy policy) {
@@ -46,8 +54,10 @@ void ws_queue_init(WsQueue *q, size_t max_frames, size_t max_bytes, WsQueuePolic
 void ws_queue_done(WsQueue *q) {
         if (!q)
                 return;
-        while (q->head)
-                ws_frame_free(ws_queue_pop(q));
+        while (q->n_frames > 0)
+                ws_frame_unref(ws_queue_pop(q));
+        q->slots = mfree(q->slots);
+        q->n_slots = q->first = 0;
 }
 
 static bool is_control(uint8_t opcode) {
@@ -64,15 +74,35 @@ bool ws_queue_has_room(const WsQueue *q, size_t len) {
         return q->n_bytes < q->max_bytes && len <= q->max_bytes - q->n_bytes;
 }
 
-void ws_queue_push_frame_force(WsQueue *q, WsFrame *f) {
-        f->next = NULL;
-        if (q->tail)
-                q->tail->next = f;
-        else
-                q->head = f;
-        q->tail = f;
+/* The ring of slots grows by doubling (from 16) and never shrinks: at most max_frames plus the largest forced
+ * burst, 8 bytes each. */
+static int queue_grow(WsQueue *q) {
+        size_t n = q->n_slots > 0 ? q->n_slots * 2 : 16;
+        WsFrame **slots;
+
+        if (n > SIZE_MAX / sizeof(WsFrame *))
+                return -ENOMEM;
+        slots = malloc(n * sizeof(WsFrame *));
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < q->n_frames; i++)
+                slots[i] = q->slots[(q->first + i) % q->n_slots];
+        free(q->slots);
+        q->slots = slots;
+        q->n_slots = n;
+        q->first = 0;
+        return 0;
+}
+
+int ws_queue_push_frame_force(WsQueue *q, WsFrame *f) {
+        if (q->n_frames == q->n_slots && queue_grow(q) < 0) {
+                ws_frame_unref(f);
+                return -ENOMEM;
+        }
+        q->slots[(q->first + q->n_frames) % q->n_slots] = f;
         q->n_frames++;
         q->n_bytes += f->len;
+        return 0;
 }
 
 int ws_queue_push_frame(WsQueue *q, WsFrame *f) {
@@ -80,7 +110,7 @@ int ws_queue_push_frame(WsQueue *q, WsFrame *f) {
                 return -EINVAL;
 
         if (!is_control(f->opcode) && !ws_queue_has_room(q, f->len)) {
-                ws_frame_free(f);
+                ws_frame_unref(f);
                 if (q->policy == WS_QUEUE_DISCONNECT)
                         q->overflowed = true;
                 else
@@ -88,8 +118,7 @@ int ws_queue_push_frame(WsQueue *q, WsFrame *f) {
                 return -ENOBUFS;
         }
 
-        ws_queue_push_frame_force(q, f);
-        return 0;
+        return ws_queue_push_frame_force(q, f);
 }
 
 int ws_queue_push(WsQueue *q, uint8_t opcode, const void *data, size_t len) {
@@ -104,18 +133,16 @@ int ws_queue_push(WsQueue *q, uint8_t opcode, const void *data, size_t len) {
 }
 
 const WsFrame *ws_queue_peek(const WsQueue *q) {
-        return q->head;
+        return q->n_frames > 0 ? q->slots[q->first] : NULL;
 }
 
 WsFrame *ws_queue_pop(WsQueue *q) {
-        WsFrame *f = q->head;
+        WsFrame *f;
 
-        if (!f)
+        if (q->n_frames == 0)
                 return NULL;
-        q->head = f->next;
-        if (!q->head)
-                q->tail = NULL;
-        f->next = NULL;
+        f = q->slots[q->first];
+        q->first = (q->first + 1) % q->n_slots;
         q->n_frames--;
         q->n_bytes -= f->len;
         return f;

@@ -4,9 +4,10 @@
  * Log fan-out: a LogEntry is stored once in its ring. Each (session, process) subscription keeps its own
  * next_seq and pulls entries only while its session's send queue has room, so a session that stops reading
  * stops pulling and costs nothing; what it loses is exactly the ring's overrun of its next_seq, counted when
- * it pulls again. One LogFeed per process name observes the ring and wakes its subscribers once per loop
- * iteration, not once per line, and caches the serialized JSON of recent entries so that N followers escape
- * each line once. */
+ * it pulls again. One LogFeed per process name observes the ring and wakes its subscribers, all in one
+ * dispatch: at once after a quiet spell, then at most every 5 ms while lines keep coming (or when half the
+ * ring is new), so a flood costs each follower one send() per batch. It caches the frames of recent entries,
+ * so N followers share each line's bytes instead of escaping and copying them N times. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -25,7 +26,10 @@
 
 #define WS_NAMES_MAX 256u
 #define WS_NAME_MAX 1024u
-#define FEED_CACHE_SIZE 1024u   /* serialized entries per process, shared by its followers */
+#define FEED_CACHE_SIZE 1024u   /* log line frames per process, shared by its followers */
+/* A process's followers are woken at most this often while lines keep coming (each wake costs every
+ * follower a send()); a line after a quiet spell wakes them at once. */
+#define FEED_WAKE_INTERVAL_USEC (5 * USEC_PER_MSEC)
 
 typedef struct WsStream WsStream;
 typedef struct LogFeed LogFeed;
@@ -46,8 +50,7 @@ typedef struct WsParams {
 
 typedef struct CachedEntry {
         uint64_t seq;
-        char *json;                  /* {"message":...,"process_name":... without the closing brace */
-        size_t len;
+        WsFrame *frame[2];           /* the line's frame without and with "seq", built on first use */
 } CachedEntry;
 
 struct LogFeed {
@@ -59,7 +62,10 @@ struct LogFeed {
         uint64_t ring_next_seq;      /* last seen, to notice a new ring at a reused address */
         unsigned gen;                /* bumped when the process's ring changes */
         LogRingObserver *observer;
-        sd_event_source *wake;
+        sd_event_source *wake;       /* defer: wake the followers now */
+        sd_event_source *wake_timer; /* wake them at last_wake + FEED_WAKE_INTERVAL_USEC */
+        usec_t last_wake;
+        size_t pending_lines;        /* appended since the last wake */
         LogSub *subs;
         unsigned n_subs;
         CachedEntry cache[FEED_CACHE_SIZE];
@@ -77,6 +83,7 @@ struct LogSub {
         uint64_t since;              /* resume point, UINT64_MAX: none */
         uint64_t dropped;
         uint64_t notice_pending;     /* lost lines not yet reported in-band */
+        LogRing *ring;               /* resolved once per fill (a ring may be freed between two) */
 };
 
 struct WsStream {
@@ -446,7 +453,8 @@ void ws_server_check_upgrade(WsServer *s, HttpUpgrade kind, const HttpRequest *r
 
 static void feed_cache_clear(LogFeed *f) {
         for (size_t i = 0; i < FEED_CACHE_SIZE; i++) {
-                f->cache[i].json = mfree(f->cache[i].json);
+                f->cache[i].frame[0] = ws_frame_unref(f->cache[i].frame[0]);
+                f->cache[i].frame[1] = ws_frame_unref(f->cache[i].frame[1]);
                 f->cache[i].seq = UINT64_MAX;
         }
 }
@@ -464,6 +472,7 @@ static LogFeed *feed_free(LogFeed *f) {
         }
         log_ring_observer_free(f->observer);
         sd_event_source_disable_unref(f->wake);
+        sd_event_source_disable_unref(f->wake_timer);
         feed_cache_clear(f);
         free(f->name);
         free(f->name_json);
@@ -472,9 +481,26 @@ static LogFeed *feed_free(LogFeed *f) {
 
 static void feed_notify(LogRing *ring, void *userdata) {
         LogFeed *f = userdata;
+        int enabled = SD_EVENT_OFF;
+        usec_t now;
 
         /* Called inside log_ring_append(): only schedule, never write here. */
-        (void) sd_event_source_set_enabled(f->wake, SD_EVENT_ONESHOT);
+        f->pending_lines++;
+        if (sd_event_source_get_enabled(f->wake, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &now) < 0)
+                now = now_usec(CLOCK_MONOTONIC);
+        /* Right away after a quiet spell, or when half the ring is new (its followers must pull before it
+         * wraps); else at the next interval. */
+        if (now >= f->last_wake + FEED_WAKE_INTERVAL_USEC || f->pending_lines >= log_ring_max_lines(ring) / 2) {
+                (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(f->wake, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_source_get_enabled(f->wake_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        (void) sd_event_source_set_time(f->wake_timer, f->last_wake + FEED_WAKE_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_ONESHOT);
 }
 
 /* The feed's ring, re-resolved by name every time, because the manager replaces or frees a process's ring
@@ -519,11 +545,22 @@ static int feed_wake(sd_event_source *src, void *userdata) {
         LogFeed *f = userdata;
         LogRing *ring = feed_ring(f);
 
+        (void) sd_event_source_set_enabled(f->wake, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
+        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &f->last_wake) < 0)
+                f->last_wake = now_usec(CLOCK_MONOTONIC);
+        f->pending_lines = 0;
+
+        /* All followers in this one dispatch, not one loop iteration each. */
         for (LogSub *sub = f->subs; sub; sub = sub->next) {
                 sub_check_overrun(sub, ring);
-                ws_session_kick(sub->stream->session);
+                ws_session_pump(sub->stream->session);
         }
         return 0;
+}
+
+static int feed_wake_timer(sd_event_source *src, uint64_t usec, void *userdata) {
+        return feed_wake(src, userdata);
 }
 
 static void feed_freep(LogFeed **f) {
@@ -553,6 +590,11 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(f->wake, SD_EVENT_OFF);
+        r = sd_event_add_time(s->event, &f->wake_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0,
+                              feed_wake_timer, f);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
 
         f->server = s;
         f->next = s->feeds;
@@ -562,29 +604,6 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         (void) feed_ring(f);
         *ret = TAKE_PTR(f);
         return 0;
-}
-
-/* The serialized entry: {"message":"...","process_name":"..." (no closing brace), cached per feed. */
-static const CachedEntry *feed_entry_json(LogFeed *f, const LogEntry *e) {
-        CachedEntry *c = &f->cache[e->seq % FEED_CACHE_SIZE];
-        char *buf = NULL;
-        size_t size = 0, alloc = 0;
-
-        if (c->seq == e->seq && c->json)
-                return c;
-
-        if (ws_json_append(&buf, &size, &alloc, "{\"message\":", 11) < 0 ||
-            ws_json_append_string(&buf, &size, &alloc, e->message, e->len) < 0 ||
-            ws_json_append(&buf, &size, &alloc, ",\"process_name\":", 16) < 0 ||
-            ws_json_append(&buf, &size, &alloc, f->name_json, strlen(f->name_json)) < 0) {
-                free(buf);
-                return NULL;
-        }
-        free(c->json);
-        c->json = buf;
-        c->len = size;
-        c->seq = e->seq;
-        return c;
 }
 
 /* ---- streams ---- */
@@ -619,7 +638,7 @@ static WsStream *stream_free(WsStream *st) {
         free(st->subs);
         if (st->state_observer && s)
                 s->backend->observer_free(s->backend_ud, st->state_observer);
-        ws_frame_free(st->held);
+        ws_frame_unref(st->held);
 
         if (s) {
                 if (st->prev)
@@ -650,25 +669,42 @@ static void stream_account_drop(WsStream *st, LogSub *sub, uint64_t lost) {
         }
 }
 
+/* The frame of one log line, {"message":...,"process_name":...[,"seq":N]}, built once per feed and shared by
+ * every follower of the process: each session's queue holds a reference, not a copy. Returns a new reference,
+ * NULL on ENOMEM. */
 static WsFrame *build_log_frame(WsStream *st, LogSub *sub, const LogEntry *e) {
-        const CachedEntry *c;
+        LogFeed *f = sub->feed;
+        CachedEntry *c = &f->cache[e->seq % FEED_CACHE_SIZE];
+        bool with_seq = st->params->seq;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0, tl;
         char tail[64];
-        size_t tl;
         WsFrame *fr;
 
-        c = feed_entry_json(sub->feed, e);
-        if (!c)
-                return NULL;
-        if (st->params->seq)
+        if (c->seq != e->seq) {
+                c->frame[0] = ws_frame_unref(c->frame[0]);
+                c->frame[1] = ws_frame_unref(c->frame[1]);
+                c->seq = e->seq;
+        }
+        if (c->frame[with_seq])
+                return ws_frame_ref(c->frame[with_seq]);
+
+        if (with_seq)
                 tl = snprintf(tail, sizeof(tail), ",\"seq\":%" PRIu64 "}\n", e->seq);
         else
                 tl = snprintf(tail, sizeof(tail), "}\n");
-        fr = ws_frame_new(WS_OP_TEXT, c->len + tl);
+        if (ws_json_append(&buf, &size, &alloc, "{\"message\":", 11) < 0 ||
+            ws_json_append_string(&buf, &size, &alloc, e->message, e->len) < 0 ||
+            ws_json_append(&buf, &size, &alloc, ",\"process_name\":", 16) < 0 ||
+            ws_json_append(&buf, &size, &alloc, f->name_json, strlen(f->name_json)) < 0 ||
+            ws_json_append(&buf, &size, &alloc, tail, tl) < 0)
+                return NULL;
+        fr = ws_frame_new(WS_OP_TEXT, size);
         if (!fr)
                 return NULL;
-        memcpy(fr->data, c->json, c->len);
-        memcpy(fr->data + c->len, tail, tl);
-        return fr;
+        memcpy(fr->data, buf, size);
+        c->frame[with_seq] = fr;
+        return ws_frame_ref(fr);
 }
 
 static WsFrame *build_notice_frame(LogSub *sub, uint64_t next_seq) {
@@ -734,6 +770,10 @@ static int log_fill(WsSession *ses, void *userdata) {
                         return 1;
         }
 
+        /* Resolving a ring is a lookup by name: once per subscription per fill, not once per line. */
+        for (size_t k = 0; k < st->n_subs; k++)
+                st->subs[k].ring = st->subs[k].done ? NULL : feed_ring(st->subs[k].feed);
+
         while (progress) {
                 size_t n_done = 0;
 
@@ -749,7 +789,7 @@ static int log_fill(WsSession *ses, void *userdata) {
                                 n_done++;
                                 continue;
                         }
-                        ring = feed_ring(sub->feed);
+                        ring = sub->ring;
                         if (!ring) {
                                 /* Unknown process: no frames (as process-compose); a batch is empty. */
                                 if (!st->params->follow) {

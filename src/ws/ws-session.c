@@ -11,12 +11,13 @@
 #include "shared/log.h"
 #include "ws/ws-session.h"
 
-/* wslay copies every queued payload and its queue cannot be pruned; we feed it only this many messages at a
- * time, the rest waits in our bounded queue (style.md §0.2). */
+/* Client mode hands its (rare) data messages to wslay's event queue, which copies every payload and cannot be
+ * pruned; we feed it only this many at a time, the rest waits in our bounded queue (style.md §0.2). */
 #define WSLAY_FEED_MAX 4u
-/* Output coalescing buffer: wslay writes a frame header and payload in separate calls; we collect them and
- * send() once. 16 KiB keeps 1000 sessions at 16 MiB. */
-#define OBUF_SIZE (16u * 1024u)
+/* Output buffer: frames are encoded into it, header and payload, and it goes out in one send() when full or
+ * when nothing more is waiting. At ~100 bytes per log line that is one system call per ~650 lines; only the
+ * pages a session has used are resident, so 1000 quiet sessions cost far less than 64 MiB. */
+#define OBUF_SIZE (64u * 1024u)
 /* Work done per dispatch before yielding to other sources, for fairness between sessions. */
 #define PUMP_BUDGET_BYTES (256u * 1024u)
 
@@ -31,7 +32,10 @@ struct WsSession {
         void *release_ctx;
 
         wslay_event_context_ptr ctx;
+        wslay_frame_context_ptr fctx;  /* server mode: our data frames, framed by wslay's frame layer */
         WsQueue queue;
+        WsFrame *cur;                /* the data frame being encoded into obuf */
+        size_t cur_off;              /* payload bytes of cur already encoded */
 
         uint8_t *extra_in;
         size_t extra_in_size, extra_in_off;
@@ -46,6 +50,7 @@ struct WsSession {
         uint64_t bytes_sent;
         bool pending;                /* output waiting: stall timer armed */
         bool fill_more;
+        bool filling;                /* inside ops->fill: queued frames need no kick, the pump goes on */
         bool closing;
         bool close_queued;
         uint16_t close_code;
@@ -203,6 +208,17 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
         return (ssize_t) n;
 }
 
+/* wslay's frame layer writes our data frames' headers and payloads here. Returning 0 makes wslay_frame_send()
+ * report WSLAY_ERR_WANT_WRITE, with its position kept for the next call. */
+static ssize_t frame_send_cb(const uint8_t *data, size_t len, int flags, void *userdata) {
+        WsSession *s = userdata;
+        size_t n = MIN(len, OBUF_SIZE - s->obuf_len);
+
+        memcpy(s->obuf + s->obuf_len, data, n);
+        s->obuf_len += n;
+        return (ssize_t) n;
+}
+
 static int genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *userdata) {
         if (getrandom(buf, len, 0) != (ssize_t) len) {
                 wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
@@ -229,11 +245,15 @@ static const struct wslay_event_callbacks session_callbacks = {
         .on_msg_recv_callback = msg_recv_cb,
 };
 
+static const struct wslay_frame_callbacks frame_callbacks = {
+        .send_callback = frame_send_cb,
+};
+
 /* Output handling */
 
 static void feed_wslay(WsSession *s) {
         while (wslay_event_get_queued_msg_count(s->ctx) < WSLAY_FEED_MAX) {
-                _cleanup_(ws_frame_freep) WsFrame *f = ws_queue_pop(&s->queue);
+                _cleanup_(ws_frame_unrefp) WsFrame *f = ws_queue_pop(&s->queue);
                 struct wslay_event_msg m;
                 int r;
 
@@ -253,10 +273,84 @@ static void feed_wslay(WsSession *s) {
         }
 }
 
+/* Our close frame goes to wslay once every data frame before it is out of our hands. */
+static void queue_close_if_due(WsSession *s) {
+        int r;
+
+        if (!s->closing || s->close_queued || s->cur || !ws_queue_is_empty(&s->queue) ||
+            wslay_event_get_queued_msg_count(s->ctx) > 0)
+                return;
+        r = wslay_event_queue_close(s->ctx, s->close_code, (const uint8_t *) s->close_reason,
+                                    strlen(s->close_reason));
+        s->close_queued = true;
+        if (r == 0 && s->config.close_timeout > 0) {
+                (void) sd_event_source_set_time_relative(s->close_timer, s->config.close_timeout);
+                (void) sd_event_source_set_enabled(s->close_timer, SD_EVENT_ONESHOT);
+        }
+}
+
+/* Encodes what is waiting into the output buffer until it is full: wslay's own frames (pong, ping, close) go
+ * between whole data frames, never inside one; data frames are framed by wslay's frame layer straight from
+ * the (shared) queued frame, without another copy of the payload. In client mode data frames go through
+ * wslay's event queue, which masks them. Returns 1 when the buffer is full with more to encode, 0 when
+ * everything waiting is in the buffer, a negative errno on failure. */
+static int session_encode(WsSession *s) {
+        for (;;) {
+                struct wslay_frame_iocb iocb;
+                ssize_t n;
+
+                if (!s->cur) {
+                        if (s->config.client) {
+                                feed_wslay(s);
+                                if (s->dead)
+                                        return -ENOMEM;
+                        }
+                        queue_close_if_due(s);
+                        if (wslay_event_want_write(s->ctx)) {
+                                if (wslay_event_send(s->ctx) < 0)
+                                        return s->peer_gone ? -EPIPE : -EIO;
+                                if (wslay_event_want_write(s->ctx))
+                                        return 1;
+                                if (s->config.client)
+                                        continue;
+                        }
+                        if (s->config.client)
+                                return 0;
+                        if (!wslay_event_get_write_enabled(s->ctx)) {
+                                /* Our close frame (or the answer to the peer's) is out: nothing follows it. */
+                                ws_queue_done(&s->queue);
+                                return 0;
+                        }
+                        s->cur = ws_queue_pop(&s->queue);
+                        if (!s->cur)
+                                return 0;
+                        s->cur_off = 0;
+                }
+
+                iocb = (struct wslay_frame_iocb) {
+                        .fin = 1,
+                        .opcode = s->cur->opcode,
+                        .payload_length = s->cur->len,
+                        .data = s->cur->data + s->cur_off,
+                        .data_length = s->cur->len - s->cur_off,
+                };
+                n = wslay_frame_send(s->fctx, &iocb);
+                if (n == WSLAY_ERR_WANT_WRITE)
+                        return 1;
+                if (n < 0)
+                        return -EINVAL;
+                s->cur_off += n;
+                if (s->cur_off < s->cur->len)
+                        return 1;
+                s->cur = ws_frame_unref(s->cur);
+        }
+}
+
 static bool output_pending(WsSession *s) {
         if (!wslay_event_get_write_enabled(s->ctx))
                 return s->obuf_len > s->obuf_off;
-        return wslay_event_want_write(s->ctx) || s->obuf_len > s->obuf_off || !ws_queue_is_empty(&s->queue);
+        return wslay_event_want_write(s->ctx) || s->obuf_len > s->obuf_off || s->cur ||
+                !ws_queue_is_empty(&s->queue);
 }
 
 static void update_stall_timer(WsSession *s, bool pending) {
@@ -307,41 +401,34 @@ static void session_update(WsSession *s) {
         update_stall_timer(s, pending);
 }
 
+/* Moves data from the producer to the socket until the socket is full, nothing is left, or the budget for
+ * one dispatch is spent: fill the queue, encode it into the output buffer, send() the buffer, again. */
 static void session_pump(WsSession *s) {
         uint64_t start = s->bytes_sent;
         unsigned iterations = 0;
 
         while (!s->dead) {
                 uint64_t before = s->bytes_sent;
-                bool progress_possible;
+                bool more;
                 int r;
 
                 if (!s->closing && s->ops && s->ops->fill && wslay_event_get_write_enabled(s->ctx) &&
                     ws_session_has_room(s, 0)) {
+                        s->filling = true;
                         r = s->ops->fill(s, s->userdata);
+                        s->filling = false;
                         s->fill_more = r > 0;
                         if (s->dead)
                                 return;
                 }
-                feed_wslay(s);
-                if (s->dead)
-                        return;
 
-                if (s->closing && !s->close_queued && ws_queue_is_empty(&s->queue) &&
-                    wslay_event_get_queued_msg_count(s->ctx) == 0) {
-                        r = wslay_event_queue_close(s->ctx, s->close_code, (const uint8_t *) s->close_reason,
-                                                    strlen(s->close_reason));
-                        s->close_queued = true;
-                        if (r == 0 && s->config.close_timeout > 0)
-                                (void) sd_event_source_set_time_relative(s->close_timer, s->config.close_timeout),
-                                (void) sd_event_source_set_enabled(s->close_timer, SD_EVENT_ONESHOT);
-                }
-
-                r = wslay_event_send(s->ctx);
+                r = session_encode(s);
                 if (r < 0) {
-                        session_end(s, s->peer_gone ? WS_END_PEER_GONE : WS_END_ERROR);
+                        session_end(s, r == -EPIPE ? WS_END_PEER_GONE : WS_END_ERROR);
                         return;
                 }
+                more = r > 0;
+
                 r = obuf_flush(s);
                 if (r < 0) {
                         session_end(s, WS_END_PEER_GONE);
@@ -350,13 +437,10 @@ static void session_pump(WsSession *s) {
                 if (r == 0)
                         break;   /* the socket is full: EPOLLOUT brings us back */
 
-                progress_possible = wslay_event_get_write_enabled(s->ctx) &&
-                        (wslay_event_want_write(s->ctx) || !ws_queue_is_empty(&s->queue) ||
-                         (s->fill_more && !s->closing) || (s->closing && !s->close_queued));
-                if (!progress_possible)
-                        break;
-                if (s->bytes_sent == before && ws_queue_is_empty(&s->queue) &&
-                    !wslay_event_want_write(s->ctx))
+                if (!more && !(s->fill_more && !s->closing && wslay_event_get_write_enabled(s->ctx)) &&
+                    !(s->closing && !s->close_queued))
+                        break;   /* everything is on the socket */
+                if (!more && s->bytes_sent == before && ws_queue_is_empty(&s->queue) && !s->cur)
                         break;   /* fill promised more but produced nothing: wait for the next kick */
                 if (s->bytes_sent - start >= PUMP_BUDGET_BYTES || ++iterations >= 1024) {
                         /* Yield to other sessions; continue on the next iteration. */
@@ -508,6 +592,8 @@ int ws_session_new(sd_event *e, int fd, const void *extra_in, size_t extra_in_si
                       : wslay_event_context_server_init(&s->ctx, &session_callbacks, s);
         if (r != 0)
                 return -ENOMEM;
+        if (!c->client && wslay_frame_context_init(&s->fctx, &frame_callbacks, s) != 0)
+                return -ENOMEM;
         wslay_event_config_set_max_recv_msg_length(s->ctx, c->max_message_size > 0 ? c->max_message_size
                                                                                   : WS_SESSION_DEFAULT_MAX_MESSAGE);
 
@@ -562,6 +648,9 @@ WsSession *ws_session_free(WsSession *s) {
         s->reap = sd_event_source_disable_unref(s->reap);
         if (s->ctx)
                 wslay_event_context_free(s->ctx);
+        if (s->fctx)
+                wslay_frame_context_free(s->fctx);
+        ws_frame_unref(s->cur);
         ws_queue_done(&s->queue);
         free(s->obuf);
         free(s->extra_in);
@@ -583,11 +672,11 @@ int ws_session_queue_frame(WsSession *s, WsFrame *f) {
         int r;
 
         if (!s || !f) {
-                ws_frame_free(f);
+                ws_frame_unref(f);
                 return -EINVAL;
         }
         if (s->dead || s->closing || !wslay_event_get_write_enabled(s->ctx)) {
-                ws_frame_free(f);
+                ws_frame_unref(f);
                 return -ESHUTDOWN;
         }
         r = ws_queue_push_frame(&s->queue, f);
@@ -595,21 +684,25 @@ int ws_session_queue_frame(WsSession *s, WsFrame *f) {
                 session_end(s, WS_END_OVERFLOW);
                 return r;
         }
-        if (r >= 0)
+        if (r >= 0 && !s->filling)
                 ws_session_kick(s);
         return r;
 }
 
 int ws_session_queue_frame_force(WsSession *s, WsFrame *f) {
+        int r;
+
         if (!s || !f) {
-                ws_frame_free(f);
+                ws_frame_unref(f);
                 return -EINVAL;
         }
         if (s->dead || s->closing || !wslay_event_get_write_enabled(s->ctx)) {
-                ws_frame_free(f);
+                ws_frame_unref(f);
                 return -ESHUTDOWN;
         }
-        ws_queue_push_frame_force(&s->queue, f);
+        r = ws_queue_push_frame_force(&s->queue, f);
+        if (r < 0)
+                return r;
         ws_session_kick(s);
         return 0;
 }
@@ -635,6 +728,15 @@ void ws_session_kick(WsSession *s) {
         if (!s || s->dead)
                 return;
         (void) sd_event_source_set_enabled(s->kick, SD_EVENT_ONESHOT);
+}
+
+void ws_session_pump(WsSession *s) {
+        if (!s || s->dead || s->extra_in)
+                return;   /* extra_in: the first kick has not run yet; it consumes it, then pumps */
+        if (s->io_events & EPOLLOUT)
+                return;   /* the socket is full: EPOLLOUT pumps when it drains, no send() to fail now */
+        (void) sd_event_source_set_enabled(s->kick, SD_EVENT_OFF);
+        session_pump(s);
 }
 
 int ws_session_close(WsSession *s, uint16_t code, const char *reason) {
@@ -676,8 +778,8 @@ bool ws_session_is_dead(const WsSession *s) {
 size_t ws_session_queued_bytes(const WsSession *s) {
         if (!s)
                 return 0;
-        return s->queue.n_bytes + (s->ctx ? wslay_event_get_queued_msg_length(s->ctx) : 0) +
-                (s->obuf_len - s->obuf_off);
+        return s->queue.n_bytes + (s->cur ? s->cur->len - s->cur_off : 0) +
+                (s->ctx ? wslay_event_get_queued_msg_length(s->ctx) : 0) + (s->obuf_len - s->obuf_off);
 }
 
 const WsQueue *ws_session_get_queue(const WsSession *s) {

@@ -95,6 +95,11 @@ bool ws_session_has_room(const WsSession *s, size_t len);
 
 /* The producer may have more for ops->fill: run fill and send from a defer source. */
 void ws_session_kick(WsSession *s);
+/* The same, now: fill, encode and send until the socket is full or nothing is left (within the per-dispatch
+ * budget; the rest continues from the defer source). Never frees the session: if it ends, ops->finished
+ * still comes from a defer source. For producers that wake many sessions at once, which would otherwise
+ * cost one loop iteration each. */
+void ws_session_pump(WsSession *s);
 /* Close with code once the queue has drained (no more fill); the session ends when the peer answers or after
  * close_timeout. */
 int ws_session_close(WsSession *s, uint16_t code, const char *reason);

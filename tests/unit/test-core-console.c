@@ -73,6 +73,37 @@ TEST(colored_lines_and_status) {
         ASSERT_TRUE(streq(buf, expect));
 }
 
+TEST(lines_of_one_iteration_go_out_in_one_write) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        Console *c = NULL;
+        int pipefd[2];
+        char buf[8192];
+        size_t n;
+
+        ASSERT_OK(sd_event_new(&e));
+        ASSERT_OK(pipe2(pipefd, O_CLOEXEC | O_NONBLOCK));
+        ASSERT_OK(console_new(e, pipefd[1], false, false, &c));
+        for (unsigned i = 0; i < 100; i++) {
+                char line[32];
+                int k = snprintf(line, sizeof(line), "line-%03u", i);
+                console_log_line(c, "web", line, k, LOG_STREAM_STDOUT);
+        }
+        /* nothing written while the loop has not run */
+        ASSERT_EQ(read_all(pipefd[0], buf, sizeof(buf)), 0u);
+        ASSERT_OK(sd_event_run(e, 0));
+        n = read_all(pipefd[0], buf, sizeof(buf));
+        ASSERT_EQ(n, 100u * strlen("[web\t] line-000\n"));
+        ASSERT_TRUE(strncmp(buf, "[web\t] line-000\n[web\t] line-001\n", 32) == 0);
+        ASSERT_TRUE(strstr(buf, "[web\t] line-099\n") == buf + n - 16);
+        /* what is buffered when the console is freed still goes out */
+        console_log_line(c, "db", "last", 4, LOG_STREAM_STDOUT);
+        c = console_free(c);
+        n = read_all(pipefd[0], buf, sizeof(buf));
+        ASSERT_TRUE(streq(buf, "[db\t] last\n"));
+        close(pipefd[0]);
+        close(pipefd[1]);
+}
+
 TEST(full_pipe_never_blocks) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         Console *c = NULL;

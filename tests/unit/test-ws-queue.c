@@ -40,10 +40,10 @@ TEST(byte_cap_and_fifo) {
         f = ws_queue_pop(&q);
         ASSERT_EQ(f->len, 5u);
         ASSERT_TRUE(memcmp(f->data, "12345", 5) == 0);
-        ws_frame_free(f);
+        ws_frame_unref(f);
         f = ws_queue_pop(&q);
         ASSERT_TRUE(memcmp(f->data, "6789", 4) == 0);
-        ws_frame_free(f);
+        ws_frame_unref(f);
         ASSERT_EQ(q.n_bytes, 1u);
         ws_queue_done(&q);
 }
@@ -82,6 +82,69 @@ TEST(defaults) {
         ASSERT_NULL(ws_queue_pop(&q));
         ASSERT_TRUE(ws_queue_is_empty(&q));
         ws_queue_done(&q);
+}
+
+TEST(ring_wraps_and_grows_in_order) {
+        WsQueue q;
+        unsigned next_in = 0, next_out = 0;
+
+        ws_queue_init(&q, 1000, 1u << 20, WS_QUEUE_DROP);
+        /* interleaved pushes and pops walk the ring around its end many times while it grows */
+        for (unsigned round = 0; round < 200; round++) {
+                for (unsigned k = 0; k < round % 37 + 1; k++) {
+                        char b[16];
+                        int n = snprintf(b, sizeof(b), "%u", next_in++);
+                        ASSERT_OK(ws_queue_push(&q, 1, b, n));
+                }
+                for (unsigned k = 0; k < round % 29 + 1 && !ws_queue_is_empty(&q); k++) {
+                        _cleanup_(ws_frame_unrefp) WsFrame *f = ws_queue_pop(&q);
+                        char b[16];
+                        int n = snprintf(b, sizeof(b), "%u", next_out++);
+                        ASSERT_EQ(f->len, (size_t) n);
+                        ASSERT_TRUE(memcmp(f->data, b, n) == 0);
+                }
+        }
+        ASSERT_EQ(q.n_frames, next_in - next_out);
+        ASSERT_TRUE(q.n_frames > 16);   /* it grew past its first 16 slots */
+        while (!ws_queue_is_empty(&q)) {
+                _cleanup_(ws_frame_unrefp) WsFrame *f = ws_queue_pop(&q);
+                char b[16];
+                int n = snprintf(b, sizeof(b), "%u", next_out++);
+                ASSERT_TRUE(memcmp(f->data, b, n) == 0);
+        }
+        ASSERT_EQ(next_out, next_in);
+        ASSERT_EQ(q.n_bytes, 0u);
+        ws_queue_done(&q);
+}
+
+TEST(shared_frame_references) {
+        WsQueue a, b;
+        WsFrame *f = ws_frame_new(1, 3);
+
+        memcpy(f->data, "abc", 3);
+        ws_queue_init(&a, 2, 100, WS_QUEUE_DROP);
+        ws_queue_init(&b, 2, 100, WS_QUEUE_DROP);
+        /* one frame in two queues: a reference each, the bytes are not copied */
+        ASSERT_OK(ws_queue_push_frame(&a, ws_frame_ref(f)));
+        ASSERT_OK(ws_queue_push_frame(&b, ws_frame_ref(f)));
+        ASSERT_EQ(f->n_ref, 3u);
+        ASSERT_TRUE(ws_queue_peek(&a) == f && ws_queue_peek(&b) == f);
+        /* a refused push releases its reference */
+        ASSERT_OK(ws_queue_push_frame(&a, ws_frame_ref(f)));
+        ASSERT_ERROR(ws_queue_push_frame(&a, ws_frame_ref(f)), ENOBUFS);
+        ASSERT_EQ(f->n_ref, 4u);
+        ws_queue_done(&a);
+        ASSERT_EQ(f->n_ref, 2u);
+        ws_frame_unref(ws_queue_pop(&b));
+        ASSERT_EQ(f->n_ref, 1u);
+        ASSERT_TRUE(memcmp(f->data, "abc", 3) == 0);
+        ws_frame_unref(f);
+        /* a forced push goes past the caps */
+        for (int i = 0; i < 5; i++)
+                ASSERT_OK(ws_queue_push_frame_force(&b, ws_frame_new(1, 60)));
+        ASSERT_EQ(b.n_frames, 5u);
+        ASSERT_EQ(b.n_bytes, 300u);
+        ws_queue_done(&b);
 }
 
 DEFINE_TEST_MAIN();

@@ -481,6 +481,91 @@ TEST(disconnect_policy_overflow) {
         teardown(e, &c, &p);
 }
 
+TEST(control_frames_go_between_whole_data_frames) {
+        /* An endless stream of 1500-byte frames (they straddle the 16 KiB output buffer's edges) while the
+         * peer pings: every pong arrives between two whole data frames, and the data stays in order. */
+        const uint8_t ping[] = { 0x89, 0x82, 1, 2, 3, 4, 'o' ^ 1, 'k' ^ 2 };
+        Ctx c = { .fill_count = -1, .fill_size = 1500 };
+        WsSessionConfig cfg;
+        size_t n_data = 0, n_pong = 0, n;
+        sd_event *e;
+        Peer p;
+        Frame f;
+
+        config(&cfg);
+        setup(&e, &p, &c, &cfg, NULL, 0, 8192);
+        for (int i = 0; i < 3000 && n_pong < 20; i++) {
+                ASSERT_OK(sd_event_run(e, 1 * USEC_PER_MSEC));
+                peer_read(&p, 4000);
+                if (i % 50 == 0)
+                        ASSERT_EQ(write(p.fd, ping, sizeof(ping)), (ssize_t) sizeof(ping));
+                n = peer_n_frames(&p);
+                n_data = n_pong = 0;
+                for (size_t k = 0; k < n; k++) {
+                        ASSERT_TRUE(peer_frame(&p, k, &f));
+                        if (f.opcode == WS_OP_PONG) {
+                                ASSERT_TRUE(f.len == 2 && memcmp(f.data, "ok", 2) == 0);
+                                n_pong++;
+                                continue;
+                        }
+                        char want[16];
+                        ASSERT_EQ(f.opcode, WS_OP_TEXT);
+                        ASSERT_EQ(f.len, 1500u);
+                        snprintf(want, sizeof(want), "%08zu|", n_data);
+                        ASSERT_TRUE(memcmp(f.data, want, 9) == 0);
+                        ASSERT_EQ(f.data[1499], 'a' + n_data % 26);
+                        n_data++;
+                }
+        }
+        ASSERT_TRUE(n_pong >= 20);
+        ASSERT_TRUE(n_data > 100);
+        ASSERT_FALSE(c.finished);
+        teardown(e, &c, &p);
+}
+
+TEST(large_frames_and_one_frame_shared_by_two_sessions) {
+        /* Frames bigger than the output buffer (64-bit and 16-bit lengths) are encoded in pieces; one frame
+         * queued on two sessions reaches both peers byte for byte and is released by both. */
+        Ctx c1 = {}, c2 = {};
+        WsSessionConfig cfg;
+        sd_event *e1, *e2;
+        Peer p1, p2;
+        WsFrame *big = ws_frame_new(WS_OP_BINARY, 100000), *mid = ws_frame_new(WS_OP_TEXT, 300);
+        Frame f;
+
+        for (size_t i = 0; i < big->len; i++)
+                big->data[i] = i * 7 % 251;
+        memset(mid->data, 'm', mid->len);
+        config(&cfg);
+        setup(&e1, &p1, &c1, &cfg, NULL, 0, 0);
+        setup(&e2, &p2, &c2, &cfg, NULL, 0, 0);
+        ASSERT_OK(ws_session_queue_frame(c1.session, ws_frame_ref(mid)));
+        ASSERT_OK(ws_session_queue_frame(c1.session, ws_frame_ref(big)));
+        ASSERT_OK(ws_session_queue_frame(c2.session, ws_frame_ref(big)));
+        ASSERT_OK(ws_session_queue_frame(c2.session, ws_frame_ref(mid)));
+        ASSERT_EQ(big->n_ref, 3u);
+        for (int i = 0; i < 2000 && (peer_n_frames(&p1) < 2 || peer_n_frames(&p2) < 2); i++) {
+                ASSERT_OK(sd_event_run(e1, 0));
+                ASSERT_OK(sd_event_run(e2, 0));
+                peer_read(&p1, 65536);
+                peer_read(&p2, 65536);
+        }
+        ASSERT_TRUE(peer_frame(&p1, 0, &f) && f.opcode == WS_OP_TEXT && f.len == 300 && f.data[299] == 'm');
+        ASSERT_TRUE(peer_frame(&p1, 1, &f) && f.opcode == WS_OP_BINARY && f.len == 100000);
+        ASSERT_TRUE(memcmp(f.data, big->data, big->len) == 0);
+        ASSERT_TRUE(peer_frame(&p2, 0, &f) && f.opcode == WS_OP_BINARY && f.len == 100000);
+        ASSERT_TRUE(memcmp(f.data, big->data, big->len) == 0);
+        ASSERT_TRUE(peer_frame(&p2, 1, &f) && f.opcode == WS_OP_TEXT && f.len == 300);
+        /* both sessions are done with the frames */
+        ASSERT_EQ(big->n_ref, 1u);
+        ASSERT_EQ(mid->n_ref, 1u);
+        ASSERT_EQ(ws_session_queued_bytes(c1.session), 0u);
+        ws_frame_unref(big);
+        ws_frame_unref(mid);
+        teardown(e1, &c1, &p1);
+        teardown(e2, &c2, &p2);
+}
+
 TEST(peer_eof_ends_session) {
         Ctx c = {};
         WsSessionConfig cfg;
