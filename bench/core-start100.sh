@@ -2,6 +2,10 @@
 # `pcctl up` of N `sleep 600` processes until all are Running, beside the unit area's baselines, in the
 # same run, interleaved, median of ROUNDS:
 #   raw         pipelined StartTransientUnit calls with sd-bus directly (bench/unit-start100.c raw)
+#   raw-same    the same, with exactly the command line `pcctl up` gives its units for pcctl-up's processes
+#               (pcctl-exec __exec IDENT -- bash -c 'exec /bin/sleep 600'): the baseline for pcctl-up, which
+#               runs the same units; what is left between them is the controller's own cost
+#   raw-same-entry  likewise for pcctl-entry (pcctl-exec __exec IDENT -- /bin/sleep 600)
 #   pcctl-up    `pcctl up --no-server` on a generated project, from exec until pcctl reports every process
 #               running (its debug line "All N processes are running", printed when the last started()
 #               arrived; the time is taken here, when the line is read, so it includes loading the YAML,
@@ -120,7 +124,7 @@ run_supervisord() {
         echo "supervisord $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
 }
 
-ways="raw pcctl-up pcctl-entry systemd-run"
+ways="raw raw-same raw-same-entry pcctl-up pcctl-entry systemd-run"
 command -v supervisord >/dev/null && ways="$ways supervisord"
 declare -A times
 cleanup_all; wait_empty
@@ -128,6 +132,10 @@ for r in $(seq 1 "$rounds"); do
         for way in $ways; do
                 case $way in
                 raw) line=$("$prog" raw "$n" "$project") ;;
+                raw-same) line=$("$prog" raw "$n" "$project" -- "$build/pcctl-exec" __exec '{ident}' -- \
+                                 bash -c 'exec /bin/sleep 600' | sed 's/^raw /raw-same /') ;;
+                raw-same-entry) line=$("$prog" raw "$n" "$project" -- "$build/pcctl-exec" __exec '{ident}' -- \
+                                       /bin/sleep 600 | sed 's/^raw /raw-same-entry /') ;;
                 pcctl-up) line=$(run_pcctl_up "$projdir" pcctl-up) ;;
                 pcctl-entry) line=$(run_pcctl_up "$entrydir" pcctl-entry) ;;
                 systemd-run) line=$(run_systemd_run) ;;
@@ -142,9 +150,17 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 base=$(echo "${times[raw]}" | median)
 echo
-echo "start $n processes until running, median of $rounds (seconds, ratio to the raw pipelined baseline):"
+echo "start $n processes until running, median of $rounds (seconds, ratio to the raw pipelined baseline, and"
+echo "for pcctl, to raw pipelined starts of the very units it starts):"
+same_up=$(echo "${times[raw-same]}" | median)
+same_entry=$(echo "${times[raw-same-entry]}" | median)
 for way in $ways; do
         m=$(echo "${times[$way]}" | median)
-        printf '  %-12s %7.3f s   %5.2fx\n' "$way" "$m" "$(echo "$m / $base" | bc -l)"
+        same=
+        case $way in
+        pcctl-up) same=$(printf '   %5.2fx of raw-same' "$(echo "$m / $same_up" | bc -l)") ;;
+        pcctl-entry) same=$(printf '   %5.2fx of raw-same-entry' "$(echo "$m / $same_entry" | bc -l)") ;;
+        esac
+        printf '  %-15s %7.3f s   %5.2fx%s\n' "$way" "$m" "$(echo "$m / $base" | bc -l)" "$same"
 done
 echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,9 @@
 /* Start N `sleep 600` units until all are running, one way per invocation:
  *
- *   unit-start100 raw    N PROJECT   pipelined StartTransientUnit calls with sd-bus directly (the baseline)
+ *   unit-start100 raw    N PROJECT [-- ARGV...]  pipelined StartTransientUnit calls with sd-bus directly (the
+ *                                                 baseline); ARGV replaces /bin/sleep 600, "{ident}" in it
+ *                                                 becomes the unit's SyslogIdentifier (to start exactly the
+ *                                                 command line `pcctl up` gives its units)
  *   unit-start100 driver N PROJECT   pcctl's unit driver (ResetFailedUnit + StartTransientUnit, watches)
  *
  * Both send the same properties (those of docs/units.md, with this process's environment) to units named
@@ -23,6 +26,7 @@ extern char **environ;
 
 static unsigned n_units, n_done, n_failed;
 static char **job_paths;
+static char **raw_argv;              /* NULL: /bin/sleep 600 */
 
 static char *unit_of(const char *project, unsigned i) {
         char proc[32];
@@ -67,9 +71,23 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *e) {
 }
 
 static int append_raw(sd_bus_message *m, const char *unit, const char *slice) {
-        char *argv[] = { (char *) "/bin/sleep", (char *) "600", NULL };
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "600", NULL };
         _cleanup_free_ char *ident = strndup(unit, strlen(unit) - STRLEN(".service"));
+        _cleanup_strv_free_ char **own = NULL;
+        char **argv = sleep_argv;
         int r;
+
+        if (!ident)
+                return -ENOMEM;
+        if (raw_argv) {
+                own = strv_copy(raw_argv);
+                if (!own)
+                        return -ENOMEM;
+                for (size_t k = 0; own[k]; k++)
+                        if (streq(own[k], "{ident}") && free_and_strdup(&own[k], ident) < 0)
+                                return -ENOMEM;
+                argv = own;
+        }
 
         r = sd_bus_message_append(m, "ss", unit, "fail");
         if (r < 0)
@@ -250,8 +268,10 @@ int main(int argc, char **argv) {
         _cleanup_free_ char *slice = NULL;
         int r;
 
-        if (argc != 4) {
-                fprintf(stderr, "usage: %s raw|driver N PROJECT\n", argv[0]);
+        if (argc > 5 && streq(argv[1], "raw") && streq(argv[4], "--"))
+                raw_argv = argv + 5;
+        else if (argc != 4) {
+                fprintf(stderr, "usage: %s raw N PROJECT [-- ARGV...] | driver N PROJECT\n", argv[0]);
                 return 2;
         }
         n_units = (unsigned) atoi(argv[2]);
