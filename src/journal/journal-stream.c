@@ -19,26 +19,10 @@
 #include <unistd.h>
 
 #include "journal/journal-stream.h"
+#include "shared/io-util.h"
 #include "shared/macro.h"
 
 #define STREAM_SNDBUF (8 * 1024 * 1024)
-
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        return -EIO;
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
 
 static void grow_sndbuf(int fd) {
         int v = STREAM_SNDBUF;
@@ -76,7 +60,7 @@ int journal_stream_open(const char *identifier, int priority, bool level_prefix)
                 return -errno;
         grow_sndbuf(fd);
 
-        r = write_all(fd, header, (size_t) n);
+        r = loop_write(fd, header, (size_t) n);
         if (r < 0)
                 return r;
         return TAKE_FD(fd);

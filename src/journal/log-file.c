@@ -13,6 +13,7 @@
 
 #include "compose/compose.h"
 #include "journal/log-file.h"
+#include "shared/io-util.h"
 
 #define WRITE_THRESHOLD 4096u              /* process-compose's bufio.Writer size */
 #define BUFFER_MAX (1024u * 1024u)         /* beyond this, write at once instead of from the defer */
@@ -568,27 +569,12 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 static int file_write_out(LogFile *f, size_t n) {
         int r;
 
         if (n == 0)
                 return 0;
-        r = f->fd >= 0 ? write_all(f->fd, f->buf, n) : -EBADF;
+        r = f->fd >= 0 ? loop_write(f->fd, f->buf, n) : -EBADF;
         if (r < 0)
                 f->stats.write_errors++;
         else
