@@ -67,8 +67,14 @@ def journald_stored(unit):
     return sum(1 for x in out.splitlines() if x.startswith("line-"))
 
 
+RUNS = [0]
+
+
 def run(active, stalled):
-    with Project("wsbench%d-%d" % (active, stalled), YAML) as p:
+    # A project (so unit) name of its own per run: journald's stored count is per unit name, and a name used
+    # by an earlier run would count that run's lines too.
+    RUNS[0] += 1
+    with Project("wsbench%d-%d-%d-%d" % (active, stalled, os.getpid(), RUNS[0]), YAML) as p:
         unit, junit = p.unit("flood"), p.unit("jflood")
         links = [lift_rate_limit(unit), lift_rate_limit(junit)]
         try:
@@ -119,17 +125,19 @@ def main():
     print("# pcctl WebSocket fan-out: %.0f s flood at journald's full rate per configuration" % SECONDS)
     print("# ratio = lines the slowest active follower got / lines journald stored; latency write()->frame;")
     print("# jctl = journalctl -f -o cat on a second flood in the same run, right after (baseline)")
-    print("%-16s %9s %9s %8s %8s %8s %9s %9s %9s %9s %9s %7s %8s %8s %7s" % (
+    print("# dropped = lines the followers lost to ring overrun, all followers together (pcctl_ws_dropped_lines_total)")
+    print("%-16s %9s %9s %8s %8s %8s %9s %9s %9s %9s %9s %7s %8s %8s %7s %9s" % (
         "followers", "journald", "lines/s", "min", "median", "ratio", "p50 ms", "p99 ms", "jctl", "jctl p50",
-        "jctl p99", "cpu s", "rss MiB", "hwm MiB", "failed"))
+        "jctl p99", "cpu s", "rss MiB", "hwm MiB", "failed", "dropped"))
     for active, stalled in CONFIGS:
         r = run(active, stalled)
         ratio = r["min"] / r["stored"] if r["stored"] else 0
         jratio = r["baseline"]["lines"] / r["jstored"] if r["jstored"] else 0
-        print("%-16s %9d %9.0f %8d %8d %7.1f%% %9.1f %9.1f %8.1f%% %9.1f %9.1f %7.2f %8.1f %8.1f %7d" % (
+        print("%-16s %9d %9.0f %8d %8d %7.1f%% %9.1f %9.1f %8.1f%% %9.1f %9.1f %7.2f %8.1f %8.1f %7d %9s" % (
             "%d%s" % (active, " +%d stalled" % stalled if stalled else ""), r["stored"], r["stored"] / SECONDS,
             r["min"], r["median"], 100 * ratio, r["p50_ms"], r["p99_ms"], 100 * jratio, r["baseline"]["p50_ms"],
-            r["baseline"]["p99_ms"], r["cpu_s"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024, r["failed"]), flush=True)
+            r["baseline"]["p99_ms"], r["cpu_s"], r["rss_kb"] / 1024, r["hwm_kb"] / 1024, r["failed"],
+            r["dropped"] if r["dropped"] is not None else "-"), flush=True)
 
 
 main()

@@ -65,6 +65,7 @@ struct JournalFollower {
         usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
         int inotify_fd;               /* ours, with the active files; -EBADF with the whole journal */
         bool matches_dirty;
+        bool reopen_pending;         /* the active files changed: reopen once the old ones are read out */
 
         usec_t hot_until;             /* CLOCK_MONOTONIC: poll until then */
 
@@ -589,6 +590,8 @@ static void follower_update_timeout(JournalFollower *f) {
         (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
 }
 
+static void follower_reopen(JournalFollower *f);
+
 static bool follower_drain(JournalFollower *f) {
         unsigned n, appended = 0;
         int r;
@@ -609,8 +612,14 @@ static bool follower_drain(JournalFollower *f) {
                         log_warning_errno(r, "Failed to read the journal: %m");
                         break;
                 }
-                if (r == 0)
+                if (r == 0) {
+                        if (f->reopen_pending) {
+                                /* The old files are read out: continue on the new set, in the next batch. */
+                                follower_reopen(f);
+                                (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
+                        }
                         break;
+                }
                 if (f->skip_cursor) {
                         f->skip_cursor = false;
                         if (sd_journal_test_cursor(f->journal, f->cursor) > 0)
@@ -632,23 +641,18 @@ static bool follower_drain(JournalFollower *f) {
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-/* journald rotated a file or started a new one: finish the old files, then continue on the new set from
- * the cursor of the last entry read. */
-static void follower_check_files(JournalFollower *f) {
+/* Opens the current set of active files and continues there from the cursor of the last entry read. */
+static void follower_reopen(JournalFollower *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         _cleanup_free_ char *cursor = NULL;
         FileSet set = {};
         int r;
 
-        if (!f->files)
-                return;         /* the whole journal is open: sd-journal follows new files itself */
+        f->reopen_pending = false;
         if (file_set_scan(&set) < 0 || set.n == 0 || file_set_same(f, &set)) {
                 file_set_done(&set);
                 return;
         }
-
-        while (follower_drain(f))
-                ;
         r = sd_journal_open_files(&j, (const char **) set.paths, 0);
         if (r >= 0)
                 (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
@@ -672,6 +676,30 @@ static void follower_check_files(JournalFollower *f) {
         f->n_files = set.n;
         f->matches_dirty = true;        /* re-adds the matches and seeks to f->cursor */
         f->stats.reopens++;
+}
+
+/* journald rotated a file or started a new one: finish the old files, then continue on the new set from
+ * the cursor of the last entry read. The old files are read out in batches like any other drain, so the
+ * loop (and the followers of the rings) keeps running while a large backlog is read; follower_drain()
+ * reopens when it reaches their end. */
+static void follower_check_files(JournalFollower *f) {
+        FileSet set = {};
+        bool same;
+
+        if (!f->files)
+                return;         /* the whole journal is open: sd-journal follows new files itself */
+        if (f->reopen_pending)
+                return;         /* noticed already */
+        if (file_set_scan(&set) < 0 || set.n == 0) {
+                file_set_done(&set);
+                return;
+        }
+        same = file_set_same(f, &set);
+        file_set_done(&set);
+        if (same)
+                return;
+        f->reopen_pending = true;
+        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
