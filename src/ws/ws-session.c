@@ -291,9 +291,9 @@ static void queue_close_if_due(WsSession *s) {
 
 /* Encodes what is waiting into the output buffer until it is full: wslay's own frames (pong, ping, close) go
  * between whole data frames, never inside one; data frames are framed by wslay's frame layer straight from
- * the (shared) queued frame, without another copy of the payload. In client mode data frames go through
- * wslay's event queue, which masks them. Returns 1 when the buffer is full with more to encode, 0 when
- * everything waiting is in the buffer, a negative errno on failure. */
+ * the (shared) queued frame into the buffer, the payload's only copy per session. In client mode data
+ * frames go through wslay's event queue, which masks them. Returns 1 when the buffer is full with more to
+ * encode, 0 when everything waiting is in the buffer, a negative errno on failure. */
 static int session_encode(WsSession *s) {
         for (;;) {
                 struct wslay_frame_iocb iocb;
