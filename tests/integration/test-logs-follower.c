@@ -73,11 +73,13 @@ static void new_follower(sd_event *e, JournalFollower **ret) {
 }
 
 static void cleanup_units(void) {
-        char pattern[96];
+        char pattern[96], parent[96];
 
         snprintf(pattern, sizeof pattern, "%s-*", prefix);
+        /* systemd made pcctl-t<pid>.slice as the parent of pcctl-t<pid>-fol.slice: stop it too */
+        snprintf(parent, sizeof parent, "pcctl-t%d.slice", (int) getpid());
         char *stop[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "stop", pattern, slice,
-                         NULL };
+                         parent, NULL };
         char *reset[] = { (char *) "systemctl", (char *) "--user", (char *) "-q", (char *) "reset-failed", pattern,
                           NULL };
         (void) spawn_wait(stop);
