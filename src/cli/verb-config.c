@@ -10,12 +10,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli/cli-x-systemd.h"
 #include "cli/verbs.h"
 #include "compose/compose-json.h"
 #include "compose/compose.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
-#include "unit/unit-xprops.h"
 
 static void config_help(void) {
         printf("Usage: pcctl config [OPTIONS...]\n\n"
@@ -29,27 +29,6 @@ static void config_help(void) {
                "      --strict            Load as with is_strict: true (like --dry-run)\n"
                "  -v, --verbose           Also print warnings and notes on accepted-but-ignored keys\n"
                "  -h, --help              Show this help\n");
-}
-
-/* x-systemd names and values are checked here too, so `pcctl config` refuses what `pcctl up` would. */
-static int validate_x_systemd(const ComposeProject *project) {
-        int ret = 0;
-
-        for (size_t i = 0; i < project->n_processes; i++) {
-                const ComposeProcess *c = project->processes[i];
-                for (size_t k = 0; k < c->n_x_systemd; k++) {
-                        const ComposeXProp *x = &c->x_systemd[k];
-                        _cleanup_free_ char *err = NULL;
-
-                        if (unit_xprop_validate(x->key, x->value, &err) >= 0)
-                                continue;
-                        if (x->file)
-                                fprintf(stderr, "%s:%u:%u: ", x->file, x->line, x->column);
-                        fprintf(stderr, "process %s: %s\n", c->name, err ?: "x-systemd: invalid property");
-                        ret = -EINVAL;
-                }
-        }
-        return ret;
 }
 
 int verb_config(int argc, char **argv) {
@@ -143,7 +122,7 @@ int verb_config(int argc, char **argv) {
                 return EXIT_FAILURE;
         }
 
-        if (validate_x_systemd(project) < 0)
+        if (cli_validate_x_systemd(project) < 0)
                 return EXIT_FAILURE;
 
         if (verbose) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cli/cli-x-systemd.h"
 #include "cli/verbs.h"
 #include "compose/compose.h"
 #include "core/console.h"
@@ -22,7 +23,6 @@
 #include "shared/macro.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
-#include "unit/unit-xprops.h"
 
 #define TOKEN_FILE_MAX 4096
 #define WS_WRITE_TIMEOUT_MAX_SEC 3600
@@ -362,27 +362,6 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
         return 1;
 }
 
-static int validate_x_systemd(const ComposeProject *project) {
-        int ret = 0;
-
-        for (size_t i = 0; i < project->n_processes; i++) {
-                const ComposeProcess *c = project->processes[i];
-                for (size_t k = 0; k < c->n_x_systemd; k++) {
-                        const ComposeXProp *x = &c->x_systemd[k];
-                        _cleanup_free_ char *err = NULL;
-
-                        if (unit_xprop_validate(x->key, x->value, &err) >= 0)
-                                continue;
-                        if (x->file)
-                                fprintf(stderr, "%s:%u:%u: ", x->file, x->line, x->column);
-                        fprintf(stderr, "process %s: x-systemd: %s\n", c->name,
-                                err ?: "invalid property");
-                        ret = -EINVAL;
-                }
-        }
-        return ret;
-}
-
 static int self_exe(char **ret) {
         char buf[PATH_MAX];
         ssize_t n;
@@ -456,7 +435,7 @@ int verb_up(int argc, char **argv) {
         STRV_FOREACH(w, project->warnings)
                 fprintf(stderr, "pcctl: warning: %s\n", *w);
 
-        if (validate_x_systemd(project) < 0)
+        if (cli_validate_x_systemd(project) < 0)
                 return EXIT_FAILURE;
 
         if (a.dry_run) {

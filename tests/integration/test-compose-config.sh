@@ -63,6 +63,9 @@ printf 'processes:\n  w:\n    command: x\n    x-systemd:\n      MemroyMax: 1G\n'
 "$pcctl" config --disable-dotenv -f "$work/xs.yaml" > /dev/null 2> "$work/stderr"
 check "bad x-systemd property exits 1" test $? = 1
 check "bad x-systemd property named at its position" grep -q "^$work/xs.yaml:5:18: process w: x-systemd: .*MemroyMax" "$work/stderr"
+"$pcctl" up --disable-dotenv -f "$work/xs.yaml" -t=false --no-server > /dev/null 2> "$work/stderr"
+check "up refuses the bad x-systemd property" test $? = 1
+check "up names it as config does" grep -qx "$work/xs.yaml:5:18: process w: x-systemd: unknown property 'MemroyMax'" "$work/stderr"
 "$pcctl" config -o toml > /dev/null 2>&1
 check "bad -o exits 1" test $? = 1
 
