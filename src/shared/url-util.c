@@ -1,18 +1,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "shared/hex-util.h"
 #include "shared/macro.h"
 #include "shared/url-util.h"
-
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 int url_unescape(const char *s, size_t len, bool plus_is_space, char **ret) {
         _cleanup_free_ char *out = malloc(len + 1);
@@ -26,8 +17,8 @@ int url_unescape(const char *s, size_t len, bool plus_is_space, char **ret) {
 
                         if (i + 2 >= len)
                                 return -EINVAL;
-                        hi = unhex(s[i + 1]);
-                        lo = unhex(s[i + 2]);
+                        hi = unhexchar(s[i + 1]);
+                        lo = unhexchar(s[i + 2]);
                         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                                 return -EINVAL;
                         out[j++] = (char) (hi * 16 + lo);

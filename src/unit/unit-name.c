@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/hex-util.h"
 #include "shared/macro.h"
 #include "unit/unit-driver.h"
 
@@ -60,16 +61,6 @@ int unit_name_escape(const char *s, char **ret) {
         return 0;
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 int unit_name_unescape(const char *s, char **ret) {
         _cleanup_free_ char *buf = NULL;
         char *t;
@@ -90,10 +81,10 @@ int unit_name_unescape(const char *s, char **ret) {
 
                         if (f[1] != 'x')
                                 return -EINVAL;
-                        a = unhex(f[2]);
+                        a = unhexchar(f[2]);
                         if (a < 0)
                                 return -EINVAL;
-                        b = unhex(f[3]);
+                        b = unhexchar(f[3]);
                         if (b < 0)
                                 return -EINVAL;
                         if (a == 0 && b == 0) /* an embedded NUL cannot be represented */
