@@ -6,6 +6,7 @@
 # Env: N (100 processes) CALLS (200 calls per measurement)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${1:-build}
 N=${N:-100}
 CALLS=${CALLS:-200}
@@ -17,33 +18,16 @@ SOCK=$DIR/api.sock
 PCPID=
 
 cleanup() {
-        if [ -n "$PCPID" ]; then
-                kill -TERM "$PCPID" 2>/dev/null || true
-                for _ in $(seq 100); do kill -0 "$PCPID" 2>/dev/null || break; sleep 0.2; done
-        fi
-        systemctl --user stop "pcctl-$PROJECT.slice" >/dev/null 2>&1 || true
-        systemctl --user reset-failed "pcctl-$PROJECT-*" >/dev/null 2>&1 || true
+        bench_stop_pcctl "$PCPID" "$PROJECT"
         rm -rf "$DIR"
 }
 trap cleanup EXIT
 
-{
-        echo "name: $PROJECT"
-        echo "processes:"
-        for i in $(seq -w 1 "$N"); do
-                printf '  proc-%s:\n    command: "sleep 3600"\n' "$i"
-        done
-} > "$DIR/process-compose.yaml"
+bench_write_sleepers "$DIR" "$PROJECT" "$N"
 
 (cd "$DIR" && exec "$PCCTL" up -t=false -u "$SOCK" > "$DIR/up.log" 2>&1) &
 PCPID=$!
-running=0
-for _ in $(seq 300); do
-        running=$(curl -s --unix-socket "$SOCK" http://unix/processes 2>/dev/null | grep -o '"status":"Running"' | wc -l || true)
-        [ "$running" -ge "$N" ] && break
-        sleep 0.2
-done
-[ "$running" -ge "$N" ] || { echo "only $running of $N processes running"; tail "$DIR/up.log"; exit 1; }
+bench_wait_running "$N" "$DIR/up.log" --unix-socket "$SOCK" http://unix/processes
 echo "# $N processes running; $CALLS calls per line; mean wall time per call"
 
 # measure LABEL CMD... -> prints "LABEL  <ms per call>" and stores it in $LAST

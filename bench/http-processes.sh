@@ -7,6 +7,7 @@
 # Env: N (100 processes) DURATION (10 s) CONNS (32) THREADS (2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${1:-build}
 N=${N:-100}
 DURATION=${DURATION:-10}
@@ -23,32 +24,16 @@ PYPID=
 
 cleanup() {
         [ -n "$PYPID" ] && kill "$PYPID" 2>/dev/null || true
-        if [ -n "$PCPID" ]; then
-                kill -TERM "$PCPID" 2>/dev/null || true
-                for _ in $(seq 100); do kill -0 "$PCPID" 2>/dev/null || break; sleep 0.2; done
-        fi
-        systemctl --user stop "pcctl-$PROJECT.slice" >/dev/null 2>&1 || true
-        systemctl --user reset-failed "pcctl-$PROJECT-*" >/dev/null 2>&1 || true
+        bench_stop_pcctl "$PCPID" "$PROJECT"
         rm -rf "$DIR"
 }
 trap cleanup EXIT
 
-{
-        echo "name: $PROJECT"
-        echo "processes:"
-        for i in $(seq -w 1 "$N"); do
-                printf '  proc-%s:\n    command: "sleep 3600"\n' "$i"
-        done
-} > "$DIR/process-compose.yaml"
+bench_write_sleepers "$DIR" "$PROJECT" "$N"
 
 (cd "$DIR" && exec "$PCCTL" up -t=false -p "$PORT" --address 127.0.0.1 > "$DIR/up.log" 2>&1) &
 PCPID=$!
-for _ in $(seq 300); do
-        running=$(curl -s "http://127.0.0.1:$PORT/processes" 2>/dev/null | grep -o '"status":"Running"' | wc -l || true)
-        [ "$running" -ge "$N" ] && break
-        sleep 0.2
-done
-[ "$running" -ge "$N" ] || { echo "only $running of $N processes running"; tail "$DIR/up.log"; exit 1; }
+bench_wait_running "$N" "$DIR/up.log" "http://127.0.0.1:$PORT/processes"
 curl -s "http://127.0.0.1:$PORT/processes" > "$DIR/processes"
 echo "# $N processes running; GET /processes is $(stat -c %s "$DIR/processes") bytes"
 
