@@ -23,6 +23,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal/journal-follower.h"
+#include "shared/event-util.h"
 #include "shared/log.h"
 
 #define POLL_INTERVAL_USEC (3 * USEC_PER_MSEC)
@@ -561,12 +562,9 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
 /* ---- the loop side ---- */
 
 static void follower_heat(JournalFollower *f, usec_t duration) {
-        usec_t now;
+        usec_t now = event_now(f->event, CLOCK_MONOTONIC);
         int enabled = SD_EVENT_OFF;
 
-        /* before the loop's first iteration sd_event_now() has no time yet */
-        if (sd_event_now(f->event, CLOCK_MONOTONIC, &now) < 0)
-                now = now_usec(CLOCK_MONOTONIC);
         f->hot_until = MAX(f->hot_until, now + duration);
 
         (void) sd_event_source_get_enabled(f->poll, &enabled);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "shared/url-util.h"
+#include "shared/event-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "ws/ws-backend.h"
@@ -488,8 +489,7 @@ static void feed_notify(LogRing *ring, void *userdata) {
         f->pending_lines++;
         if (sd_event_source_get_enabled(f->wake, &enabled) >= 0 && enabled != SD_EVENT_OFF)
                 return;
-        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &now) < 0)
-                now = now_usec(CLOCK_MONOTONIC);
+        now = event_now(f->server->event, CLOCK_MONOTONIC);
         /* Right away after a quiet spell, or when half the ring is new (its followers must pull before it
          * wraps); else at the next interval. */
         if (now >= f->last_wake + FEED_WAKE_INTERVAL_USEC || f->pending_lines >= log_ring_max_lines(ring) / 2) {
@@ -547,8 +547,7 @@ static int feed_wake(sd_event_source *src, void *userdata) {
 
         (void) sd_event_source_set_enabled(f->wake, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
-        if (sd_event_now(f->server->event, CLOCK_MONOTONIC, &f->last_wake) < 0)
-                f->last_wake = now_usec(CLOCK_MONOTONIC);
+        f->last_wake = event_now(f->server->event, CLOCK_MONOTONIC);
         f->pending_lines = 0;
 
         /* All followers in this one dispatch, not one loop iteration each. */

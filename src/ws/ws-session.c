@@ -8,6 +8,7 @@
 
 #include <wslay/wslay.h>
 
+#include "shared/event-util.h"
 #include "shared/log.h"
 #include "ws/ws-session.h"
 
@@ -94,11 +95,7 @@ void ws_session_config_defaults(WsSessionConfig *c) {
 }
 
 static usec_t session_now(WsSession *s) {
-        usec_t t;
-
-        if (sd_event_now(s->event, CLOCK_MONOTONIC, &t) < 0)
-                t = now_usec(CLOCK_MONOTONIC);
-        return t;
+        return event_now(s->event, CLOCK_MONOTONIC);
 }
 
 static void session_end(WsSession *s, WsSessionEnd why) {
