@@ -212,8 +212,15 @@ class Project:
         return {s["name"]: s for s in self.get("/processes").json()["data"]}
 
     def wait_state(self, name, pred, timeout=15, what=None):
-        return wait_until(lambda: (lambda s: s if s and pred(s) else None)(self.state(name)), timeout=timeout,
-                          what=what or "state of %s" % name)
+        seen = [None]
+
+        def check():
+            s = seen[0] = self.state(name)
+            return s if s and pred(s) else None
+        try:
+            return wait_until(check, timeout=timeout, what=what or "state of %s" % name)
+        except AssertionError as e:
+            raise AssertionError("%s; last state seen: %r" % (e, seen[0])) from None
 
     # systemd view
     def units(self):
@@ -238,9 +245,35 @@ class Project:
         cleanup_units(self.name)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.diagnose()
         self.close()
         return False
+
+    def diagnose(self):
+        """After a failed test: what pcctl, the manager and the journal saw, on stderr for the test log."""
+        def section(title, text):
+            print("---- %s (%s)\n%s" % (title, self.name, text.rstrip()), file=sys.stderr)
+        try:
+            if self.proc and self.proc.poll() is None:
+                try:
+                    section("states", json.dumps(self.states(), indent=None, sort_keys=True))
+                except Exception as e:
+                    section("states", "unavailable: %r" % e)
+            else:
+                section("pcctl up", "exited with %r" % (self.proc.poll() if self.proc else None))
+            if os.path.exists(self.stderr_path):
+                section("pcctl stderr, last 60 lines", "".join(self.stderr().splitlines(True)[-60:]))
+            section("units", systemctl("list-units", "--all", "--plain", "--no-legend", "--no-pager",
+                                       "pcctl-%s-*" % escape(self.name)).stdout)
+            slice = "pcctl-%s.slice" % escape(self.name)
+            r = subprocess.run(["journalctl", "--no-pager", "-o", "short-monotonic", "-n", "60",
+                                "_SYSTEMD_SLICE=%s" % slice, "+", "_SYSTEMD_USER_SLICE=%s" % slice],
+                               capture_output=True, text=True, timeout=30)
+            section("journal of the project's slice, last 60 entries", r.stdout + r.stderr)
+        except Exception as e:     # diagnostics never hide the failure itself
+            print("diagnostics failed: %r" % e, file=sys.stderr)
 
 
 def require_manager():
