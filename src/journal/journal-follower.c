@@ -33,6 +33,7 @@
  * a ring's followers (WebSocket sessions) pull after at most two batches, so a flood read in batches never
  * evicts lines they have not seen. */
 #define DRAIN_BATCH 256u
+#define REOPEN_FAILURES_WARN 5u                /* ~150 ms of failed reopens after a file change */
 #define DATA_THRESHOLD (256u * 1024u)          /* > journald's LineMax: messages are never cut */
 
 typedef struct Source {
@@ -67,6 +68,7 @@ struct JournalFollower {
         int inotify_fd;               /* ours, with the active files; -EBADF with the whole journal */
         bool matches_dirty;
         bool reopen_pending;         /* the active files changed: reopen once the old ones are read out */
+        unsigned reopen_failures;     /* in a row; the retry waits longer each time */
 
         usec_t hot_until;             /* CLOCK_MONOTONIC: poll until then */
 
@@ -77,7 +79,11 @@ struct JournalFollower {
          * rotates or a new active file appears, the handle is reopened and resumes from the cursor. */
         char **files;                 /* NULL: fallback, the whole local journal */
         ino_t *inodes;
-        size_t n_files;
+        size_t n_files, n_active;     /* the active files first, then archived ones being caught up on */
+        /* Archived files read to their end (they were in the handle when journald archived them): a
+         * reopen never opens them again. Pruned to the files that still exist. */
+        ino_t *done;
+        size_t n_done;
         JournalFollowerStats stats;
 };
 
@@ -109,29 +115,77 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
                 free(f->files[i]);
         free(f->files);
         free(f->inodes);
+        free(f->done);
         return mfree(f);
 }
 
-/* ---- the active journal files ---- */
+/* ---- the journal files ---- */
 
 typedef struct FileSet {
-        char **paths;
+        char **paths;                 /* NULL-terminated: sd_journal_open_files() takes it as is */
         ino_t *inodes;
-        size_t n;
+        size_t n, n_active;           /* the active files first, then the archived ones asked for */
+        size_t allocated, allocated_inodes;
+        ino_t *archived;              /* with a filter: every archived file seen (prunes .done) */
+        size_t n_archived, allocated_archived;
 } FileSet;
+
+/* Which archived files to add: those of one journald's sequence that start after the last entry read
+ * and that were not read to their end already. */
+typedef struct ArchiveFilter {
+        sd_id128_t seqnum_id;
+        uint64_t after;
+        const ino_t *skip[2];
+        size_t n_skip[2];
+} ArchiveFilter;
 
 static void file_set_done(FileSet *s) {
         for (size_t i = 0; i < s->n; i++)
                 free(s->paths[i]);
         free(s->paths);
         free(s->inodes);
+        free(s->archived);
         *s = (FileSet) {};
 }
 
-static int file_set_scan(FileSet *ret) {
+static bool inode_in(const ino_t *v, size_t n, ino_t ino) {
+        for (size_t i = 0; i < n; i++)
+                if (v[i] == ino)
+                        return true;
+        return false;
+}
+
+/* "system@<seqnum id>-<first seqnum>-<first realtime>.journal" (journald's archived name) */
+static bool parse_archived_name(const char *name, sd_id128_t *ret_id, uint64_t *ret_head) {
+        const char *at = strchr(name, '@');
+        char id[33], *end;
+
+        if (!at || strlen(at + 1) != 32 + 1 + 16 + 1 + 16 + strlen(".journal") || at[33] != '-' || at[50] != '-')
+                return false;
+        memcpy(id, at + 1, 32);
+        id[32] = 0;
+        if (sd_id128_from_string(id, ret_id) < 0)
+                return false;
+        errno = 0;
+        *ret_head = strtoull(at + 34, &end, 16);
+        return errno == 0 && end == at + 50;
+}
+
+static int file_set_push(FileSet *s, char *path, ino_t ino) {
+        if (!GREEDY_REALLOC(s->paths, s->allocated, s->n + 2) ||
+            !GREEDY_REALLOC(s->inodes, s->allocated_inodes, s->n + 1))
+                return -ENOMEM;
+        s->paths[s->n] = path;
+        s->inodes[s->n++] = ino;
+        s->paths[s->n] = NULL;
+        return 0;
+}
+
+/* The active files ("system.journal", "user-1000.journal"); with a filter also the archived files it asks
+ * for, after them. */
+static int file_set_scan(FileSet *ret, const ArchiveFilter *filter) {
         static const char *const roots[] = { "/run/log/journal", "/var/log/journal" };
-        FileSet s = {};
-        size_t allocated = 0, allocated_i = 0;
+        FileSet s = {}, extra = {};
         char mid[SD_ID128_STRING_MAX];
         sd_id128_t m;
         int r;
@@ -146,42 +200,71 @@ static int file_set_scan(FileSet *ret) {
                 DIR *d;
 
                 if (asprintf(&dir, "%s/%s", roots[k], mid) < 0) {
-                        file_set_done(&s);
-                        return -ENOMEM;
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 d = opendir(dir);
                 if (!d)
                         continue;
                 while ((de = readdir(d))) {
+                        bool archived = strchr(de->d_name, '@');
                         char *path = NULL;
+                        sd_id128_t id;
+                        uint64_t head;
                         struct stat st;
 
-                        /* active files: "system.journal", "user-1000.journal"; archived ones have an '@' */
-                        if (!endswith(de->d_name, ".journal") || strchr(de->d_name, '@') || de->d_name[0] == '.')
+                        /* ".journal~" (renamed after a crash) never gets lines nor counts; archived files
+                         * only when asked for (this runs on every wake-up without a filter) */
+                        if (!endswith(de->d_name, ".journal") || de->d_name[0] == '.' || (archived && !filter))
                                 continue;
                         if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
                                 break;
-                        /* paths stays NULL-terminated: sd_journal_open_files() takes it as is */
-                        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-                            !GREEDY_REALLOC(s.paths, allocated, s.n + 2) ||
-                            !GREEDY_REALLOC(s.inodes, allocated_i, s.n + 1)) {
+                        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
                                 free(path);
                                 continue;
                         }
-                        s.paths[s.n] = path;
-                        s.inodes[s.n++] = st.st_ino;
-                        s.paths[s.n] = NULL;
+                        if (archived && GREEDY_REALLOC(s.archived, s.allocated_archived, s.n_archived + 1))
+                                s.archived[s.n_archived++] = st.st_ino;
+                        if (archived &&
+                            (!filter || !parse_archived_name(de->d_name, &id, &head) ||
+                             !sd_id128_equal(id, filter->seqnum_id) || head <= filter->after ||
+                             inode_in(filter->skip[0], filter->n_skip[0], st.st_ino) ||
+                             inode_in(filter->skip[1], filter->n_skip[1], st.st_ino))) {
+                                free(path);
+                                continue;
+                        }
+                        if (file_set_push(archived ? &extra : &s, path, st.st_ino) < 0)
+                                free(path);
                 }
                 closedir(d);
         }
+        s.n_active = s.n;
+        for (size_t i = 0; i < extra.n; i++)
+                if (file_set_push(&s, extra.paths[i], extra.inodes[i]) >= 0)
+                        extra.paths[i] = NULL;
+        r = 0;
         *ret = s;
-        return 0;
+        s = (FileSet) {};
+fail:
+        file_set_done(&extra);
+        file_set_done(&s);
+        return r;
+}
+
+/* Same active files as the handle has (archived ones being caught up on do not count). */
+static bool file_set_same_active(const JournalFollower *f, const FileSet *s) {
+        if (s->n_active != f->n_active)
+                return false;
+        for (size_t i = 0; i < s->n_active; i++)
+                if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
+                        return false;
+        return true;
 }
 
 static bool file_set_same(const JournalFollower *f, const FileSet *s) {
-        if (s->n != f->n_files)
+        if (s->n != f->n_files || !file_set_same_active(f, s))
                 return false;
-        for (size_t i = 0; i < s->n; i++)
+        for (size_t i = s->n_active; i < s->n; i++)
                 if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
                         return false;
         return true;
@@ -191,7 +274,7 @@ static bool file_set_same(const JournalFollower *f, const FileSet *s) {
 static int journal_open_active(FileSet *set, sd_journal **ret) {
         int r;
 
-        if (file_set_scan(set) >= 0 && set->n > 0) {
+        if (file_set_scan(set, NULL) >= 0 && set->n > 0) {
                 r = sd_journal_open_files(ret, (const char **) set->paths, 0);
                 if (r >= 0)
                         return 1;
@@ -611,6 +694,9 @@ static bool follower_drain(JournalFollower *f) {
                         break;
                 }
                 if (r == 0) {
+                        /* archived files caught up on are read out: drop them */
+                        if (f->n_files > f->n_active)
+                                f->reopen_pending = true;
                         if (f->reopen_pending) {
                                 /* The old files are read out: continue on the new set, in the next batch. */
                                 follower_reopen(f);
@@ -639,15 +725,61 @@ static bool follower_drain(JournalFollower *f) {
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-/* Opens the current set of active files and continues there from the cursor of the last entry read. */
+/* The handle's files that journald has archived are complete, and were read to their end: remember
+ * them, so that no reopen takes them again; forget the ones that are gone. */
+static void follower_update_done(JournalFollower *f, const FileSet *set) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < f->n_done; i++)
+                if (inode_in(set->archived, set->n_archived, f->done[i]))
+                        f->done[n++] = f->done[i];
+        f->n_done = n;
+        for (size_t i = 0; i < f->n_files; i++) {
+                ino_t *v;
+
+                if (!inode_in(set->archived, set->n_archived, f->inodes[i]) ||
+                    inode_in(f->done, f->n_done, f->inodes[i]))
+                        continue;
+                v = reallocarray(f->done, f->n_done + 1, sizeof(ino_t));
+                if (!v)
+                        return;         /* at worst an archived file is read twice: its lines are skipped */
+                f->done = v;
+                f->done[f->n_done++] = f->inodes[i];
+        }
+}
+
+/* Opens the current set of active files and continues there from the cursor of the last entry read.
+ * Archived files that start after that entry and were never in the handle are opened too: journald
+ * rotated more than once since the last read (a follower far behind, or `journalctl --rotate` twice),
+ * and their lines are still to be read. The next reopen, once they are read, drops them again. */
 static void follower_reopen(JournalFollower *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         _cleanup_free_ char *cursor = NULL;
+        ArchiveFilter filter = {
+                .skip = { f->done, f->inodes },
+                .n_skip = { f->n_done, f->n_files },
+        };
+        bool have_pos;
         FileSet set = {};
         int r;
 
         f->reopen_pending = false;
-        if (file_set_scan(&set) < 0 || set.n == 0 || file_set_same(f, &set)) {
+        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
+                free(f->cursor);
+                f->cursor = TAKE_PTR(cursor);
+        }
+        have_pos = f->cursor && cursor_position(f->cursor, &filter.seqnum_id, &filter.after);
+        if (file_set_scan(&set, have_pos ? &filter : NULL) < 0 || set.n_active == 0 || file_set_same(f, &set)) {
+                file_set_done(&set);
+                return;
+        }
+        /* journald may have added lines to a file of the handle after the last read and archived it since:
+         * read those first (the file is complete now) */
+        r = sd_journal_next(f->journal);
+        if (r > 0) {
+                (void) sd_journal_previous(f->journal);
+                f->reopen_pending = true;
+                (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
                 file_set_done(&set);
                 return;
         }
@@ -655,25 +787,42 @@ static void follower_reopen(JournalFollower *f) {
         if (r >= 0)
                 (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
         if (r < 0) {
-                log_warning_errno(r, "Failed to reopen the journal after a file change, keeping the old files: %m");
+                /* Usually a file journald has just created and not yet given its header (-ENODATA): its
+                 * next write wakes us anyway, but do not count on it. Retry after 10 ms, 20 ms, ... 1 s;
+                 * say so only if it lasts. */
+                usec_t delay = MIN((usec_t) 10 * USEC_PER_MSEC << MIN(f->reopen_failures, 7u), USEC_PER_SEC);
+
+                f->reopen_failures++;
+                log_full_errno(f->reopen_failures == REOPEN_FAILURES_WARN ? LOG_WARNING : LOG_DEBUG, r,
+                               "Failed to reopen the journal after a file change (attempt %u), keeping the old "
+                               "files and retrying: %m", f->reopen_failures);
+                (void) sd_event_source_set_time(f->timeout, event_now(f->event, CLOCK_MONOTONIC) + delay);
+                (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
                 file_set_done(&set);
                 return;
         }
-        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
-                free(f->cursor);
-                f->cursor = TAKE_PTR(cursor);
-        }
+        if (f->reopen_failures >= REOPEN_FAILURES_WARN)
+                log_info("Reopened the journal after %u failed attempts.", f->reopen_failures);
+        f->reopen_failures = 0;
+        if (set.n > set.n_active)
+                log_debug("Catching up on %zu archived journal file(s) after more than one rotation.",
+                          set.n - set.n_active);
+
+        follower_update_done(f, &set);
         sd_journal_close(f->journal);
         f->journal = TAKE_PTR(j);
         for (size_t i = 0; i < f->n_files; i++)
                 free(f->files[i]);
         free(f->files);
         free(f->inodes);
+        free(set.archived);
         f->files = set.paths;
         f->inodes = set.inodes;
         f->n_files = set.n;
+        f->n_active = set.n_active;
         f->matches_dirty = true;        /* re-adds the matches and seeks to f->cursor */
         f->stats.reopens++;
+        f->stats.caught_up_files += set.n - set.n_active;
 }
 
 /* journald rotated a file or started a new one: finish the old files, then continue on the new set from
@@ -688,11 +837,11 @@ static void follower_check_files(JournalFollower *f) {
                 return;         /* the whole journal is open: sd-journal follows new files itself */
         if (f->reopen_pending)
                 return;         /* noticed already */
-        if (file_set_scan(&set) < 0 || set.n == 0) {
+        if (file_set_scan(&set, NULL) < 0 || set.n == 0) {
                 file_set_done(&set);
                 return;
         }
-        same = file_set_same(f, &set);
+        same = file_set_same_active(f, &set);
         file_set_done(&set);
         if (same)
                 return;
@@ -778,7 +927,8 @@ int journal_follower_new(sd_event *e, JournalFollower **ret) {
                         return r;
                 f->files = set.paths;
                 f->inodes = set.inodes;
-                f->n_files = set.n;
+                f->n_files = f->n_active = set.n;
+                free(set.archived);
         }
         (void) sd_journal_set_data_threshold(f->journal, DATA_THRESHOLD);
 

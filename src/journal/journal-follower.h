@@ -100,6 +100,7 @@ typedef struct JournalFollowerStats {
         uint64_t wakeups;            /* inotify wake-ups */
         uint64_t rebuilds;           /* match rebuilds */
         uint64_t reopens;            /* reopened on journald's file rotation */
+        uint64_t caught_up_files;    /* archived files opened because journald rotated twice since a read */
         bool polling;                /* the fast-poll timer is armed */
 } JournalFollowerStats;
 void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);

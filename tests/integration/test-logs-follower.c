@@ -359,9 +359,13 @@ TEST(rotation) {
         proc_add(f, &a, 1000, false);
         start_unit("rotate", "i=0; while [ $i -le 200 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.01; done", ident, unit);
         (void) run_until(e, never, NULL, 500 * USEC_PER_MSEC);
-        /* journald archives its files and starts new ones: the follower must move on without a gap */
+        /* journald archives its files and starts new ones, here several times while the lines flow (a
+         * reopen may find a new file still without its header): the follower must move on without a gap */
         char *rotate[] = { (char *) "journalctl", (char *) "--rotate", NULL };
-        ASSERT_EQ(spawn_wait(rotate), 0);
+        for (unsigned k = 0; k < 6; k++) {
+                ASSERT_EQ(spawn_wait(rotate), 0);
+                (void) run_until(e, never, NULL, 150 * USEC_PER_MSEC);
+        }
         c = (Counter) { a.ring, 200 };
         ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
         (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
@@ -377,6 +381,53 @@ TEST(rotation) {
         }
         journal_follower_get_stats(f, &st);
         ASSERT_TRUE(st.reopens >= 1);
+        proc_done(&a);
+}
+
+/* journald rotates twice while the follower is not reading (a controller busy elsewhere, or `journalctl
+ * --rotate` run twice): the lines of the file in between are neither in the file the handle had nor in the
+ * new active one, and must not be skipped. */
+TEST(rotation_twice_while_behind) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
+        Proc a = {};
+        char ident[128], unit[136];
+        char *rotate[] = { (char *) "journalctl", (char *) "--rotate", NULL };
+        JournalFollowerStats st;
+        Counter c;
+
+        ASSERT_OK(sd_event_new(&e));
+        new_follower(e, &f);
+        set_names(&a, "rotate2");
+        proc_add(f, &a, 1000, false);
+        start_unit("rotate2",
+                   "for i in $(seq 0 29); do echo \"n $i\"; done; sleep 1.5; "
+                   "for i in $(seq 30 59); do echo \"n $i\"; done; sleep 1.5; "
+                   "for i in $(seq 60 89); do echo \"n $i\"; done; sleep 600", ident, unit);
+        /* the first batch is read; from here on the loop does not run until after the second rotation */
+        c = (Counter) { a.ring, 29 };
+        ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
+        usleep(500 * 1000);
+        ASSERT_EQ(spawn_wait(rotate), 0);       /* n 30..59 go to the next file */
+        usleep(1500 * 1000);
+        ASSERT_EQ(spawn_wait(rotate), 0);       /* and n 60..89 to the one after */
+        usleep(1500 * 1000);
+
+        c = (Counter) { a.ring, 89 };
+        ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
+        (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
+        if (log_ring_count(a.ring) != 90)
+                for (uint64_t k = 0; k < log_ring_next_seq(a.ring); k++)
+                        fprintf(stderr, "%s%s", log_ring_get(a.ring, k)->message, k % 20 == 19 ? "\n" : " | ");
+        ASSERT_UEQ(log_ring_count(a.ring), 90);
+        for (unsigned i = 0; i < 90; i++) {
+                char want[32];
+
+                snprintf(want, sizeof want, "n %u", i);
+                ASSERT_STREQ(log_ring_get(a.ring, i)->message, want);
+        }
+        journal_follower_get_stats(f, &st);
+        ASSERT_TRUE(st.caught_up_files >= 1);
         proc_done(&a);
 }
 
