@@ -145,3 +145,19 @@ bool lifecycle_end_hook(const ComposeProcess *c, ProcStatus status, int exit_cod
         }
         return false;
 }
+
+void lifecycle_probe_identity(const ComposeProcess *c, bool system_manager, const char **ret_user,
+                              const char **ret_group) {
+        *ret_user = *ret_group = NULL;
+        if (!system_manager || !c)
+                return;
+        for (size_t i = 0; i < c->n_x_systemd; i++) {
+                const ComposeXProp *x = &c->x_systemd[i];
+
+                /* an empty assignment resets the property, as in a unit file */
+                if (streq_ptr(x->key, "User"))
+                        *ret_user = isempty(x->value) ? NULL : x->value;
+                else if (streq_ptr(x->key, "Group"))
+                        *ret_group = isempty(x->value) ? NULL : x->value;
+        }
+}

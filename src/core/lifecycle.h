@@ -57,3 +57,9 @@ int lifecycle_project_exit_code(const ComposeProcess *c, int exit_code);
 /* After a process ended for good (status Completed, Skipped or Error): does it end the project, and with
  * which exit code? Error counts as exit code 1, Skipped only matters with exit_on_skipped (code 1). */
 bool lifecycle_end_hook(const ComposeProcess *c, ProcStatus status, int exit_code, int *ret_project_exit);
+
+/* Who an exec probe runs as: in --system mode the process's own User=/Group= from its x-systemd map (the
+ * last one of each wins, as in a unit file), so the check runs as the process does; NULL for pcctl's own
+ * user (the user manager runs the process as pcctl's user anyway). */
+void lifecycle_probe_identity(const ComposeProcess *c, bool system_manager, const char **ret_user,
+                              const char **ret_group);

@@ -949,6 +949,8 @@ static int proc_make_probe(Proc *p, const ComposeProbe *cp, char **env, const ch
                 argv[1] = sh->shell_argument ?: (char *) "-c";
                 argv[2] = cp->exec->command ?: (char *) "";
                 pc.argv = argv;
+                lifecycle_probe_identity(proc_config(p), p->m->options.scope == UNIT_MANAGER_SYSTEM, &pc.user,
+                                         &pc.group);
                 if (!isempty(cp->exec->working_dir)) {
                         if (cp->exec->working_dir[0] != '/' && p->m->project->working_directory) {
                                 if (asprintf(&probe_wd, "%s/%s", p->m->project->working_directory,

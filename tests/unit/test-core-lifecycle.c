@@ -225,4 +225,33 @@ TEST(end_hooks) {
         ASSERT_FALSE(lifecycle_end_hook(&plain, PROC_COMPLETED, 3, &code));
 }
 
+TEST(probe_identity) {
+        ComposeXProp props[] = {
+                { .key = (char *) "MemoryMax", .value = (char *) "1G" },
+                { .key = (char *) "User", .value = (char *) "root" },
+                { .key = (char *) "User", .value = (char *) "nobody" },
+                { .key = (char *) "Group", .value = (char *) "4243" },
+        };
+        ComposeProcess c = { .x_systemd = props, .n_x_systemd = ELEMENTSOF(props) };
+        ComposeProcess none = {};
+        const char *user = "x", *group = "x";
+
+        /* the user manager runs the process as pcctl's user: the probe too */
+        lifecycle_probe_identity(&c, false, &user, &group);
+        ASSERT_NULL(user);
+        ASSERT_NULL(group);
+        /* --system: the process's own user and group, the last assignment winning */
+        lifecycle_probe_identity(&c, true, &user, &group);
+        ASSERT_STREQ(user, "nobody");
+        ASSERT_STREQ(group, "4243");
+        lifecycle_probe_identity(&none, true, &user, &group);
+        ASSERT_NULL(user);
+        ASSERT_NULL(group);
+        /* an empty assignment resets, as in a unit file */
+        props[3].value = (char *) "";
+        lifecycle_probe_identity(&c, true, &user, &group);
+        ASSERT_STREQ(user, "nobody");
+        ASSERT_NULL(group);
+}
+
 DEFINE_TEST_MAIN();
