@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
@@ -22,6 +21,7 @@
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
+#include "journal/journal-files.h"
 #include "journal/journal-follower.h"
 #include "shared/event-util.h"
 #include "shared/log.h"
@@ -121,138 +121,8 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
 
 /* ---- the journal files ---- */
 
-typedef struct FileSet {
-        char **paths;                 /* NULL-terminated: sd_journal_open_files() takes it as is */
-        ino_t *inodes;
-        size_t n, n_active;           /* the active files first, then the archived ones asked for */
-        size_t allocated, allocated_inodes;
-        ino_t *archived;              /* with a filter: every archived file seen (prunes .done) */
-        size_t n_archived, allocated_archived;
-} FileSet;
-
-/* Which archived files to add: those of one journald's sequence that start after the last entry read
- * and that were not read to their end already. */
-typedef struct ArchiveFilter {
-        sd_id128_t seqnum_id;
-        uint64_t after;
-        const ino_t *skip[2];
-        size_t n_skip[2];
-} ArchiveFilter;
-
-static void file_set_done(FileSet *s) {
-        for (size_t i = 0; i < s->n; i++)
-                free(s->paths[i]);
-        free(s->paths);
-        free(s->inodes);
-        free(s->archived);
-        *s = (FileSet) {};
-}
-
-static bool inode_in(const ino_t *v, size_t n, ino_t ino) {
-        for (size_t i = 0; i < n; i++)
-                if (v[i] == ino)
-                        return true;
-        return false;
-}
-
-/* "system@<seqnum id>-<first seqnum>-<first realtime>.journal" (journald's archived name) */
-static bool parse_archived_name(const char *name, sd_id128_t *ret_id, uint64_t *ret_head) {
-        const char *at = strchr(name, '@');
-        char id[33], *end;
-
-        if (!at || strlen(at + 1) != 32 + 1 + 16 + 1 + 16 + strlen(".journal") || at[33] != '-' || at[50] != '-')
-                return false;
-        memcpy(id, at + 1, 32);
-        id[32] = 0;
-        if (sd_id128_from_string(id, ret_id) < 0)
-                return false;
-        errno = 0;
-        *ret_head = strtoull(at + 34, &end, 16);
-        return errno == 0 && end == at + 50;
-}
-
-static int file_set_push(FileSet *s, char *path, ino_t ino) {
-        if (!GREEDY_REALLOC(s->paths, s->allocated, s->n + 2) ||
-            !GREEDY_REALLOC(s->inodes, s->allocated_inodes, s->n + 1))
-                return -ENOMEM;
-        s->paths[s->n] = path;
-        s->inodes[s->n++] = ino;
-        s->paths[s->n] = NULL;
-        return 0;
-}
-
-/* The active files ("system.journal", "user-1000.journal"); with a filter also the archived files it asks
- * for, after them. */
-static int file_set_scan(FileSet *ret, const ArchiveFilter *filter) {
-        static const char *const roots[] = { "/run/log/journal", "/var/log/journal" };
-        FileSet s = {}, extra = {};
-        char mid[SD_ID128_STRING_MAX];
-        sd_id128_t m;
-        int r;
-
-        r = sd_id128_get_machine(&m);
-        if (r < 0)
-                return r;
-        sd_id128_to_string(m, mid);
-        for (size_t k = 0; k < ELEMENTSOF(roots); k++) {
-                _cleanup_free_ char *dir = NULL;
-                struct dirent *de;
-                DIR *d;
-
-                if (asprintf(&dir, "%s/%s", roots[k], mid) < 0) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                d = opendir(dir);
-                if (!d)
-                        continue;
-                while ((de = readdir(d))) {
-                        bool archived = strchr(de->d_name, '@');
-                        char *path = NULL;
-                        sd_id128_t id;
-                        uint64_t head;
-                        struct stat st;
-
-                        /* ".journal~" (renamed after a crash) never gets lines nor counts; archived files
-                         * only when asked for (this runs on every wake-up without a filter) */
-                        if (!endswith(de->d_name, ".journal") || de->d_name[0] == '.' || (archived && !filter))
-                                continue;
-                        if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
-                                break;
-                        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-                                free(path);
-                                continue;
-                        }
-                        if (archived && GREEDY_REALLOC(s.archived, s.allocated_archived, s.n_archived + 1))
-                                s.archived[s.n_archived++] = st.st_ino;
-                        if (archived &&
-                            (!filter || !parse_archived_name(de->d_name, &id, &head) ||
-                             !sd_id128_equal(id, filter->seqnum_id) || head <= filter->after ||
-                             inode_in(filter->skip[0], filter->n_skip[0], st.st_ino) ||
-                             inode_in(filter->skip[1], filter->n_skip[1], st.st_ino))) {
-                                free(path);
-                                continue;
-                        }
-                        if (file_set_push(archived ? &extra : &s, path, st.st_ino) < 0)
-                                free(path);
-                }
-                closedir(d);
-        }
-        s.n_active = s.n;
-        for (size_t i = 0; i < extra.n; i++)
-                if (file_set_push(&s, extra.paths[i], extra.inodes[i]) >= 0)
-                        extra.paths[i] = NULL;
-        r = 0;
-        *ret = s;
-        s = (FileSet) {};
-fail:
-        file_set_done(&extra);
-        file_set_done(&s);
-        return r;
-}
-
 /* Same active files as the handle has (archived ones being caught up on do not count). */
-static bool file_set_same_active(const JournalFollower *f, const FileSet *s) {
+static bool file_set_same_active(const JournalFollower *f, const JournalFileSet *s) {
         if (s->n_active != f->n_active)
                 return false;
         for (size_t i = 0; i < s->n_active; i++)
@@ -261,7 +131,7 @@ static bool file_set_same_active(const JournalFollower *f, const FileSet *s) {
         return true;
 }
 
-static bool file_set_same(const JournalFollower *f, const FileSet *s) {
+static bool file_set_same(const JournalFollower *f, const JournalFileSet *s) {
         if (s->n != f->n_files || !file_set_same_active(f, s))
                 return false;
         for (size_t i = s->n_active; i < s->n; i++)
@@ -271,15 +141,15 @@ static bool file_set_same(const JournalFollower *f, const FileSet *s) {
 }
 
 /* Opens the active files (or, if there are none to be found, the whole local journal). */
-static int journal_open_active(FileSet *set, sd_journal **ret) {
+static int journal_open_active(JournalFileSet *set, sd_journal **ret) {
         int r;
 
-        if (file_set_scan(set, NULL) >= 0 && set->n > 0) {
+        if (journal_file_set_scan_local(NULL, set) >= 0 && set->n > 0) {
                 r = sd_journal_open_files(ret, (const char **) set->paths, 0);
                 if (r >= 0)
                         return 1;
         }
-        file_set_done(set);
+        journal_file_set_done(set);
         return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
 }
 
@@ -727,18 +597,18 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
 /* The handle's files that journald has archived are complete, and were read to their end: remember
  * them, so that no reopen takes them again; forget the ones that are gone. */
-static void follower_update_done(JournalFollower *f, const FileSet *set) {
+static void follower_update_done(JournalFollower *f, const JournalFileSet *set) {
         size_t n = 0;
 
         for (size_t i = 0; i < f->n_done; i++)
-                if (inode_in(set->archived, set->n_archived, f->done[i]))
+                if (journal_inode_in(set->archived, set->n_archived, f->done[i]))
                         f->done[n++] = f->done[i];
         f->n_done = n;
         for (size_t i = 0; i < f->n_files; i++) {
                 ino_t *v;
 
-                if (!inode_in(set->archived, set->n_archived, f->inodes[i]) ||
-                    inode_in(f->done, f->n_done, f->inodes[i]))
+                if (!journal_inode_in(set->archived, set->n_archived, f->inodes[i]) ||
+                    journal_inode_in(f->done, f->n_done, f->inodes[i]))
                         continue;
                 v = reallocarray(f->done, f->n_done + 1, sizeof(ino_t));
                 if (!v)
@@ -755,12 +625,12 @@ static void follower_update_done(JournalFollower *f, const FileSet *set) {
 static void follower_reopen(JournalFollower *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         _cleanup_free_ char *cursor = NULL;
-        ArchiveFilter filter = {
+        JournalArchiveFilter filter = {
                 .skip = { f->done, f->inodes },
                 .n_skip = { f->n_done, f->n_files },
         };
         bool have_pos;
-        FileSet set = {};
+        JournalFileSet set = {};
         int r;
 
         f->reopen_pending = false;
@@ -769,8 +639,8 @@ static void follower_reopen(JournalFollower *f) {
                 f->cursor = TAKE_PTR(cursor);
         }
         have_pos = f->cursor && cursor_position(f->cursor, &filter.seqnum_id, &filter.after);
-        if (file_set_scan(&set, have_pos ? &filter : NULL) < 0 || set.n_active == 0 || file_set_same(f, &set)) {
-                file_set_done(&set);
+        if (journal_file_set_scan_local(have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 || file_set_same(f, &set)) {
+                journal_file_set_done(&set);
                 return;
         }
         /* journald may have added lines to a file of the handle after the last read and archived it since:
@@ -780,7 +650,7 @@ static void follower_reopen(JournalFollower *f) {
                 (void) sd_journal_previous(f->journal);
                 f->reopen_pending = true;
                 (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-                file_set_done(&set);
+                journal_file_set_done(&set);
                 return;
         }
         r = sd_journal_open_files(&j, (const char **) set.paths, 0);
@@ -798,7 +668,7 @@ static void follower_reopen(JournalFollower *f) {
                                "files and retrying: %m", f->reopen_failures);
                 (void) sd_event_source_set_time(f->timeout, event_now(f->event, CLOCK_MONOTONIC) + delay);
                 (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
-                file_set_done(&set);
+                journal_file_set_done(&set);
                 return;
         }
         if (f->reopen_failures >= REOPEN_FAILURES_WARN)
@@ -830,19 +700,19 @@ static void follower_reopen(JournalFollower *f) {
  * loop (and the followers of the rings) keeps running while a large backlog is read; follower_drain()
  * reopens when it reaches their end. */
 static void follower_check_files(JournalFollower *f) {
-        FileSet set = {};
+        JournalFileSet set = {};
         bool same;
 
         if (!f->files)
                 return;         /* the whole journal is open: sd-journal follows new files itself */
         if (f->reopen_pending)
                 return;         /* noticed already */
-        if (file_set_scan(&set, NULL) < 0 || set.n == 0) {
-                file_set_done(&set);
+        if (journal_file_set_scan_local(NULL, &set) < 0 || set.n == 0) {
+                journal_file_set_done(&set);
                 return;
         }
         same = file_set_same_active(f, &set);
-        file_set_done(&set);
+        journal_file_set_done(&set);
         if (same)
                 return;
         f->reopen_pending = true;
@@ -920,7 +790,7 @@ int journal_follower_new(sd_event *e, JournalFollower **ret) {
         f->event = sd_event_ref(e);
 
         {
-                FileSet set = {};
+                JournalFileSet set = {};
 
                 r = journal_open_active(&set, &f->journal);
                 if (r < 0)
