@@ -428,6 +428,7 @@ TEST(rotation_twice_while_behind) {
         }
         journal_follower_get_stats(f, &st);
         ASSERT_TRUE(st.caught_up_files >= 1);
+        ASSERT_EQ(spawn_wait((char *[]) { (char *) "systemctl", (char *) "--user", (char *) "stop", unit, NULL }), 0);
         proc_done(&a);
 }
 
