@@ -345,6 +345,20 @@ TEST(backfill) {
         proc_done(&b);
 }
 
+/* The ring holds exactly "n 0" ... "n <count-1>", in order (printed when not, to show the gap). */
+static void assert_numbered(LogRing *ring, unsigned count) {
+        if (log_ring_count(ring) != count)
+                for (uint64_t k = 0; k < log_ring_next_seq(ring); k++)
+                        fprintf(stderr, "%s%s", log_ring_get(ring, k)->message, k % 20 == 19 ? "\n" : " | ");
+        ASSERT_UEQ(log_ring_count(ring), count);
+        for (unsigned i = 0; i < count; i++) {
+                char want[32];
+
+                snprintf(want, sizeof want, "n %u", i);
+                ASSERT_STREQ(log_ring_get(ring, i)->message, want);
+        }
+}
+
 TEST(rotation) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
@@ -369,16 +383,7 @@ TEST(rotation) {
         c = (Counter) { a.ring, 200 };
         ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
         (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
-        if (log_ring_count(a.ring) != 201)
-                for (uint64_t k = 0; k < log_ring_next_seq(a.ring); k++)
-                        fprintf(stderr, "%s%s", log_ring_get(a.ring, k)->message, k % 20 == 19 ? "\n" : " | ");
-        ASSERT_UEQ(log_ring_count(a.ring), 201);
-        for (unsigned i = 0; i <= 200; i++) {
-                char want[32];
-
-                snprintf(want, sizeof want, "n %u", i);
-                ASSERT_STREQ(log_ring_get(a.ring, i)->message, want);
-        }
+        assert_numbered(a.ring, 201);
         journal_follower_get_stats(f, &st);
         ASSERT_TRUE(st.reopens >= 1);
         proc_done(&a);
@@ -416,16 +421,7 @@ TEST(rotation_twice_while_behind) {
         c = (Counter) { a.ring, 89 };
         ASSERT_TRUE(run_until(e, has_message, &c, 15 * USEC_PER_SEC));
         (void) run_until(e, never, NULL, 200 * USEC_PER_MSEC);
-        if (log_ring_count(a.ring) != 90)
-                for (uint64_t k = 0; k < log_ring_next_seq(a.ring); k++)
-                        fprintf(stderr, "%s%s", log_ring_get(a.ring, k)->message, k % 20 == 19 ? "\n" : " | ");
-        ASSERT_UEQ(log_ring_count(a.ring), 90);
-        for (unsigned i = 0; i < 90; i++) {
-                char want[32];
-
-                snprintf(want, sizeof want, "n %u", i);
-                ASSERT_STREQ(log_ring_get(a.ring, i)->message, want);
-        }
+        assert_numbered(a.ring, 90);
         journal_follower_get_stats(f, &st);
         ASSERT_TRUE(st.caught_up_files >= 1);
         ASSERT_EQ(spawn_wait((char *[]) { (char *) "systemctl", (char *) "--user", (char *) "stop", unit, NULL }), 0);
