@@ -101,6 +101,7 @@ typedef struct JournalFollowerStats {
         uint64_t rebuilds;           /* match rebuilds */
         uint64_t reopens;            /* reopened on journald's file rotation */
         uint64_t caught_up_files;    /* archived files opened because journald rotated twice since a read */
+        uint64_t reseeks;            /* searches afresh after journald's change notification */
         bool polling;                /* the fast-poll timer is armed */
 } JournalFollowerStats;
 void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);

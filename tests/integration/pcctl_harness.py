@@ -258,7 +258,11 @@ class Project:
         try:
             if self.proc and self.proc.poll() is None:
                 try:
-                    section("states", json.dumps(self.states(), indent=None, sort_keys=True))
+                    states = self.states()
+                    section("states", json.dumps(states, indent=None, sort_keys=True))
+                    for name in sorted(states):
+                        r = self.get("/process/logs/%s/0/20" % urllib.parse.quote(name, safe=""))
+                        section("log ring of %s, last 20 lines" % name, r.body)
                 except Exception as e:
                     section("states", "unavailable: %r" % e)
             else:
