@@ -735,6 +735,21 @@ static int show(sd_journal *j, Args *a, regex_t *re) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to wait for journal changes: %m");
                 first_line = false;
+                if (r != SD_JOURNAL_NOP && need_seek && !a->reverse) {
+                        /* journald's notification: the entries are complete now. Seek to the last entry
+                         * again so that sd-journal searches afresh (it may have looked while an entry was
+                         * counted but not yet linked, and would skip the file until the next one; see
+                         * docs/logs.md). */
+                        _cleanup_free_ char *cursor = NULL;
+
+                        if (sd_journal_get_cursor(j, &cursor) >= 0 && sd_journal_seek_cursor(j, cursor) >= 0) {
+                                r = sd_journal_next(j);
+                                if (r < 0)
+                                        return log_error_errno(r, "Failed to iterate through the journal: %m");
+                                /* on the entry shown last: continue after it; on a new one: show it */
+                                need_seek = r == 0 || sd_journal_test_cursor(j, cursor) > 0;
+                        }
+                }
         }
 
         if (re && n_shown == 0)
