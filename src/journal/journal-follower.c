@@ -281,16 +281,32 @@ static int add_matches(sd_journal *j, Source *const *sources, size_t n, const ch
         return journal_add_process_matches(j, idents, units, n, slice);
 }
 
-static int follower_rebuild(JournalFollower *f) {
+/* The current entry is the last one read (or the anchor): remember it, before a flush of the matches, a
+ * seek or a reopen detaches the position. Without a current entry (just sought, never read) keep the old. */
+static void follower_remember_position(JournalFollower *f) {
         _cleanup_free_ char *cursor = NULL;
-        int r;
 
-        /* The current entry is the last one read (or the anchor); remember it before flushing the matches
-         * detaches the location. Without a current entry (just rebuilt, or never read) keep the old one. */
         if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
                 free(f->cursor);
                 f->cursor = TAKE_PTR(cursor);
         }
+}
+
+/* To the last entry read (the next read skips it if it comes again), or to the anchor's time. */
+static int follower_seek_last(JournalFollower *f) {
+        int r;
+
+        if (!f->cursor)
+                return sd_journal_seek_realtime_usec(f->journal, f->anchor_realtime);
+        r = sd_journal_seek_cursor(f->journal, f->cursor);
+        f->skip_cursor = r >= 0;
+        return r;
+}
+
+static int follower_rebuild(JournalFollower *f) {
+        int r;
+
+        follower_remember_position(f);
 
         sd_journal_flush_matches(f->journal);
         f->matches_dirty = false;
@@ -305,12 +321,7 @@ static int follower_rebuild(JournalFollower *f) {
                 return r;
         }
 
-        if (f->cursor) {
-                r = sd_journal_seek_cursor(f->journal, f->cursor);
-                f->skip_cursor = r >= 0;
-        } else
-                r = sd_journal_seek_realtime_usec(f->journal, f->anchor_realtime);
-        return r;
+        return follower_seek_last(f);
 }
 
 /* Positions the handle where it is again, so that the next read searches the files afresh.
@@ -322,21 +333,13 @@ static int follower_rebuild(JournalFollower *f) {
  * about once in 50 starts under load, with the 3 ms polling). journald's change notification comes after
  * the entry is complete, so every inotify wake-up re-seeks before it reads. */
 static void follower_reseek(JournalFollower *f) {
-        _cleanup_free_ char *cursor = NULL;
         int r;
 
         f->reseek = false;
         if (f->matches_dirty)
                 return;         /* the rebuild seeks anyway */
-        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
-                free(f->cursor);
-                f->cursor = TAKE_PTR(cursor);
-        }
-        if (f->cursor) {
-                r = sd_journal_seek_cursor(f->journal, f->cursor);
-                f->skip_cursor = r >= 0;
-        } else
-                r = sd_journal_seek_realtime_usec(f->journal, f->anchor_realtime);
+        follower_remember_position(f);
+        r = follower_seek_last(f);
         if (r < 0)
                 log_debug_errno(r, "Failed to seek the journal to the last entry read: %m");
         f->stats.reseeks++;
@@ -656,7 +659,6 @@ static void follower_update_done(JournalFollower *f, const JournalFileSet *set) 
  * and their lines are still to be read. The next reopen, once they are read, drops them again. */
 static void follower_reopen(JournalFollower *f) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        _cleanup_free_ char *cursor = NULL;
         JournalArchiveFilter filter = {
                 .skip = { f->done, f->inodes },
                 .n_skip = { f->n_done, f->n_files },
@@ -666,12 +668,10 @@ static void follower_reopen(JournalFollower *f) {
         int r;
 
         f->reopen_pending = false;
-        if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
-                free(f->cursor);
-                f->cursor = TAKE_PTR(cursor);
-        }
+        follower_remember_position(f);
         have_pos = f->cursor && cursor_position(f->cursor, &filter.seqnum_id, &filter.after);
-        if (journal_file_set_scan_local(have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 || file_set_same(f, &set)) {
+        if (journal_file_set_scan_local(have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 ||
+            file_set_same(f, &set)) {
                 journal_file_set_done(&set);
                 return;
         }
