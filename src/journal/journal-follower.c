@@ -122,23 +122,21 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
 
 /* ---- the journal files ---- */
 
-/* Same active files as the handle has (archived ones being caught up on do not count). */
-static bool file_set_same_active(const JournalFollower *f, const JournalFileSet *s) {
-        if (s->n_active != f->n_active)
-                return false;
-        for (size_t i = 0; i < s->n_active; i++)
+/* The first n files of the set are the handle's first n, path and inode. */
+static bool file_set_same_prefix(const JournalFollower *f, const JournalFileSet *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
                 if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
                         return false;
         return true;
 }
 
+/* Same active files as the handle has (archived ones being caught up on do not count). */
+static bool file_set_same_active(const JournalFollower *f, const JournalFileSet *s) {
+        return s->n_active == f->n_active && file_set_same_prefix(f, s, s->n_active);
+}
+
 static bool file_set_same(const JournalFollower *f, const JournalFileSet *s) {
-        if (s->n != f->n_files || !file_set_same_active(f, s))
-                return false;
-        for (size_t i = s->n_active; i < s->n; i++)
-                if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
-                        return false;
-        return true;
+        return s->n == f->n_files && s->n_active == f->n_active && file_set_same_prefix(f, s, s->n);
 }
 
 /* Opens the active files (or, if there are none to be found, the whole local journal). */
