@@ -229,6 +229,9 @@ class Project:
     def unit(self, process):
         return "pcctl-%s-%s.service" % (escape(self.name), escape(process))
 
+    def slice(self):
+        return "pcctl-%s.slice" % escape(self.name)
+
     def close(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -271,9 +274,8 @@ class Project:
                 section("pcctl stderr, last 60 lines", "".join(self.stderr().splitlines(True)[-60:]))
             section("units", systemctl("list-units", "--all", "--plain", "--no-legend", "--no-pager",
                                        "pcctl-%s-*" % escape(self.name)).stdout)
-            slice = "pcctl-%s.slice" % escape(self.name)
             r = subprocess.run(["journalctl", "--no-pager", "-o", "short-monotonic", "-n", "60",
-                                "_SYSTEMD_SLICE=%s" % slice, "+", "_SYSTEMD_USER_SLICE=%s" % slice],
+                                "_SYSTEMD_SLICE=%s" % self.slice(), "+", "_SYSTEMD_USER_SLICE=%s" % self.slice()],
                                capture_output=True, text=True, timeout=30)
             section("journal of the project's slice, last 60 entries", r.stdout + r.stderr)
         except Exception as e:     # diagnostics never hide the failure itself

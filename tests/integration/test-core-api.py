@@ -7,12 +7,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, escape, main, systemctl, wait_until  # noqa: E402
+from pcctl_harness import Project, main, systemctl, wait_until  # noqa: E402
 
 
 def assert_clean(p):
     wait_until(lambda: not p.units(), timeout=10, what="no pcctl unit of %s loaded" % p.name)
-    r = systemctl("show", "-p", "ActiveState", "pcctl-%s.slice" % escape(p.name))
+    r = systemctl("show", "-p", "ActiveState", p.slice())
     assert "ActiveState=active" not in r.stdout, r.stdout
 
 

@@ -8,13 +8,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, escape, loaded_units, main, systemctl, wait_until  # noqa: E402
+from pcctl_harness import Project, loaded_units, main, systemctl, wait_until  # noqa: E402
 
 
 def assert_clean(p):
     """After a scenario: no unit of the project is loaded and its slice has no process left."""
     wait_until(lambda: not p.units(), timeout=10, what="no pcctl unit of %s loaded" % p.name)
-    slice_ = "pcctl-%s.slice" % escape(p.name)
+    slice_ = p.slice()
     r = systemctl("show", "-p", "ActiveState", "-p", "LoadState", slice_)
     assert "ActiveState=active" not in r.stdout, "slice %s still active: %s" % (slice_, r.stdout)
     r = systemctl("status", slice_)

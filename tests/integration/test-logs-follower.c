@@ -162,6 +162,14 @@ static bool all_have(void *userdata) {
         return true;
 }
 
+/* A loop and a follower as `pcctl up` sets them up, following one process. */
+static void follow_one(sd_event **e, JournalFollower **f, Proc *p, const char *name, size_t max_lines) {
+        ASSERT_OK(sd_event_new(e));
+        new_follower(*e, f);
+        set_names(p, name);
+        proc_add(*f, p, max_lines, false);
+}
+
 TEST(twenty_instant_units) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(journal_follower_freep) JournalFollower *f = NULL;
@@ -222,10 +230,7 @@ TEST(first_line_and_stderr) {
         char ident[128], unit[136];
         const LogEntry *out, *err;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&p, "first");
-        proc_add(f, &p, 100, false);
+        follow_one(&e, &f, &p, "first", 100);
         start_unit("first", "echo first; sleep 0.3; echo second", ident, unit);
         ASSERT_TRUE(run_until(e, has_two, p.ring, 10 * USEC_PER_SEC));
         ASSERT_STREQ(log_ring_get(p.ring, 0)->message, "first");
@@ -281,10 +286,7 @@ TEST(rebuild_keeps_order) {
         char ident[128], unit[136];
         Counter c;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "steady");
-        proc_add(f, &a, 1000, false);
+        follow_one(&e, &f, &a, "steady", 1000);
         start_unit("steady", "i=0; while [ $i -le 300 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.002; done", ident,
                    unit);
         /* While it writes, the process set changes several times (each forces a rebuild from the cursor). */
@@ -323,10 +325,7 @@ TEST(backfill) {
         char ident[128], unit[136];
         Counter c;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "backfill");
-        proc_add(f, &a, 100, false);
+        follow_one(&e, &f, &a, "backfill", 100);
         start_unit("backfill", "for i in 1 2 3 4 5; do echo \"n $i\"; done", ident, unit);
         c = (Counter) { a.ring, 5 };
         ASSERT_TRUE(run_until(e, has_message, &c, 10 * USEC_PER_SEC));
@@ -367,10 +366,7 @@ TEST(rotation) {
         JournalFollowerStats st;
         Counter c;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "rotate");
-        proc_add(f, &a, 1000, false);
+        follow_one(&e, &f, &a, "rotate", 1000);
         start_unit("rotate", "i=0; while [ $i -le 200 ]; do echo \"n $i\"; i=$((i+1)); sleep 0.01; done", ident, unit);
         (void) run_until(e, never, NULL, 500 * USEC_PER_MSEC);
         /* journald archives its files and starts new ones, here several times while the lines flow (a
@@ -401,10 +397,7 @@ TEST(rotation_twice_while_behind) {
         JournalFollowerStats st;
         Counter c;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "rotate2");
-        proc_add(f, &a, 1000, false);
+        follow_one(&e, &f, &a, "rotate2", 1000);
         start_unit("rotate2",
                    "for i in $(seq 0 29); do echo \"n $i\"; done; sleep 1.5; "
                    "for i in $(seq 30 59); do echo \"n $i\"; done; sleep 1.5; "
@@ -436,10 +429,7 @@ TEST(idle_wakeup) {
         JournalFollowerStats st;
         usec_t t0;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "idle");
-        proc_add(f, &a, 10, false);
+        follow_one(&e, &f, &a, "idle", 10);
         /* no kick: from now on only journald's inotify wake-up can deliver the line */
         (void) run_until(e, never, NULL, 300 * USEC_PER_MSEC);
         journal_follower_get_stats(f, &st);
@@ -503,10 +493,7 @@ TEST(poll_on_kick_only) {
         JournalFollowerStats st;
         Proc a = {};
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&a, "nopoll");
-        proc_add(f, &a, 10, false);
+        follow_one(&e, &f, &a, "nopoll", 10);
         (void) run_until(e, never, NULL, 100 * USEC_PER_MSEC);
         journal_follower_get_stats(f, &st);
         ASSERT_FALSE(st.polling);
@@ -541,10 +528,7 @@ TEST(rate_limit_marker) {
         const LogEntry *marker = NULL;
         uint64_t stored = 0, n = 0, markers = 0;
 
-        ASSERT_OK(sd_event_new(&e));
-        new_follower(e, &f);
-        set_names(&p, "flood");
-        proc_add(f, &p, 1000, false);
+        follow_one(&e, &f, &p, "flood", 1000);
 
         /* A per-unit limit of 5 lines per second, as PID 1 would export for LogRateLimitBurst= (journald
          * scales the burst by free disk space, so count what it stored rather than assume 5). */
