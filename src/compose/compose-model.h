@@ -13,21 +13,9 @@ int compose_kv_copy_array(ComposeKV **dst, size_t *n_dst, const ComposeKV *src, 
 int compose_kv_set(ComposeKV **a, size_t *n, const char *key, const char *value, bool literal);
 const ComposeKV *compose_kv_get(const ComposeKV *a, size_t n, const char *key);
 
-ComposeProbe *compose_probe_free(ComposeProbe *p);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeProbe *, compose_probe_free);
-ComposeLogConfig *compose_log_config_free(ComposeLogConfig *c);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeLogConfig *, compose_log_config_free);
-ComposeSchedule *compose_schedule_free(ComposeSchedule *s);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeSchedule *, compose_schedule_free);
-ComposeWatch *compose_watch_free(ComposeWatch *w);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeWatch *, compose_watch_free);
 void compose_deps_free(ComposeDependency *d, size_t n);
 void compose_xprops_free(ComposeXProp *x, size_t n);
 
-int compose_probe_dup(const ComposeProbe *src, ComposeProbe **ret);
-int compose_log_config_dup(const ComposeLogConfig *src, ComposeLogConfig **ret);
-int compose_schedule_dup(const ComposeSchedule *src, ComposeSchedule **ret);
-int compose_watch_dup(const ComposeWatch *src, ComposeWatch **ret);
 int compose_deps_copy(ComposeDependency **dst, size_t *n_dst, const ComposeDependency *src, size_t n);
 
 

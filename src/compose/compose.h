@@ -248,6 +248,8 @@ typedef struct ComposeProcess {
         ComposePos pos_working_dir;
         ComposePos pos_env_file;
         ComposePos pos_log_location;
+
+        void *extra;                 /* rows registered by tests (compose_table_register_extra_process_rows()) */
 } ComposeProcess;
 
 typedef struct ComposeProject {
@@ -399,6 +401,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeProcess *, compose_process_free);
  * Return: 0 or -ENOMEM.
  */
 int compose_process_dup(const ComposeProcess *p, ComposeProcess **ret);
+
+/**
+ * compose_process_equal() - whether two processes are the same configuration.
+ * @a: a process or NULL
+ * @b: a process or NULL
+ *
+ * Compares every field the API shows (each row of the field table with a JSON key), so two processes are
+ * equal exactly when their ProcessConfig JSON is. Positions in files do not count.
+ *
+ * Return: true if equal (or both NULL).
+ */
+bool compose_process_equal(const ComposeProcess *a, const ComposeProcess *b);
 
 /**
  * compose_project_find_process() - look a process up by its (replica) name.
