@@ -47,5 +47,17 @@ struct YamlDoc;
 int compose_decode_project(const struct YamlDoc *doc, const char *file, ComposeProject **ret,
                            ComposeFindings *findings, ComposeError *ret_error);
 
-/* Templates, probe defaults and executable/args of one process (compose.c); stores original_config. */
+/* The stages of compose_load() after loading (compose-load.c), in the order it runs them. */
+
+/* compose-merge.c: merges the raw projects of the files in order (projects[0] is taken, the others are
+ * consumed and stay for the caller to free), then resolves process extends. */
+int compose_merge_files(ComposeProject **projects, size_t n_projects, char * const *files, ComposeProject **ret,
+                        ComposeError *e);
+/* compose-expand.c: defaults, replicas, paths, templates, executable/args. */
+int compose_expand(ComposeProject *p, const ComposeLoadOptions *o, const char *cwd, ComposeError *e);
+/* Templates, probe defaults and executable/args of one process; stores original_config. */
 int compose_finish_process(const ComposeProject *project, ComposeProcess *p, ComposeError *e);
+/* compose-validate.c: process-compose's validators; findings of the decoder are judged here. */
+int compose_validate(ComposeProject *p, const ComposeFindings *findings, char * const *env, ComposeError *e);
+/* compose-select.c: keeps the processes of the -n namespaces (and what they depend on). */
+int compose_admit_namespaces(ComposeProject *p, char * const *namespaces);
