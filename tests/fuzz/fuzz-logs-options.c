@@ -3,8 +3,9 @@
  * the words together are parsed as the verb's command line (getopt_long, -n, --case-sensitive, ...).
  *
  * The parsers are static in verb-logs.c, so this file includes it. Must hold: no crash, leak or undefined
- * behaviour; an accepted priority is a range inside 0..7; an accepted mode has a name; the command line is
- * either refused with -EINVAL/-E2BIG or gives coherent arguments. */
+ * behaviour; an accepted date has a month and a day in range; an accepted priority is a range inside 0..7;
+ * an accepted mode has a name; the command line is either refused with -EINVAL/-E2BIG or gives coherent
+ * arguments. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,14 @@ static void check_word(const char *w) {
         JournalOutputMode m;
         char ident[64];
 
-        (void) parse_date(w, &t);
+        if (parse_date(w, &t) >= 0) {
+                int y, mo, d, n = 0;
+
+                /* an accepted calendar date names a real month and day */
+                if (sscanf(w, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10 &&
+                    (mo < 1 || mo > 12 || d < 1 || d > 31))
+                        abort();
+        }
         (void) parse_timespan(w, &t);
         if (parse_priority(w, &a, &b) >= 0 && (a < 0 || b > 7 || a > b))
                 abort();
