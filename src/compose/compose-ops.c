@@ -149,7 +149,7 @@ static int run_env_cmd(const ComposeProject *project, const char *cmd, char * co
                 }
                 k = read(pipefd[0], out + n, 4096);
                 if (k < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
+                        if (IN_SET(errno, EINTR, EAGAIN))
                                 continue;
                         r = -errno;
                         break;
