@@ -71,7 +71,8 @@ static void help(void) {
                "  -U, --use-uds              API on $TMPDIR/process-compose-<pid>.sock\n"
                "      --no-server            no API (PC_NO_SERVER)\n"
                "      --token-file FILE      API token file (PC_API_TOKEN_PATH; PC_API_TOKEN wins)\n"
-               "      --ws-write-timeout SEC close a WebSocket that cannot be written for SEC seconds (10)\n"
+               "      --ws-write-timeout SEC close a WebSocket whose client took nothing for SEC seconds (10)\n"
+               "      --ws-send-buffer BYTES kernel send buffer of each WebSocket (SO_SNDBUF, 65536)\n"
                "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
                "      --allowed-host HOST    accept this Host header too, beside loopback names and addresses\n"
                "                             (repeatable; \"*\": any; docs/api.md)\n"
@@ -206,6 +207,7 @@ enum {
         ARG_LOGS_TRUNCATE,
         ARG_SYSTEM,
         ARG_WS_WRITE_TIMEOUT,
+        ARG_WS_SEND_BUFFER,
         ARG_WS_ALLOW_ANY_ORIGIN,
         ARG_ALLOWED_HOST,
 };
@@ -231,6 +233,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "logs-truncate",       optional_argument, NULL, ARG_LOGS_TRUNCATE },
                 { "system",              optional_argument, NULL, ARG_SYSTEM },
                 { "ws-write-timeout",    required_argument, NULL, ARG_WS_WRITE_TIMEOUT },
+                { "ws-send-buffer",      required_argument, NULL, ARG_WS_SEND_BUFFER },
                 { "ws-allow-any-origin", optional_argument, NULL, ARG_WS_ALLOW_ANY_ORIGIN },
                 { "allowed-host",        required_argument, NULL, ARG_ALLOWED_HOST },
                 { "help",                no_argument,       NULL, 'h' },
@@ -331,6 +334,21 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                                 return -EINVAL;
                         }
                         a->http.ws_write_timeout = (usec_t) (v * USEC_PER_SEC);
+                        r = 0;
+                        break;
+                }
+                case ARG_WS_SEND_BUFFER: {
+                        char *end;
+                        unsigned long long v;
+
+                        errno = 0;
+                        v = strtoull(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || v < 4096 || v > 16ULL * 1024 * 1024) {
+                                fprintf(stderr, "pcctl up: invalid --ws-send-buffer \"%s\": expected bytes in "
+                                        "[4096, 16777216]\n", optarg);
+                                return -EINVAL;
+                        }
+                        a->http.ws_send_buffer = (size_t) v;
                         r = 0;
                         break;
                 }

@@ -241,6 +241,8 @@ int http_server_new(Manager *m, const HttpServerConfig *config, HttpServer **ret
         if (config->ws_write_timeout > 0)
                 wc.write_timeout = config->ws_write_timeout;
         wc.allow_any_origin = config->ws_allow_any_origin;
+        if (config->ws_send_buffer > 0)
+                wc.send_buffer = config->ws_send_buffer;
         r = ws_server_new(m, &wc, &b->ws);
         if (r < 0) {
                 free(b);
