@@ -31,6 +31,7 @@
 #include "core/console.h"
 #include "core/lifecycle.h"
 #include "core/manager.h"
+#include "core/state-file.h"
 #include "http/http-server.h"
 #include "journal/journal-follower.h"
 #include "journal/log-file.h"
@@ -91,6 +92,9 @@ struct Proc {
         bool started_run;            /* this incarnation's process ran: process_started is satisfied */
         bool reopen_log;             /* a new incarnation: its first start reopens log_location */
         bool ignore_warned;
+        bool user_stopped;           /* its last run ended by a user stop (kept in the state file) */
+        bool adopted;                /* the current run was started by an earlier controller */
+        bool recreate;               /* adopted with a changed spec and --recreate: replace it */
 
         UnitWatch *watch;
         bool following;
@@ -117,6 +121,7 @@ struct Proc {
 
         LogRingObserver *ring_observer;
         bool log_dirty;
+        bool log_dirty_state;        /* lines since the last state file write */
         uint64_t print_seq;          /* next ring entry to print on the console */
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
         bool ready_matching;
@@ -183,6 +188,10 @@ struct Manager {
         bool project_done;           /* every process ended after a shutdown or auto-completion */
         bool finishing;              /* resetting failed units before leaving the loop */
         bool completed_notice;
+        sd_event_source *state_timer;/* writes the state file a moment after a change */
+        sd_bus_slot *list_slot;      /* adoption: ListUnitsByPatterns in flight */
+        bool state_dirty;
+        bool leaving;                /* --keep-running: the controller ends, the units stay */
         bool all_running_logged;
         unsigned n_resets;
         unsigned n_signals;
@@ -190,6 +199,7 @@ struct Manager {
 };
 
 static void manager_schedule_check(Manager *m);
+static void manager_state_dirty(Manager *m);
 static void proc_changed(Proc *p);
 static void proc_begin_stop(Proc *p);
 static int proc_launch(Proc *p);
@@ -364,6 +374,7 @@ static void proc_changed(Proc *p) {
 
         manager_status_dirty(m);
         manager_schedule_check(m);
+        manager_state_dirty(m);
 }
 
 static void proc_set_status(Proc *p, ProcStatus s) {
@@ -540,6 +551,7 @@ static void proc_on_ring(LogRing *ring, void *userdata) {
         Proc *p = userdata;
 
         p->log_dirty = true;
+        p->log_dirty_state = true;
         (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
 }
 
@@ -803,6 +815,49 @@ static void spec_storage_done(SpecStorage *s) {
         free(s->extra);
 }
 
+/* FNV-1a, 64 bits: a fingerprint, not a security boundary (the units are the user's own). */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+        const unsigned char *b = data;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= b[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+static uint64_t fnv1a_str(uint64_t h, const char *s) {
+        /* the terminating NUL separates fields: ("ab", "c") and ("a", "bc") differ */
+        return fnv1a(h, strempty(s), strlen(strempty(s)) + 1);
+}
+
+/* The hash of what a run of the process is: command line, environment, working directory, stop settings and
+ * x-systemd properties. Variables inherited unchanged from pcctl's own environment are left out: a controller
+ * started again from another shell must not see every unit as changed. */
+static int proc_spec_hash(Proc *p, const UnitSpec *spec, char **ret) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        char buf[64];
+
+        STRV_FOREACH(a, spec->argv)
+                h = fnv1a_str(h, *a);
+        h = fnv1a_str(h, "\x01env");
+        STRV_FOREACH(e, spec->environment)
+                if (!strv_contains(p->m->os_environ, *e))
+                        h = fnv1a_str(h, *e);
+        h = fnv1a_str(h, "\x01wd");
+        h = fnv1a_str(h, spec->working_directory);
+        snprintf(buf, sizeof(buf), "%d/%llu/%d/%d/%d", spec->kill_signal, (unsigned long long) spec->timeout_stop,
+                 (int) spec->send_sigkill, (int) spec->kill_mode, (int) spec->exit_type_cgroup);
+        h = fnv1a_str(h, buf);
+        for (size_t i = 0; i < spec->n_extra; i++) {
+                h = fnv1a_str(h, spec->extra[i].key);
+                h = fnv1a_str(h, spec->extra[i].value);
+        }
+        if (asprintf(ret, "%016llx", (unsigned long long) h) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* Fills spec for a run of the process (shell_command NULL) or of its shutdown.command. On failure
  * *ret_reason says why, for the process log. */
 static int proc_build_spec(Proc *p, const char *shell_command, UnitSpec *spec, SpecStorage *st,
@@ -863,6 +918,21 @@ static int proc_build_spec(Proc *p, const char *shell_command, UnitSpec *spec, S
                 .extra = st->extra,
                 .n_extra = c->n_x_systemd,
         };
+        if (!shell_command) {
+                /* the spec's hash goes into the Description, where a restarted controller reads it back
+                 * (ListUnitsByPatterns has it) to tell whether the unit still matches the configuration */
+                _cleanup_free_ char *hash = NULL;
+                r = proc_spec_hash(p, spec, &hash);
+                if (r < 0)
+                        return r;
+                free(st->description);
+                if (asprintf(&st->description, "pcctl %s: %s [spec %s]", p->m->project->project_name,
+                             p->pub.name, hash) < 0) {
+                        st->description = NULL;
+                        return -ENOMEM;
+                }
+                spec->description = st->description;
+        }
         if (shell_command) {
                 /* the shutdown unit runs the command only, no extras that could change its nature */
                 spec->exit_type_cgroup = false;
@@ -1104,6 +1174,7 @@ static void proc_new_incarnation(Proc *p) {
         p->pub.health = PROC_HEALTH_UNKNOWN;
         p->started_run = false;
         p->stop_requested = p->stop_by_user = p->stop_issued = false;
+        p->user_stopped = p->adopted = false;
         p->ignore_warned = false;
         p->reopen_log = true;
         p->phase = PHASE_WAITING;
@@ -1137,6 +1208,7 @@ static void proc_end(Proc *p, ProcStatus status) {
                 m->exit_code = code;
                 (void) manager_stop_project(m, NULL, NULL);
         }
+        p->user_stopped = p->stop_by_user;
         p->stop_requested = p->stop_by_user = p->stop_issued = p->stop_deferred = false;
 
         if (p->next_config && !m->shutting_down) {
@@ -1261,6 +1333,13 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
                 journal_follower_kick(p->m->follower);
         proc_changed(p);
         manager_log_all_running(p->m);
+        if (p->recreate) {
+                /* --recreate: the adopted unit runs an outdated spec; replace it */
+                p->recreate = false;
+                log_info("Process %s: replacing its unit, which was started from another configuration.",
+                         p->pub.name);
+                (void) manager_restart_process(p->m, p->pub.name, NULL, NULL, NULL);
+        }
 }
 
 static char *proc_start_failure_reason(Proc *p, const char *message, const UnitExit *exit) {
@@ -1328,9 +1407,18 @@ static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         }
 
         if (!m->shutting_down && lifecycle_should_restart(c, code, p->pub.restarts)) {
+                usec_t delay = lifecycle_backoff_usec(c);
+
+                /* it ended while no controller watched: the backoff has passed already, as far as it
+                 * is due (the restart policy is enforced again at once, docs/lifecycle.md) */
+                if (p->adopted && exit->exit_timestamp > 0 && exit->exit_timestamp < m->start_time)
+                        {
+                        usec_t away = m->start_time - exit->exit_timestamp;
+                        delay = delay > away ? delay - away : 1;
+                }
                 p->phase = PHASE_BACKOFF;
                 proc_set_status(p, PROC_RESTARTING);
-                if (proc_arm_timer(p, PROC_TIMER_BACKOFF, lifecycle_backoff_usec(c)) < 0) {
+                if (proc_arm_timer(p, PROC_TIMER_BACKOFF, delay) < 0) {
                         log_oom();
                         proc_end(p, PROC_COMPLETED);
                         return;
@@ -1883,6 +1971,10 @@ static void manager_finish(Manager *m) {
         if (m->finishing)
                 return;
         m->finishing = true;
+        /* nothing is left to adopt: the state file goes with the units */
+        m->state_timer = sd_event_source_disable_unref(m->state_timer);
+        if (m->options.state_dir)
+                (void) state_file_remove(m->options.state_dir);
 
         /* Failed units stay loaded until reset (systemd-notes §2.3): `up` leaves nothing behind. */
         for (size_t i = 0; i < m->n_procs; i++) {
@@ -2039,10 +2131,20 @@ void manager_set_http_server(Manager *m, struct HttpServer *server) {
         m->http = server;
 }
 
+static void manager_save_state(Manager *m);
+
 static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
         m->n_signals++;
+        if (m->options.keep_running && !m->shutting_down) {
+                /* --keep-running: only the controller ends; a later `pcctl up` adopts the units */
+                log_info("Received %s: leaving the project's processes running (--keep-running).",
+                         strsignal((int) si->ssi_signo));
+                m->leaving = true;
+                manager_save_state(m);
+                return sd_event_exit(m->event, 0);
+        }
         if (m->n_signals == 1) {
                 log_info("Received %s: shutting the project down%s.", strsignal((int) si->ssi_signo),
                          m->project->ordered_shutdown ? " in order" : "");
@@ -2069,6 +2171,8 @@ static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *
         log_info("Leaving without waiting for the units to stop.");
         return sd_event_exit(m->event, m->exit_code ?: 1);
 }
+
+static int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata);
 
 int manager_new(const ManagerOptions *options, ComposeProject *project, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -2136,6 +2240,14 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         (void) sd_event_source_set_enabled(m->log_event, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_OFF);
 
+        if (options->state_dir) {
+                r = sd_event_add_time_relative(m->event, &m->state_timer, CLOCK_MONOTONIC, 0, 0,
+                                               manager_on_state_timer, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set up the event loop: %m");
+                (void) sd_event_source_set_enabled(m->state_timer, SD_EVENT_OFF);
+        }
+
         if (m->console) {
                 r = sd_event_add_time_relative(m->event, &m->status_timer, CLOCK_MONOTONIC, 100 * USEC_PER_MSEC,
                                                10 * USEC_PER_MSEC, manager_on_status_timer, m);
@@ -2186,6 +2298,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->log_event);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->finish_timer);
+        sd_event_source_disable_unref(m->state_timer);
+        sd_bus_slot_unref(m->list_slot);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
         unit_driver_free(m->driver);
@@ -2196,6 +2310,9 @@ Manager *manager_free(Manager *m) {
         free(m->slice);
         return mfree(m);
 }
+
+static void manager_want_all(Manager *m);
+static int manager_adopt_units(Manager *m);
 
 int manager_run(Manager *m) {
         static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
@@ -2209,9 +2326,26 @@ int manager_run(Manager *m) {
         }
 
         manager_open_project_log(m);
+        manager_state_dirty(m);
 
-        /* Every enabled process is wanted at once; the first check pass starts all whose dependencies are
-         * met, pipelined. */
+        if (m->options.adopt) {
+                /* the units an earlier controller left are adopted first; the rest starts after */
+                r = manager_adopt_units(m);
+                if (r >= 0)
+                        goto loop;
+                log_warning_errno(r, "Cannot list the project's units, starting afresh: %m");
+        }
+        manager_want_all(m);
+loop:
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+/* Every enabled process is wanted at once; the first check pass starts all whose dependencies are met,
+ * pipelined. Processes an earlier controller's run accounts for (adopted, or ended) are left alone. */
+static void manager_want_all(Manager *m) {
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
                 const ComposeProcess *c = proc_config(p);
@@ -2221,15 +2355,292 @@ int manager_run(Manager *m) {
                  * run_on_start runs them once */
                 if (c->schedule && !c->schedule->run_on_start)
                         continue;
+                if (p->phase != PHASE_IDLE || p->started_run)
+                        continue;
                 p->phase = PHASE_WAITING;
         }
         manager_schedule_check(m);
         manager_status_dirty(m);
+}
 
-        r = sd_event_loop(m->event);
+/* ----------------------------------------------------------------------------------------------------- */
+/* controller restarts: the state file and adoption (docs/lifecycle.md "Controller restarts") */
+
+#define STATE_WRITE_DELAY_USEC (20 * USEC_PER_MSEC)
+#define STATE_CURSOR_INTERVAL_USEC (500 * USEC_PER_MSEC)
+
+static void manager_state_dirty(Manager *m) {
+        uint64_t next;
+
+        if (!m->state_timer || m->leaving)
+                return;
+        m->state_dirty = true;
+        /* soon, unless a write is due sooner anyway */
+        if (sd_event_source_get_enabled(m->state_timer, NULL) > 0 &&
+            sd_event_source_get_time(m->state_timer, &next) >= 0 &&
+            next <= now_usec(CLOCK_MONOTONIC) + STATE_WRITE_DELAY_USEC)
+                return;
+        (void) sd_event_source_set_time_relative(m->state_timer, STATE_WRITE_DELAY_USEC);
+        (void) sd_event_source_set_enabled(m->state_timer, SD_EVENT_ONESHOT);
+}
+
+/* The newest ring line that came from the journal: its seq and cursor pin the ring's numbering to the
+ * journal, so that the next controller numbers the same lines the same way. */
+static const LogEntry *proc_last_journal_line(const Proc *p) {
+        uint64_t first = log_ring_first_seq(p->pub.log), seq = log_ring_next_seq(p->pub.log);
+
+        for (unsigned n = 0; seq > first && n < 256; n++) {
+                const LogEntry *e = log_ring_get(p->pub.log, --seq);
+                if (e && e->cursor)
+                        return e;
+        }
+        return NULL;
+}
+
+static int manager_build_state(Manager *m, StateFile *s) {
+        const StateFile *saved = m->options.saved_state;
+        int r;
+
+        *s = (StateFile) { .controller_pid = getpid(), .no_deps = m->options.no_deps };
+        if (!(s->project = strdup(m->project->project_name)))
+                return -ENOMEM;
+        if (m->options.api_address && !(s->api_address = strdup(m->options.api_address)))
+                return -ENOMEM;
+        if (m->options.selection && !(s->selection = strv_copy(m->options.selection)))
+                return -ENOMEM;
+        if (m->options.load_options && m->options.load_options->namespaces &&
+            !(s->namespaces = strv_copy(m->options.load_options->namespaces)))
+                return -ENOMEM;
+
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                const StateProcess *old = saved ? state_file_find(saved, p->pub.name) : NULL;
+                const LogEntry *e = proc_last_journal_line(p);
+                StateProcess *sp;
+
+                r = state_file_add(s, p->pub.name, &sp);
+                if (r < 0)
+                        return r;
+                sp->restarts = p->pub.restarts;
+                sp->stopped_by_user = p->user_stopped || p->stop_by_user;
+                sp->exit_code = p->pub.exit_code;
+                if (!(sp->status = strdup(proc_status_to_string(p->pub.status))))
+                        return -ENOMEM;
+                if (e) {
+                        sp->log_seq = e->seq;
+                        if (!(sp->cursor = strdup(e->cursor)))
+                                return -ENOMEM;
+                } else if (old && old->cursor && log_ring_count(p->pub.log) == 0) {
+                        /* nothing read yet: keep the previous controller's position */
+                        sp->log_seq = old->log_seq;
+                        if (!(sp->cursor = strdup(old->cursor)))
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static void manager_save_state(Manager *m) {
+        _cleanup_(state_file_done) StateFile s = {};
+        int r;
+
+        if (!m->options.state_dir || m->finishing)
+                return;
+        r = manager_build_state(m, &s);
+        if (r >= 0)
+                r = state_file_write(m->options.state_dir, &s);
         if (r < 0)
-                return log_error_errno(r, "Event loop failed: %m");
-        return r;
+                log_warning_errno(r, "Cannot write the state file in %s: %m", m->options.state_dir);
+        m->state_dirty = false;
+}
+
+static int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        bool moved = false;
+
+        for (size_t i = 0; i < m->n_procs && !moved; i++)
+                moved = m->procs[i]->log_dirty_state;
+        if (m->state_dirty || moved) {
+                manager_save_state(m);
+                for (size_t i = 0; i < m->n_procs; i++)
+                        m->procs[i]->log_dirty_state = false;
+        }
+        /* the log position moves without state changes: check it again later */
+        (void) sd_event_source_set_time_relative(s, STATE_CURSOR_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static bool status_is_ended(const char *status) {
+        return status && (streq(status, "Completed") || streq(status, "Error") || streq(status, "Skipped"));
+}
+
+/* "... [spec 0123456789abcdef]" at the end of the unit's Description */
+static bool description_spec_hash(const char *description, char ret[static 17]) {
+        const char *t = description ? strstr(description, "[spec ") : NULL;
+
+        if (!t || strlen(t) != STRLEN("[spec ") + 16 + 1 || t[STRLEN("[spec ") + 16] != ']')
+                return false;
+        memcpy(ret, t + STRLEN("[spec "), 16);
+        ret[16] = 0;
+        return true;
+}
+
+/* Follows the process's journal from where the previous controller's ring was, refilling the ring. */
+static void proc_follow_resume(Proc *p, const StateProcess *sp) {
+        JournalSource src;
+        int r;
+
+        if (p->following || !p->m->follower)
+                return;
+        src = (JournalSource) {
+                .ident = p->pub.ident,
+                .unit = p->pub.unit,
+                .ring = p->pub.log,
+                .lines_total = &p->pub.log_lines_total,
+                .dropped = &p->pub.journal_dropped,
+                .last_activity = &p->pub.last_activity,
+        };
+        r = journal_follower_add_resume(p->m->follower, &src, sp ? sp->cursor : NULL, sp ? sp->log_seq : 0);
+        if (r < 0 && r != -EEXIST) {
+                log_warning_errno(r, "Process %s: cannot follow its journal: %m", p->pub.name);
+                return;
+        }
+        p->following = true;
+        /* console and ready_log_line start after the refill: those lines were shown by the last controller */
+        p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
+}
+
+/* Takes over one process's unit, still loaded after an earlier controller: its state, PID and exit come
+ * from systemd (unit_driver_adopt()), its restarts and stop flag from the state file. */
+static int manager_adopt_process(Manager *m, Proc *p, const UnitListEntry *u, const StateProcess *sp) {
+        _cleanup_(spec_storage_done) SpecStorage st = {};
+        _cleanup_free_ char *reason = NULL;
+        char old_hash[17];
+        UnitSpec spec;
+        int r;
+
+        r = unit_watch_new(m->driver, p->pub.unit, &proc_events, p, &p->watch);
+        if (r < 0)
+                return r;
+        proc_follow_resume(p, sp);
+        if (sp)
+                p->pub.restarts = sp->restarts;
+
+        /* compare the unit's spec with what the configuration gives now */
+        r = proc_build_spec(p, NULL, &spec, &st, &reason);
+        if (r >= 0 && description_spec_hash(u->description, old_hash) &&
+            !strstr(spec.description, old_hash)) {
+                if (m->options.recreate)
+                        p->recreate = true;
+                else
+                        log_warning("Process %s: its running unit %s was started from a different configuration "
+                                    "(command, environment or properties); keeping it. Restart the process, or "
+                                    "run 'pcctl up --recreate', to apply the new one.", p->pub.name, p->pub.unit);
+        }
+
+        proc_open_log_file(p);
+        proc_setup_probes(p, st.env, st.wd);
+        if (proc_config(p)->is_daemon)
+                proc_watch_daemon(p);
+        p->adopted = true;
+        p->phase = PHASE_STARTING;
+        m->ever_started = true;
+        r = unit_driver_adopt(m->driver, p->watch);
+        if (r < 0) {
+                p->phase = PHASE_IDLE;
+                p->adopted = false;
+                return r;
+        }
+        log_debug("Process %s: adopting unit %s (%s/%s).", p->pub.name, p->pub.unit, u->active_state,
+                  u->sub_state);
+        return 0;
+}
+
+/* A process whose run ended before this controller (it has no unit any more): as it was. */
+static void manager_restore_ended(Manager *m, Proc *p, const StateProcess *sp) {
+        p->pub.restarts = sp->restarts;
+        p->pub.exit_code = sp->exit_code;
+        p->user_stopped = sp->stopped_by_user;
+        p->started_run = true;
+        p->phase = PHASE_IDLE;
+        proc_set_status(p, proc_status_from_string(sp->status));
+        proc_follow_resume(p, sp);
+        m->ever_started = true;
+        proc_changed(p);
+}
+
+static void manager_on_units_listed(UnitDriver *d, int error, const UnitListEntry *units, size_t n_units,
+                                    void *userdata) {
+        Manager *m = userdata;
+        const StateFile *saved = m->options.saved_state;
+        unsigned n_adopted = 0, n_restored = 0;
+
+        m->list_slot = sd_bus_slot_unref(m->list_slot);
+        if (error < 0)
+                log_warning_errno(error, "Cannot list the project's units, starting afresh: %m");
+
+        for (size_t i = 0; error >= 0 && i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                const ComposeProcess *c = proc_config(p);
+                const StateProcess *sp = saved ? state_file_find(saved, p->pub.name) : NULL;
+                const UnitListEntry *u = NULL;
+
+                for (size_t k = 0; k < n_units; k++)
+                        if (streq(units[k].name, p->pub.unit) && !streq_ptr(units[k].load_state, "not-found")) {
+                                u = &units[k];
+                                break;
+                        }
+                if (u) {
+                        int r = manager_adopt_process(m, p, u, sp);
+                        if (r < 0)
+                                log_warning_errno(r, "Process %s: cannot adopt unit %s, leaving it alone: %m",
+                                                  p->pub.name, p->pub.unit);
+                        else
+                                n_adopted++;
+                        continue;
+                }
+                if (!sp)
+                        continue;
+                if (status_is_ended(sp->status) || (sp->stopped_by_user && !c->disabled)) {
+                        manager_restore_ended(m, p, sp);
+                        n_restored++;
+                        continue;
+                }
+                if (sp->status && (streq(sp->status, "Running") || streq(sp->status, "Launched") ||
+                                   streq(sp->status, "Launching"))) {
+                        /* it was running and its unit is gone: it exited 0 while no controller watched
+                         * (a failed unit stays loaded). The restart policy decides, as at an exit. */
+                        p->pub.restarts = sp->restarts;
+                        proc_follow_resume(p, sp);
+                        if (lifecycle_should_restart(c, 0, sp->restarts))
+                                p->pub.restarts++;
+                        else {
+                                p->pub.exit_code = 0;
+                                p->started_run = true;
+                                p->phase = PHASE_IDLE;
+                                proc_set_status(p, PROC_COMPLETED);
+                                m->ever_started = true;
+                                proc_changed(p);
+                        }
+                        continue;
+                }
+                p->pub.restarts = sp->restarts;
+        }
+        if (n_adopted + n_restored > 0)
+                log_info("Adopted %u running process%s of project %s%s.", n_adopted, n_adopted == 1 ? "" : "es",
+                         m->project->project_name, n_restored ? ", restored the ended ones" : "");
+        manager_want_all(m);
+}
+
+static int manager_adopt_units(Manager *m) {
+        _cleanup_free_ char *pattern = NULL;
+        int r;
+
+        r = unit_name_project_pattern(m->project->project_name, &pattern);
+        if (r < 0)
+                return r;
+        return unit_driver_list(m->driver, pattern, manager_on_units_listed, m, &m->list_slot);
 }
 
 /* ----------------------------------------------------------------------------------------------------- */

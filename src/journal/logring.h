@@ -72,6 +72,9 @@ uint64_t log_ring_evicted(const LogRing *ring);     /* entries dropped by the ca
 /* Lines a reader positioned at next_seq has lost to eviction: first_seq - next_seq, or 0. */
 uint64_t log_ring_missed(const LogRing *ring, uint64_t next_seq);
 const LogEntry *log_ring_last(const LogRing *ring); /* newest entry or NULL */
+/* An empty ring's next append gets seq: a restarted controller continues the numbering of the one before it
+ * (docs/lifecycle.md "Controller restarts"). -EBUSY unless the ring is empty. */
+int log_ring_set_next_seq(LogRing *ring, uint64_t seq);
 
 /* process-compose's GetLogRange(endOffset, limit) (compat §5.2): the limit lines preceding the last
  * end_offset lines, oldest first. Returns the first seq and the count. */
