@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/down-systemd.h"
 #include "cli/verbs.h"
 #include "client/client-options.h"
 #include "client/client-render.h"
@@ -822,20 +823,33 @@ int verb_namespace(int argc, char **argv) {
 
 static const struct option down_options[] = {
         CLIENT_OPTIONS_LONG,
+        { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         {}
 };
+
+#define DOWN_FORCE_TIMEOUT_MS 5000
+
+static bool down_needs_systemd(int r, bool force) {
+        return r == -ECONNREFUSED || r == -ENOENT || r == -ECONNRESET || r == -ENOTCONN ||
+                r == -EHOSTUNREACH || r == -ENETUNREACH || r == -EADDRNOTAVAIL || (force && r == -ETIMEDOUT);
+}
 
 int verb_down(int argc, char **argv) {
         _cleanup_(client_options_done) ClientOptions o = CLIENT_OPTIONS_INIT;
         _cleanup_(http_client_freep) HttpClient *c = NULL;
         _cleanup_free_ char *err = NULL;
+        bool force = false;
         int cc, r;
 
         if (options_from_env(&o) < 0)
                 return EXIT_FAILURE;
         optind = 0;
         while ((cc = getopt_long(argc, argv, CLIENT_OPTIONS_SHORT "h", down_options, NULL)) >= 0) {
+                if (cc == 'F') {
+                        force = true;
+                        continue;
+                }
                 r = handle_client_option(&o, cc);
                 if (r < 0)
                         return EXIT_FAILURE;
@@ -843,8 +857,12 @@ int verb_down(int argc, char **argv) {
                         continue;
                 if (cc == 'h') {
                         printf("Usage: pcctl down [OPTIONS...]\n\n"
-                               "Stop every process of the running project and end its controller.\n\n"
+                               "Stop every process of the running project and end its controller. When no\n"
+                               "controller answers, stop the project through systemd (the project of the\n"
+                               "configuration here, else the one whose state file names this API address).\n\n"
                                "Options:\n" CLIENT_OPTIONS_HELP
+                               "      --force            Wait only a few seconds for the controller, then stop\n"
+                               "                         the project through systemd (killing a stuck controller)\n"
                                "  -h, --help             Show this help\n");
                         return EXIT_SUCCESS;
                 }
@@ -856,8 +874,15 @@ int verb_down(int argc, char **argv) {
                 return EXIT_FAILURE;
 
         /* The answer comes once every process has stopped, which takes as long as their shutdowns. */
-        http_client_set_timeout(c, HTTP_CLIENT_TIMEOUT_LONG_MS);
+        http_client_set_timeout(c, force ? DOWN_FORCE_TIMEOUT_MS : HTTP_CLIENT_TIMEOUT_LONG_MS);
         r = http_client_call(c, "POST", "/project/stop", NULL, false, NULL, NULL, &err);
+        if (r < 0 && down_needs_systemd(r, force)) {
+                /* no controller (crashed, killed, stopped with --keep-running) or a stuck one */
+                int k = down_via_systemd(&o, force);
+                if (k != -ESRCH)
+                        return k < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                /* nothing of the project is left: the client's own error, as process-compose */
+        }
         if (r < 0)
                 return fail(r, err, "failed to stop project");
         return EXIT_SUCCESS;

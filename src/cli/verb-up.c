@@ -457,9 +457,14 @@ static int up_claim_project(const char *project, char **ret_dir, StateFile *ret_
         r = state_file_dir(NULL, project, &dir);
         if (r >= 0)
                 r = state_file_mkdir(dir);
+        if (r == -ENOENT || r == -ENXIO) {
+                /* no runtime directory: no user manager either, which manager_new() reports */
+                log_debug_errno(r, "No runtime directory for the state file of project %s: %m", project);
+                return -ENXIO;
+        }
         if (r < 0) {
-                log_warning_errno(r, "Cannot keep a state file for project %s (is $XDG_RUNTIME_DIR set?), a "
-                                  "restarted controller will not know restart counts: %m", project);
+                log_warning_errno(r, "Cannot keep a state file for project %s, a restarted controller will not "
+                                  "know restart counts: %m", project);
                 return -ENXIO;
         }
         fd = state_file_lock(dir);
