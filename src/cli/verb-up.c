@@ -23,6 +23,7 @@
 #include "core/manager.h"
 #include "core/state-file.h"
 #include "http/http-server.h"
+#include "shared/command-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -710,7 +711,7 @@ int verb_up(int argc, char **argv) {
         if (lock_fd == -EBUSY)
                 return EXIT_FAILURE;
 
-        (void) compose_run_env_cmds(project, NULL);
+        (void) compose_run_env_cmds(project, NULL, command_run_capture, NULL);
 
         /* the API settings: token, unix socket */
         if (!a.http.disabled) {
