@@ -574,19 +574,17 @@ static int up_detach(int argc, char **argv, const char *self, const char *projec
         }
         if (unit_name_escape(project, &esc) < 0 || asprintf(&unit, "pcctl-%s.service", esc) < 0)
                 return log_oom();
-        if (strv_extend(&args, self) < 0 || strv_extend(&args, "up") < 0)
+        /* options first: `up` stops at the first process name */
+        if (strv_extend(&args, self) < 0 || strv_extend(&args, "up") < 0 || strv_extend(&args, "--tui=false") < 0)
                 return log_oom();
-        for (int i = 1; i < argc; i++) {
-                if (streq(argv[i], "--"))
-                        break;
-                if (streq(argv[i], "-D") || startswith(argv[i], "-D=") || streq(argv[i], "--detached") ||
-                    startswith(argv[i], "--detached="))
+        for (int i = 1, rest = 0; i < argc; i++) {
+                rest = rest || streq(argv[i], "--");
+                if (!rest && (streq(argv[i], "-D") || startswith(argv[i], "-D=") || streq(argv[i], "--detached") ||
+                    startswith(argv[i], "--detached=")))
                         continue;
                 if (strv_extend(&args, argv[i]) < 0)
                         return log_oom();
         }
-        if (strv_extend(&args, "--tui=false") < 0)
-                return log_oom();
         env = strv_copy(environ);
         wd = get_current_dir_name();
         if (!env || !wd)
