@@ -2297,6 +2297,7 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
 int manager_signal_process(Manager *m, const char *name, int sig) {
         Proc *p = manager_find(m, name);
         const ComposeProcess *c;
+        int r;
 
         if (!p)
                 return MANAGER_E_NOT_FOUND;
@@ -2309,7 +2310,8 @@ int manager_signal_process(Manager *m, const char *name, int sig) {
         if (sig == 0)
                 return 0;
         c = proc_config(p);
-        return unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
+        r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
+        return r < 0 ? r : 0;
 }
 
 int manager_truncate_logs(Manager *m, const char *name) {
