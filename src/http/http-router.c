@@ -306,6 +306,31 @@ static void deferred_done(int result, void *userdata) {
         deferred_free(d);
 }
 
+/**
+ * http_router_flush() - answer every deferred request now, because the server is going away.
+ * @r: the router
+ *
+ * Called when the server stops while requests still wait for the backend: the controller ends, so POST
+ * /project/stop gets its 200 {"status":"stopped"} (the project ended, or the controller that runs it does), and
+ * a restart still pending gets 503. The backend's later callback only frees its record.
+ */
+void http_router_flush(HttpRouter *r) {
+        for (HttpDeferred *d = r ? r->deferred : NULL; d; d = d->next) {
+                HttpResponse resp = {};
+                void *userdata = d->userdata;
+
+                if (!userdata || !d->complete)
+                        continue;
+                d->userdata = NULL;
+                if (d->kind == DEFERRED_STOPPED)
+                        set_name(&resp, "status", "stopped");
+                else
+                        http_response_set_error(&resp, 503, "the controller is shutting down");
+                d->complete(&resp, userdata);
+                http_response_done(&resp);
+        }
+}
+
 void http_router_cancel(HttpRouter *r, void *userdata) {
         for (HttpDeferred *d = r ? r->deferred : NULL; d; d = d->next)
                 if (d->userdata == userdata)

@@ -105,6 +105,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpRouter *, http_router_free);
  * responses (http_response_done()). */
 void http_router_dispatch(HttpRouter *r, const HttpRequest *req, HttpResponse *resp, HttpCompleteFunc complete,
                           void *userdata);
+/* The server stops: every deferred request is answered now (stop: 200 "stopped", others: 503). */
+void http_router_flush(HttpRouter *r);
 /* The connection of a deferred request went away: its completion is dropped. */
 void http_router_cancel(HttpRouter *r, void *userdata);
 

@@ -44,6 +44,7 @@ struct HttpServer {
         size_t max_body;
 
         Conn *conns_head, *conns_tail;   /* connections waiting for a request, oldest deadline first */
+        Request *suspended_head;         /* requests waiting for the backend (MHD-suspended) */
         unsigned n_conns;
         bool freeing;
 };
@@ -69,7 +70,35 @@ struct Request {
         HttpUpgrade upgrade;
         void *upgrade_params;
         void (*upgrade_params_free)(void *params);
+        Request *prev_suspended, *next_suspended;
+        bool linked_suspended;
 };
+
+static void request_link_suspended(Request *rq) {
+        HttpServer *s = rq->server;
+
+        if (rq->linked_suspended)
+                return;
+        rq->prev_suspended = NULL;
+        rq->next_suspended = s->suspended_head;
+        if (s->suspended_head)
+                s->suspended_head->prev_suspended = rq;
+        s->suspended_head = rq;
+        rq->linked_suspended = true;
+}
+
+static void request_unlink_suspended(Request *rq) {
+        if (!rq->linked_suspended)
+                return;
+        if (rq->prev_suspended)
+                rq->prev_suspended->next_suspended = rq->next_suspended;
+        else
+                rq->server->suspended_head = rq->next_suspended;
+        if (rq->next_suspended)
+                rq->next_suspended->prev_suspended = rq->prev_suspended;
+        rq->prev_suspended = rq->next_suspended = NULL;
+        rq->linked_suspended = false;
+}
 
 /* ---- request deadlines ---- */
 
@@ -231,6 +260,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *connecti
 static void request_free(Request *rq) {
         if (!rq)
                 return;
+        request_unlink_suspended(rq);
         if (rq->waiting && rq->server)
                 http_router_cancel(rq->server->router, rq);
         free(rq->uri);
@@ -443,6 +473,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         }
         if (rq->waiting)
                 return MHD_YES;   /* spurious call while suspended */
+        if (s->freeing && *upload_data_size == 0)
+                /* The backend is gone: nothing may be dispatched to it any more. */
+                return queue_error(s, connection, 503, "the controller is shutting down");
 
         if (*upload_data_size > 0) {
                 size_t n = *upload_data_size;
@@ -504,6 +537,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
                         return ret;
                 }
                 rq->suspended = true;
+                request_link_suspended(rq);
                 MHD_suspend_connection(connection);
                 return MHD_YES;
         }
@@ -777,18 +811,38 @@ int http_server_new_full(sd_event *event, const HttpServerConfig *config, const 
 HttpServer *http_server_free(HttpServer *s) {
         if (!s)
                 return NULL;
-        s->freeing = true;
-        /* Give resumed responses (a deferred POST /project/stop) a chance to be written: MHD_run() in
-         * external epoll mode never blocks. */
+        /* Give resumed responses (a deferred POST /project/stop) and requests already queued on the listening
+         * socket a chance to be answered: MHD_run() in external epoll mode never blocks. */
         for (int i = 0; s->daemon && i < 4; i++)
                 (void) MHD_run(s->daemon);
+        /* From here on no new connection, and requests on open ones get 503: the backend is going away. */
+        s->freeing = true;
+        if (s->daemon) {
+                MHD_socket lfd = MHD_quiesce_daemon(s->daemon);
+
+                if (lfd != MHD_INVALID_SOCKET)
+                        (void) close(lfd);
+        }
         /* The WebSocket sessions end first: each releases its upgraded connection back to MHD, which must
          * see them closed before it stops. */
         if (s->backend && s->backend->free_ctx) {
                 s->backend->free_ctx(s->ctx);
                 s->backend = NULL;
         }
-        for (int i = 0; s->daemon && i < 4; i++)
+        /* Requests still waiting for the backend (a second POST /project/stop that came in while the project
+         * wound down, a restart) get their answer now. MHD_stop_daemon() aborts the process if any connection
+         * is still suspended, so every one is resumed here, and MHD gets a few runs to write the answers. */
+        http_router_flush(s->router);
+        for (Request *rq = s->suspended_head; rq; rq = rq->next_suspended)
+                if (rq->suspended) {
+                        /* not answered by the flush: a request the router no longer knows */
+                        http_response_set_error(&rq->final, 503, "the controller is shutting down");
+                        rq->ready = true;
+                        rq->waiting = false;
+                        rq->suspended = false;
+                        MHD_resume_connection(rq->connection);
+                }
+        for (int i = 0; s->daemon && i < 8; i++)
                 (void) MHD_run(s->daemon);
         if (s->daemon)
                 MHD_stop_daemon(s->daemon);
