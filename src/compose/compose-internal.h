@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "compose/compose.h"
+#include "shared/path-util.h"
 
 /* Sets *e (if e is not NULL and not already set) and returns r. */
 int compose_error_set(ComposeError *e, int r, const char *file, unsigned line, unsigned column,
@@ -36,9 +37,7 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
 /* Go duration syntax ("300ms", "1h30m", "-1.5s"): 0 or -EINVAL. */
 int parse_go_duration(const char *s, int64_t *ret_nsec);
 
-/* Join a and b as filepath.Join does (cleaning the result). */
-char *path_join_clean(const char *a, const char *b);
-char *path_clean(const char *p);
+/* path_clean() and path_join_clean() are in shared/path-util.h. */
 char *path_dirname(const char *p);
 
 /* strv helpers missing from shared/strv.h */

@@ -25,14 +25,82 @@ extern char **environ;
 
 /* ---- environment (compat §1.5) ---- */
 
-int compose_process_environment(const ComposeProject *project, const ComposeProcess *process,
-                                char * const *os_environ, char ***ret_env, ComposeError *ret_error) {
+int compose_process_env_file_path(const ComposeProject *project, const ComposeProcess *process, char **ret) {
+        const char *base = strempty(project->working_directory);
+        _cleanup_free_ char *wd = NULL;
+        char *path;
+
+        if (isempty(process->env_file)) {
+                *ret = NULL;
+                return 0;
+        }
+        /* relative to the process's working_dir, which is itself relative to the project's directory */
+        if (!isempty(process->working_dir)) {
+                wd = path_join_clean(process->working_dir[0] == '/' ? "" : base, process->working_dir);
+                if (!wd)
+                        return -ENOMEM;
+                base = wd;
+        }
+        path = process->env_file[0] == '/' ? path_clean(process->env_file) : path_join_clean(base, process->env_file);
+        if (!path)
+                return -ENOMEM;
+        *ret = path;
+        return 1;
+}
+
+int compose_env_file_load(const ComposeProject *project, const ComposeProcess *process, ComposeEnvFile *ret) {
+        _cleanup_(compose_env_file_done) ComposeEnvFile f = {};
+        _cleanup_fclose_ FILE *file = NULL;
+        size_t allocated = 0;
+        int r;
+
+        r = compose_process_env_file_path(project, process, &f.path);
+        if (r <= 0) {
+                *ret = (ComposeEnvFile) {};
+                return r;
+        }
+        file = fopen(f.path, "re");
+        if (!file)
+                f.error = -errno;
+        while (file) {
+                size_t k;
+
+                if (!GREEDY_REALLOC(f.data, allocated, f.size + 65536))
+                        return -ENOMEM;
+                k = fread(f.data + f.size, 1, allocated - f.size, file);
+                f.size += k;
+                if (f.size > COMPOSE_FILE_SIZE_MAX) {
+                        f.error = -E2BIG;
+                        break;
+                }
+                if (k == 0) {
+                        if (ferror(file))
+                                f.error = -EIO;
+                        break;
+                }
+        }
+        if (f.error < 0) {
+                f.data = mfree(f.data);
+                f.size = 0;
+        }
+        *ret = f;
+        f = (ComposeEnvFile) {};
+        return 0;
+}
+
+void compose_env_file_done(ComposeEnvFile *f) {
+        f->path = mfree(f->path);
+        f->data = mfree(f->data);
+        f->size = 0;
+        f->error = 0;
+}
+
+int compose_process_environment_from(const ComposeProject *project, const ComposeProcess *process,
+                                     char * const *os_environ, const ComposeEnvFile *env_file, char ***ret_env,
+                                     ComposeError *ret_error) {
         _cleanup_strv_free_ char **env = NULL;
         char num[32];
         int r;
-
-        if (!os_environ)
-                os_environ = environ;
 
         r = strv_env_set(&env, "PC_PROC_NAME", process->base_name ?: process->name);
         if (r < 0)
@@ -55,33 +123,21 @@ int compose_process_environment(const ComposeProject *project, const ComposeProc
                 if ((r = strv_env_put(&env, *e)) < 0)
                         return r;
 
-        if (!isempty(process->env_file)) {
-                _cleanup_free_ char *path = NULL;
+        if (env_file && env_file->path) {
                 unsigned line = 0;
 
-                if (process->env_file[0] == '/')
-                        path = strdup(process->env_file);
-                else if (!isempty(process->working_dir))
-                        path = process->working_dir[0] == '/'
-                                       ? path_join_clean(process->working_dir, process->env_file)
-                                       : ({
-                                                 _cleanup_free_ char *wd = path_join_clean(
-                                                         strempty(project->working_directory), process->working_dir);
-                                                 wd ? path_join_clean(wd, process->env_file) : NULL;
-                                         });
-                else
-                        path = path_join_clean(strempty(project->working_directory), process->env_file);
-                if (!path)
-                        return -ENOMEM;
-                r = dotenv_read_file(path, &env, &line);
+                r = env_file->error;
+                if (r >= 0)
+                        r = dotenv_parse(strempty(env_file->data), env_file->size, &env, &line);
                 if (r == -ENOMEM)
                         return r;
                 if (r == -EINVAL)
-                        return compose_error_set(ret_error, r, path, line, 0, "invalid line in env_file of process '%s'",
-                                                 process->name);
+                        return compose_error_set(ret_error, r, env_file->path, line, 0,
+                                                 "invalid line in env_file of process '%s'", process->name);
                 if (r < 0 && project->is_strict)
-                        return compose_error_set(ret_error, r, path, 0, 0, "cannot read env_file of process '%s': %s",
-                                                 process->name, strerror(-r));
+                        return compose_error_set(ret_error, r, env_file->path, 0, 0,
+                                                 "cannot read env_file of process '%s': %s", process->name,
+                                                 strerror(-r));
                 /* non-strict: process-compose only logs a missing env_file */
         }
 
@@ -91,6 +147,17 @@ int compose_process_environment(const ComposeProject *project, const ComposeProc
 
         *ret_env = TAKE_PTR(env);
         return 0;
+}
+
+int compose_process_environment(const ComposeProject *project, const ComposeProcess *process,
+                                char * const *os_environ, char ***ret_env, ComposeError *ret_error) {
+        _cleanup_(compose_env_file_done) ComposeEnvFile f = {};
+        int r;
+
+        r = compose_env_file_load(project, process, &f);
+        if (r < 0)
+                return r;
+        return compose_process_environment_from(project, process, os_environ ?: environ, &f, ret_env, ret_error);
 }
 
 /* ---- env_cmds ---- */

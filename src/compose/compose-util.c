@@ -328,59 +328,7 @@ int parse_go_duration(const char *s, int64_t *ret_nsec) {
         return 0;
 }
 
-/* ---- paths (Go's filepath.Clean / Join) ---- */
-
-char *path_clean(const char *p) {
-        bool abs = p[0] == '/';
-        size_t n = strlen(p);
-        char *out = malloc(n + 2), *o = out;
-        const char **parts;
-        size_t np = 0;
-        _cleanup_free_ char *copy = strdup(p);
-
-        parts = new(const char *, n / 2 + 2);
-        if (!out || !parts || !copy) {
-                free(out);
-                free(parts);
-                return NULL;
-        }
-        for (char *tok, *save = NULL, *s = copy; (tok = strtok_r(s, "/", &save)); s = NULL) {
-                if (streq(tok, "."))
-                        continue;
-                if (streq(tok, "..")) {
-                        if (np > 0 && !streq(parts[np - 1], ".."))
-                                np--;
-                        else if (!abs)
-                                parts[np++] = tok;
-                        continue;
-                }
-                parts[np++] = tok;
-        }
-        if (abs)
-                *o++ = '/';
-        for (size_t i = 0; i < np; i++) {
-                if (i > 0)
-                        *o++ = '/';
-                o = stpcpy(o, parts[i]);
-        }
-        if (o == out)
-                *o++ = '.';
-        *o = 0;
-        free(parts);
-        return out;
-}
-
-char *path_join_clean(const char *a, const char *b) {
-        _cleanup_free_ char *j = NULL;
-
-        if (isempty(a))
-                return path_clean(strempty(b));
-        if (isempty(b))
-                return path_clean(a);
-        if (asprintf(&j, "%s/%s", a, b) < 0)
-                return NULL;
-        return path_clean(j);
-}
+/* ---- paths (Go's filepath.Dir; Clean and Join are in shared/path-util.c) ---- */
 
 char *path_dirname(const char *p) {
         const char *s = strrchr(p, '/');

@@ -428,6 +428,48 @@ void compose_project_sort(ComposeProject *p);
  */
 int compose_project_find_replicas(const ComposeProject *p, const char *base_name, ComposeProcess ***ret);
 
+/* A process's env_file as read for one start: compose_env_file_load() does the I/O, so that
+ * compose_process_environment_from() can build the environment without any. */
+typedef struct ComposeEnvFile {
+        char *path;                  /* the resolved path; NULL when the process has no env_file */
+        char *data;                  /* the file's bytes (NULL when it could not be read) */
+        size_t size;
+        int error;                   /* -errno when it could not be read, else 0 */
+} ComposeEnvFile;
+
+/**
+ * compose_process_env_file_path() - where a process's env_file is, resolved lexically.
+ * @project: the project (its working_directory is the base of relative paths)
+ * @process: the process
+ * @ret: set to a new absolute, cleaned path (no "." or ".." parts), or NULL without env_file
+ *
+ * A relative env_file is relative to the process's working_dir, itself relative to the project's directory.
+ *
+ * Return: 1 with a path, 0 without env_file, -ENOMEM.
+ */
+int compose_process_env_file_path(const ComposeProject *project, const ComposeProcess *process, char **ret);
+
+/**
+ * compose_env_file_load() - read a process's env_file for one start.
+ * @project: the project
+ * @process: the process
+ * @ret: set to the file (path NULL without env_file); an unreadable file is not a failure here but
+ *       ret->error, which compose_process_environment_from() reports as the project's strictness says
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int compose_env_file_load(const ComposeProject *project, const ComposeProcess *process, ComposeEnvFile *ret);
+void compose_env_file_done(ComposeEnvFile *f);
+
+/**
+ * compose_process_environment_from() - compose_process_environment() without I/O: @env_file was read
+ * by compose_env_file_load() (NULL: the process has no env_file). Same order, same errors; @os_environ
+ * NULL is empty.
+ */
+int compose_process_environment_from(const ComposeProject *project, const ComposeProcess *process,
+                                     char * const *os_environ, const ComposeEnvFile *env_file, char ***ret_env,
+                                     ComposeError *ret_error);
+
 /**
  * compose_process_environment() - the full environment of a process, as process-compose builds it.
  * @project: the project

@@ -31,6 +31,7 @@
 #include "core/console.h"
 #include "core/lifecycle.h"
 #include "core/manager.h"
+#include "core/process-spec.h"
 #include "journal/journal-follower.h"
 #include "journal/log-file.h"
 #include "journal/logring.h"
@@ -48,7 +49,6 @@ static inline void cJSON_Deletep_(cJSON **j) {
 #define EXIT_CHDIR 200
 #define EXIT_EXEC 203
 #define SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC 10
-#define STOP_TIMEOUT_DEFAULT_SEC 10
 #define NAMESPACE_RESTART_TIMEOUT_USEC (30 * USEC_PER_SEC)
 #define RESET_TIMEOUT_USEC (5 * USEC_PER_SEC)
 
@@ -387,30 +387,6 @@ static bool proc_has_own_log_location(const Proc *p) {
         return proc_config(p) && !isempty(proc_config(p)->log_location);
 }
 
-/* "{PC_REPLICA_NUM}" becomes the replica number; without it, replicated processes get ".<n>" appended. */
-static char *proc_log_location(const Proc *p) {
-        const ComposeProcess *c = proc_config(p);
-        const char *loc = c->log_location, *k;
-        _cleanup_free_ char *s = NULL;
-        char *abs = NULL;
-        int r;
-
-        k = strstr(loc, "{PC_REPLICA_NUM}");
-        if (k)
-                r = asprintf(&s, "%.*s%u%s", (int) (k - loc), loc, p->pub.replica_num, k + strlen("{PC_REPLICA_NUM}"));
-        else if (c->replicas > 1)
-                r = asprintf(&s, "%s.%u", loc, p->pub.replica_num);
-        else
-                r = (s = strdup(loc)) ? 0 : -1;
-        if (r < 0)
-                return NULL;
-        if (s[0] == '/' || !p->m->project->working_directory)
-                return TAKE_PTR(s);
-        if (asprintf(&abs, "%s/%s", p->m->project->working_directory, s) < 0)
-                return NULL;
-        return abs;
-}
-
 static void proc_open_log_file(Proc *p) {
         const ComposeProcess *c = proc_config(p);
         _cleanup_free_ char *path = NULL;
@@ -419,8 +395,8 @@ static void proc_open_log_file(Proc *p) {
 
         if (p->log_file || !proc_has_own_log_location(p))
                 return;
-        path = proc_log_location(p);
-        if (!path) {
+        r = process_spec_log_location(p->m->project, c, p->pub.replica_num, &path);
+        if (r <= 0) {
                 log_oom();
                 return;
         }
@@ -459,13 +435,10 @@ static void manager_open_project_log(Manager *m) {
         LogFileConfig cfg;
         int r;
 
-        if (isempty(m->project->log_location))
+        r = process_spec_project_log_location(m->project, &path);
+        if (r == 0)
                 return;
-        if (m->project->log_location[0] == '/' || !m->project->working_directory)
-                path = strdup(m->project->log_location);
-        else if (asprintf(&path, "%s/%s", m->project->working_directory, m->project->log_location) < 0)
-                path = NULL;
-        if (!path) {
+        if (r < 0) {
                 log_oom();
                 return;
         }
@@ -728,146 +701,35 @@ static int proc_follow(Proc *p) {
         return 0;
 }
 
-static char *proc_working_dir(const Proc *p) {
-        const ComposeProcess *c = proc_config(p);
-        const char *base = p->m->project->working_directory;
-        char *s = NULL;
-
-        if (!base)
-                base = "/";
-        if (isempty(c->working_dir))
-                return strdup(base);
-        if (c->working_dir[0] == '/')
-                return strdup(c->working_dir);
-        if (asprintf(&s, "%s/%s", base, c->working_dir) < 0)
-                return NULL;
-        return s;
-}
-
-/* The argv of a unit: the __exec wrapper (stderr at priority 3), then the command. */
-static int proc_build_argv(Proc *p, const char *shell_command, char ***ret) {
-        const ComposeProcess *c = proc_config(p);
-        _cleanup_strv_free_ char **argv = NULL;
-        int r;
-
-        r = strv_extend(&argv, p->m->options.exec_path);
-        if (r >= 0)
-                r = strv_extend(&argv, "__exec");
-        if (r >= 0)
-                r = strv_extend(&argv, p->pub.ident);
-        if (r >= 0)
-                r = strv_extend(&argv, "--");
-        if (r < 0)
-                return r;
-
-        if (shell_command) {
-                const ComposeShell *sh = &p->m->project->shell;
-                r = strv_extend(&argv, sh->shell_command ?: "bash");
-                if (r >= 0)
-                        r = strv_extend(&argv, sh->shell_argument ?: "-c");
-                if (r >= 0)
-                        r = strv_extend(&argv, shell_command);
-                if (r < 0)
-                        return r;
-        } else {
-                if (isempty(c->executable))
-                        return -ENOEXEC;
-                r = strv_extend(&argv, c->executable);
-                if (r < 0)
-                        return r;
-                STRV_FOREACH(a, c->args) {
-                        r = strv_extend(&argv, *a);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        *ret = TAKE_PTR(argv);
-        return 0;
-}
-
-typedef struct SpecStorage {
-        char **argv;
-        char **env;
-        char *wd;
-        char *description;
-        UnitExtraProperty *extra;
-} SpecStorage;
-
-static void spec_storage_done(SpecStorage *s) {
-        strv_free(s->argv);
-        strv_free(s->env);
-        free(s->wd);
-        free(s->description);
-        free(s->extra);
-}
-
-/* Fills spec for a run of the process (shell_command NULL) or of its shutdown.command. On failure
- * *ret_reason says why, for the process log. */
-static int proc_build_spec(Proc *p, const char *shell_command, UnitSpec *spec, SpecStorage *st,
-                           char **ret_reason) {
-        const ComposeProcess *c = proc_config(p);
-        ComposeError err = {};
-        int r;
-
-        r = compose_process_environment(p->m->project, c, p->m->os_environ, &st->env, &err);
-        if (r < 0) {
-                char *msg = compose_error_format(&err);
-                if (!msg)
-                        (void) asprintf(&msg, "cannot build the environment: %s", strerror(-r));
-                compose_error_done(&err);
-                *ret_reason = msg;
-                return r;
-        }
-
-        r = proc_build_argv(p, shell_command, &st->argv);
-        if (r < 0) {
-                (void) asprintf(ret_reason, r == -ENOEXEC ? "no command or entrypoint to run" :
-                                "cannot build the command line: %s", strerror(-r));
-                return r;
-        }
-
-        st->wd = proc_working_dir(p);
-        if (!st->wd)
-                return -ENOMEM;
-        if (asprintf(&st->description, "pcctl %s: %s%s", p->m->project->project_name, p->pub.name,
-                     shell_command ? " (shutdown.command)" : "") < 0)
-                return -ENOMEM;
-
-        if (c->n_x_systemd > 0) {
-                st->extra = new0(UnitExtraProperty, c->n_x_systemd);
-                if (!st->extra)
-                        return -ENOMEM;
-                for (size_t i = 0; i < c->n_x_systemd; i++)
-                        st->extra[i] = (UnitExtraProperty) { c->x_systemd[i].key, c->x_systemd[i].value };
-        }
-
-        *spec = (UnitSpec) {
+static void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecInput *ret) {
+        *ret = (ProcessSpecInput) {
+                .project = p->m->project,
+                .process = proc_config(p),
+                .replica_num = p->pub.replica_num,
+                .name = p->pub.name,
                 .unit = p->pub.unit,
                 .slice = p->m->slice,
-                .description = st->description,
-                .syslog_identifier = p->pub.ident,
-                .argv = st->argv,
-                .environment = st->env,
-                .working_directory = st->wd,
-                .kill_signal = c->shutdown.signal > 0 && c->shutdown.signal < 32 ? c->shutdown.signal : SIGTERM,
-                /* [QUIRK] timeout_seconds 0 means "never SIGKILL" in process-compose, which can leave a
-                 * project hanging on `down` forever; we escalate after 10 s instead. */
-                .timeout_stop = (usec_t) (c->shutdown.timeout_seconds > 0 ?
-                                          MIN(c->shutdown.timeout_seconds, 86400) :
-                                          STOP_TIMEOUT_DEFAULT_SEC) * USEC_PER_SEC,
-                .send_sigkill = true,
-                .kill_mode = c->shutdown.parent_only ? UNIT_KILL_MIXED : UNIT_KILL_CONTROL_GROUP,
-                .exit_type_cgroup = c->is_daemon,
-                .extra = st->extra,
-                .n_extra = c->n_x_systemd,
+                .ident = p->pub.ident,
+                .exec_path = p->m->options.exec_path,
+                .os_environ = p->m->os_environ,
+                .env_file = env_file,
+                .scope = p->m->options.scope,
         };
-        if (shell_command) {
-                /* the shutdown unit runs the command only, no extras that could change its nature */
-                spec->exit_type_cgroup = false;
-                spec->kill_mode = UNIT_KILL_CONTROL_GROUP;
-                spec->kill_signal = SIGTERM;
-        }
-        return 0;
+}
+
+/* Builds the spec of a run of the process or of its shutdown.command. The env_file is read here, at every
+ * start (compat §1.5); the rest is process_spec_build(). On failure *ret_reason may say why, for the
+ * process log. */
+static int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason) {
+        _cleanup_(compose_env_file_done) ComposeEnvFile env_file = {};
+        ProcessSpecInput in;
+        int r;
+
+        r = compose_env_file_load(p->m->project, proc_config(p), &env_file);
+        if (r < 0)
+                return r;
+        proc_spec_input(p, &env_file, &in);
+        return process_spec_build(&in, kind, ret, ret_reason);
 }
 
 /* A run could not start: status Error with the reason in the process log (compat §2.3). */
@@ -925,76 +787,32 @@ static void proc_on_liveness(Probe *probe, bool ok, bool fatal, const char *erro
 }
 
 /* A Probe for one run of the process: same environment, its working directory. */
-static int proc_make_probe(Proc *p, const ComposeProbe *cp, char **env, const char *wd, ProbeCallback cb,
+static int proc_make_probe(Proc *p, const ComposeProbe *cp, const ProcessSpec *run, ProbeCallback cb,
                            Probe **ret) {
-        const ComposeShell *sh = &p->m->project->shell;
-        _cleanup_free_ ProbeHeader *headers = NULL;
-        _cleanup_free_ char *probe_wd = NULL;
-        char *argv[4] = {};
-        ProbeConfig pc;
+        _cleanup_(process_probe_spec_done) ProcessProbeSpec ps = {};
+        ProcessSpecInput in;
+        int r;
 
-        pc = (ProbeConfig) {
-                .environment = env,
-                .initial_delay_seconds = MIN(cp->initial_delay_seconds, PROBE_SECONDS_MAX),
-                .period_seconds = MIN(cp->period_seconds, PROBE_SECONDS_MAX),
-                .timeout_seconds = MIN(cp->timeout_seconds, PROBE_SECONDS_MAX),
-                .success_threshold = cp->success_threshold,
-                .failure_threshold = cp->failure_threshold,
-        };
-        if (cp->exec) {
-                pc.kind = PROBE_EXEC;
-                argv[0] = sh->shell_command ?: (char *) "bash";
-                argv[1] = sh->shell_argument ?: (char *) "-c";
-                argv[2] = cp->exec->command ?: (char *) "";
-                pc.argv = argv;
-                lifecycle_probe_identity(proc_config(p), p->m->options.scope == UNIT_MANAGER_SYSTEM, &pc.user,
-                                         &pc.group);
-                if (!isempty(cp->exec->working_dir)) {
-                        if (cp->exec->working_dir[0] != '/' && p->m->project->working_directory) {
-                                if (asprintf(&probe_wd, "%s/%s", p->m->project->working_directory,
-                                             cp->exec->working_dir) < 0)
-                                        return -ENOMEM;
-                                pc.working_directory = probe_wd;
-                        } else
-                                pc.working_directory = cp->exec->working_dir;
-                } else
-                        pc.working_directory = wd;
-        } else if (cp->http_get) {
-                const ComposeProbeHttp *h = cp->http_get;
-                pc.kind = PROBE_HTTP_GET;
-                pc.host = h->host;
-                pc.scheme = h->scheme;
-                pc.path = h->path;
-                pc.port = h->num_port;
-                pc.status_code = h->status_code;
-                if (h->n_headers > 0) {
-                        headers = new0(ProbeHeader, h->n_headers);
-                        if (!headers)
-                                return -ENOMEM;
-                        for (size_t i = 0; i < h->n_headers; i++)
-                                headers[i] = (ProbeHeader) { h->headers[i].key, h->headers[i].value };
-                        pc.headers = headers;
-                        pc.n_headers = h->n_headers;
-                }
-        } else
-                return -EINVAL;
-
-        return probe_new(p->m->event, &pc, cb, p, ret);
+        proc_spec_input(p, NULL, &in);
+        r = process_spec_probe(&in, cp, run, &ps);
+        if (r < 0)
+                return r;
+        return probe_new(p->m->event, &ps.config, cb, p, ret);
 }
 
-static void proc_setup_probes(Proc *p, char **env, const char *wd) {
+static void proc_setup_probes(Proc *p, const ProcessSpec *run) {
         const ComposeProcess *c = proc_config(p);
         int r;
 
         p->readiness = probe_free(p->readiness);
         p->liveness = probe_free(p->liveness);
         if (c->readiness_probe) {
-                r = proc_make_probe(p, c->readiness_probe, env, wd, proc_on_readiness, &p->readiness);
+                r = proc_make_probe(p, c->readiness_probe, run, proc_on_readiness, &p->readiness);
                 if (r < 0)
                         proc_log(p, "Error: readiness probe not created: %s", strerror(-r));
         }
         if (c->liveness_probe) {
-                r = proc_make_probe(p, c->liveness_probe, env, wd, proc_on_liveness, &p->liveness);
+                r = proc_make_probe(p, c->liveness_probe, run, proc_on_liveness, &p->liveness);
                 if (r < 0)
                         proc_log(p, "Error: liveness probe not created: %s", strerror(-r));
         }
@@ -1008,9 +826,8 @@ static void proc_start_probes(Proc *p) {
 }
 
 static int proc_launch(Proc *p) {
-        _cleanup_(spec_storage_done) SpecStorage st = {};
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
         _cleanup_free_ char *reason = NULL;
-        UnitSpec spec;
         int r;
 
         /* a start was attempted: from now on the project ends when nothing is left in flight, also when
@@ -1035,7 +852,7 @@ static int proc_launch(Proc *p) {
                 log_warning_errno(r, "Process %s: cannot follow its journal, its output will be missing: %m",
                                   p->pub.name);
 
-        r = proc_build_spec(p, NULL, &spec, &st, &reason);
+        r = proc_build_spec(p, PROCESS_SPEC_RUN, &spec, &reason);
         if (r < 0) {
                 proc_fail(p, reason ?: strerror(-r));
                 return r;
@@ -1046,7 +863,7 @@ static int proc_launch(Proc *p) {
                 p->reopen_log = false;
         }
         proc_open_log_file(p);
-        proc_setup_probes(p, st.env, st.wd);
+        proc_setup_probes(p, &spec);
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);
@@ -1060,7 +877,7 @@ static int proc_launch(Proc *p) {
         if (proc_config(p)->is_daemon)
                 proc_watch_daemon(p);
 
-        r = unit_driver_start(p->m->driver, p->watch, &spec);
+        r = unit_driver_start(p->m->driver, p->watch, &spec.unit);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 (void) asprintf(&msg, "cannot queue the start of unit %s: %s", p->pub.unit, strerror(-r));
@@ -1265,10 +1082,11 @@ static char *proc_start_failure_reason(Proc *p, const char *message, const UnitE
         char *s = NULL;
 
         if (exit && exit->code == CLD_EXITED && exit->status == EXIT_CHDIR) {
-                _cleanup_free_ char *wd = proc_working_dir(p);
+                _cleanup_free_ char *wd = NULL;
                 struct stat st;
                 const char *why = "not a directory or not accessible";
 
+                (void) process_spec_working_dir(p->m->project, proc_config(p), &wd);
                 if (wd && stat(wd, &st) < 0)
                         why = strerror(errno);
                 (void) asprintf(&s, "working_dir %s: %s (exit status 200/CHDIR)", strna(wd), why);
@@ -1443,39 +1261,33 @@ static const UnitEvents shutdown_events = {
  * timeout_seconds (10 s by default) from the start of the command to exit, then its whole unit is
  * SIGKILLed, as process-compose does. */
 static int proc_run_shutdown_command(Proc *p) {
-        _cleanup_(spec_storage_done) SpecStorage st = {};
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
         _cleanup_free_ char *reason = NULL;
         const ComposeProcess *c = proc_config(p);
-        UnitSpec spec;
         int timeout, r;
 
         if (!p->shutdown_unit) {
-                const char *suffix = endswith(p->pub.unit, ".service");
-                if (asprintf(&p->shutdown_unit, "%.*s-shutdown.service",
-                             (int) (suffix ? (size_t) (suffix - p->pub.unit) : strlen(p->pub.unit)),
-                             p->pub.unit) < 0) {
-                        p->shutdown_unit = NULL;
-                        return -ENOMEM;
-                }
+                r = process_spec_shutdown_unit(p->pub.unit, &p->shutdown_unit);
+                if (r < 0)
+                        return r;
         }
         if (!p->shutdown_watch) {
                 r = unit_watch_new(p->m->driver, p->shutdown_unit, &shutdown_events, p, &p->shutdown_watch);
                 if (r < 0)
                         return r;
         }
-        r = proc_build_spec(p, c->shutdown.command, &spec, &st, &reason);
+        r = proc_build_spec(p, PROCESS_SPEC_SHUTDOWN, &spec, &reason);
         if (r < 0) {
                 proc_log(p, "Error: shutdown.command: %s", strna(reason));
                 return r;
         }
-        spec.unit = p->shutdown_unit;
         log_debug("%s: running shutdown.command as %s", p->pub.name, p->shutdown_unit);
-        r = unit_driver_start(p->m->driver, p->shutdown_watch, &spec);
+        r = unit_driver_start(p->m->driver, p->shutdown_watch, &spec.unit);
         if (r < 0)
                 return r;
         p->shutdown_running = true;
 
-        timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, 86400) :
+        timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, PROCESS_SPEC_STOP_TIMEOUT_MAX_SEC) :
                                                     SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC;
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
         r = sd_event_add_time_relative(p->m->event, &p->kill_timer, CLOCK_MONOTONIC,
@@ -2664,34 +2476,6 @@ static void proc_replace_config(Proc *p, ComposeProcess *c) {
         proc_install_config(p);
 }
 
-static int process_compute_exec(Manager *m, ComposeProcess *c) {
-        const ComposeShell *sh = &m->project->shell;
-        _cleanup_strv_free_ char **args = NULL;
-        char *exe;
-
-        if (!isempty(c->command)) {
-                exe = strdup(sh->shell_command ?: "bash");
-                if (!exe || strv_extend(&args, sh->shell_argument ?: "-c") < 0 ||
-                    strv_extend(&args, c->command) < 0) {
-                        free(exe);
-                        return -ENOMEM;
-                }
-        } else if (c->entrypoint && c->entrypoint[0]) {
-                exe = strdup(c->entrypoint[0]);
-                args = strv_copy(c->entrypoint + 1);
-                if (!exe || !args) {
-                        free(exe);
-                        return -ENOMEM;
-                }
-        } else
-                return 0;
-        free(c->executable);
-        c->executable = exe;
-        strv_free(c->args);
-        c->args = TAKE_PTR(args);
-        return 0;
-}
-
 int manager_update_process(Manager *m, ComposeProcess *process) {
         Proc *p;
 
@@ -2708,7 +2492,7 @@ int manager_update_process(Manager *m, ComposeProcess *process) {
         }
         /* the client edits command (or entrypoint); executable and args follow from it, as the loader
          * computes them (compat §1.3) */
-        if (process_compute_exec(m, process) < 0)
+        if (process_spec_compute_exec(m->project, process) < 0)
                 return -ENOMEM;
         proc_replace_config(p, process);
         return 0;

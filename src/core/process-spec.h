@@ -1,0 +1,77 @@
+/* Turning a compose process into what systemd and the probes get: the unit spec of a run (argv through the
+ * __exec wrapper, the environment, the working directory, the stop properties, the x-systemd extras), the
+ * unit spec of its shutdown.command, the configs of its probes and the paths of its log files.
+ *
+ * All of it is pure: no I/O, no bus call, no clock. What needs I/O comes in as input (the env_file is read
+ * by compose_env_file_load() beforehand), so the whole mapping is tested with golden values
+ * (tests/unit/test-process-spec.c).
+ *
+ * Paths are resolved lexically (shared/path-util.h): a relative working_dir, log_location or probe
+ * working_dir is joined to the project's directory and cleaned, so "../" never reaches systemd, which
+ * refuses a WorkingDirectory= with ".." in it. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "compose/compose.h"
+#include "probe/probe.h"
+#include "unit/unit-driver.h"
+
+#define PROCESS_SPEC_STOP_TIMEOUT_DEFAULT_SEC 10
+#define PROCESS_SPEC_STOP_TIMEOUT_MAX_SEC 86400
+
+typedef enum ProcessSpecKind {
+        PROCESS_SPEC_RUN,            /* the process itself */
+        PROCESS_SPEC_SHUTDOWN,       /* its shutdown.command, as a unit of its own */
+        _PROCESS_SPEC_KIND_MAX,
+        _PROCESS_SPEC_KIND_INVALID = -EINVAL,
+} ProcessSpecKind;
+
+/* Everything a spec is made of. The pointers are borrowed for the duration of the call only. */
+typedef struct ProcessSpecInput {
+        const ComposeProject *project;
+        const ComposeProcess *process;
+        unsigned replica_num;        /* for log_location */
+        const char *name;            /* the process's name (replica name), for the description */
+        const char *unit;            /* "pcctl-<project>-<process>.service" */
+        const char *slice;           /* "pcctl-<project>.slice" */
+        const char *ident;           /* SyslogIdentifier */
+        const char *exec_path;       /* the pcctl-exec wrapper */
+        char * const *os_environ;    /* pcctl's own environment; NULL: empty */
+        const ComposeEnvFile *env_file; /* as compose_env_file_load() read it; NULL: none */
+        UnitManagerScope scope;      /* --system runs exec probes as the process's User=/Group= */
+} ProcessSpecInput;
+
+/* A UnitSpec and the storage it points into (besides the input's strings: unit names and x-systemd keys
+ * and values are borrowed from it, so the input must outlive the spec). */
+typedef struct ProcessSpec {
+        UnitSpec unit;
+        char *unit_name;             /* PROCESS_SPEC_SHUTDOWN: "<unit>-shutdown.service" */
+        char **argv;
+        char **environment;
+        char *working_directory;
+        char *description;
+        UnitExtraProperty *extra;
+} ProcessSpec;
+
+int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason);
+void process_spec_done(ProcessSpec *s);
+
+/* A probe's config and the storage it points into (the environment is borrowed from the run's spec). */
+typedef struct ProcessProbeSpec {
+        ProbeConfig config;
+        char **argv;
+        char *working_directory;
+        ProbeHeader *headers;
+} ProcessProbeSpec;
+
+int process_spec_probe(const ProcessSpecInput *in, const ComposeProbe *probe, const ProcessSpec *run,
+                       ProcessProbeSpec *ret);
+void process_probe_spec_done(ProcessProbeSpec *s);
+
+int process_spec_working_dir(const ComposeProject *project, const ComposeProcess *process, char **ret);
+int process_spec_log_location(const ComposeProject *project, const ComposeProcess *process, unsigned replica_num,
+                              char **ret);
+int process_spec_project_log_location(const ComposeProject *project, char **ret);
+int process_spec_shutdown_unit(const char *unit, char **ret);
+int process_spec_compute_exec(const ComposeProject *project, ComposeProcess *process);
