@@ -17,6 +17,7 @@
 #include "cli/verbs.h"
 #include "compose/compose.h"
 #include "daemon/daemon.h"
+#include "shared/command-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -462,7 +463,7 @@ int verb_up(int argc, char **argv) {
         if (r < 0)
                 return log_oom(), EXIT_FAILURE;
 
-        (void) compose_run_env_cmds(project, NULL);
+        (void) compose_run_env_cmds(project, NULL, command_run_capture, NULL);
 
         /* the API settings: token, unix socket */
         if (!a.http.disabled) {

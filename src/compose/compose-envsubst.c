@@ -663,7 +663,8 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                 ke = p;
                 while (ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'))
                         ke--;
-                if (ke == ks) {
+                /* a NUL would cut the key short, down to an empty name */
+                if (ke == ks || memchr(ks, 0, ke - ks)) {
                         if (ret_line)
                                 *ret_line = start_line;
                         return -EINVAL;

@@ -2408,18 +2408,9 @@ int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
 /* ----------------------------------------------------------------------------------------------------- */
 /* live updates */
 
+/* What the API shows, compared by the compose field table. */
 static bool process_config_equal(const ComposeProcess *a, const ComposeProcess *b) {
-        cJSON *ja, *jb;
-        bool eq;
-
-        if (!a || !b)
-                return a == b;
-        ja = compose_process_to_json(a);
-        jb = compose_process_to_json(b);
-        eq = ja && jb && cJSON_Compare(ja, jb, true);
-        cJSON_Delete(ja);
-        cJSON_Delete(jb);
-        return eq;
+        return compose_process_equal(a, b);
 }
 
 static ssize_t project_index_of(const ComposeProject *project, const ComposeProcess *c) {

@@ -91,6 +91,10 @@ static int fail(char **ret_error, int error, const char *fmt, ...) {
                 if (vasprintf(ret_error, fmt, ap) < 0)
                         *ret_error = NULL;
                 va_end(ap);
+                /* the message quotes names and values from the file: keep it on one line */
+                for (char *c = *ret_error; c && *c; c++)
+                        if ((unsigned char) *c < ' ' || *c == 0x7f)
+                                *c = '?';
         }
         return error;
 }
