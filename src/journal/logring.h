@@ -62,11 +62,14 @@ uint64_t log_ring_next_seq(const LogRing *ring);    /* seq the next append will 
 size_t log_ring_count(const LogRing *ring);
 size_t log_ring_bytes(const LogRing *ring);
 const LogEntry *log_ring_get(const LogRing *ring, uint64_t seq);   /* NULL unless retained */
-/* Drops every entry; sequence numbers go on from where they were. */
+/* Drops every entry; sequence numbers go on from where they were. Observers stay registered. A reader
+ * that had not read the dropped entries sees them as missed (log_ring_missed()), as after an overrun. */
 void log_ring_truncate(LogRing *ring);
 
 /* Extensions (logs area). */
-void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes);   /* evicts what no longer fits */
+/* Resizes in place: evicts the oldest entries that no longer fit (counted in log_ring_evicted()); sequence
+ * numbers, retained entries and observers stay. */
+void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes);
 size_t log_ring_max_lines(const LogRing *ring);
 uint64_t log_ring_evicted(const LogRing *ring);     /* entries dropped by the caps since creation */
 /* Lines a reader positioned at next_seq has lost to eviction: first_seq - next_seq, or 0. */
@@ -85,3 +88,7 @@ void log_ring_range(const LogRing *ring, int64_t end_offset, int64_t limit, uint
 LogRingObserver *log_ring_observe(LogRing *ring, LogRingNotify notify, void *userdata);
 LogRingObserver *log_ring_observer_free(LogRingObserver *o);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LogRingObserver *, log_ring_observer_free);
+/* The ring o observes, or NULL once that ring was freed. A reader that keeps an observer therefore knows
+ * whether a ring it finds at the same address is still the one it read (a process's ring lives as long as
+ * the process) or a new one in reused memory. */
+LogRing *log_ring_observer_get_ring(const LogRingObserver *o);
