@@ -181,7 +181,8 @@ static int parse_date(const char *s, usec_t *ret) {
 
                 errno = 0;
                 d = strtod(s + 1, &end);
-                if (errno != 0 || *end || d < 0)
+                /* !(d >= 0) also refuses NaN; past the range, the conversion to usec_t is undefined */
+                if (errno != 0 || *end || !(d >= 0) || d >= (double) (USEC_INFINITY / USEC_PER_SEC))
                         return -EINVAL;
                 *ret = (usec_t) (d * USEC_PER_SEC);
                 return 0;
@@ -208,7 +209,7 @@ static int parse_date(const char *s, usec_t *ret) {
         /* absolute: "YYYY-MM-DD[ HH:MM[:SS[.frac]]]" (also with 'T'), or "HH:MM[:SS]" today */
         {
                 struct tm t2 = tm;
-                int Y, M, D, h = 0, m = 0, sec = 0, n = 0;
+                int Y, M = 1, D = 1, h = 0, m = 0, sec = 0, n = 0;
                 unsigned long frac = 0;
                 const char *rest = s;
 
@@ -247,9 +248,8 @@ static int parse_date(const char *s, usec_t *ret) {
                                 return -EINVAL;
                 } else if (rest == s)
                         return -EINVAL;
-                if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-                        if (rest != s + strlen(s) || (rest == s))
-                                return -EINVAL;
+                if (M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60)
+                        return -EINVAL;
                 t2.tm_hour = h;
                 t2.tm_min = m;
                 t2.tm_sec = sec;

@@ -19,6 +19,7 @@
 #include "core/console.h"
 #include "core/manager.h"
 #include "http/http-server.h"
+#include "shared/command-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -465,7 +466,7 @@ int verb_up(int argc, char **argv) {
         if (r < 0)
                 return log_oom(), EXIT_FAILURE;
 
-        (void) compose_run_env_cmds(project, NULL);
+        (void) compose_run_env_cmds(project, NULL, command_run_capture, NULL);
 
         /* the API settings: token, unix socket */
         if (!a.http.disabled) {

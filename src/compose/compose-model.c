@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compose/compose-internal.h"
-#include "compose/compose-model.h"
+#include "compose/compose-table.h"
 #include "shared/strv.h"
 
 static const char * const condition_table[_COMPOSE_CONDITION_MAX] = {
@@ -132,64 +131,6 @@ const ComposeKV *compose_kv_get(const ComposeKV *a, size_t n, const char *key) {
         return NULL;
 }
 
-ComposeProbe *compose_probe_free(ComposeProbe *p) {
-        if (!p)
-                return NULL;
-        if (p->exec) {
-                free(p->exec->command);
-                free(p->exec->working_dir);
-                free(p->exec);
-        }
-        if (p->http_get) {
-                free(p->http_get->host);
-                free(p->http_get->scheme);
-                free(p->http_get->path);
-                free(p->http_get->port);
-                compose_kv_free_array(p->http_get->headers, p->http_get->n_headers);
-                free(p->http_get);
-        }
-        free(p);
-        return NULL;
-}
-
-ComposeLogConfig *compose_log_config_free(ComposeLogConfig *c) {
-        if (!c)
-                return NULL;
-        if (c->rotation) {
-                free(c->rotation->directory);
-                free(c->rotation->filename);
-                free(c->rotation);
-        }
-        strv_free(c->fields_order);
-        free(c->timestamp_format);
-        free(c);
-        return NULL;
-}
-
-ComposeSchedule *compose_schedule_free(ComposeSchedule *s) {
-        if (!s)
-                return NULL;
-        free(s->cron);
-        free(s->timezone);
-        free(s->interval);
-        free(s);
-        return NULL;
-}
-
-ComposeWatch *compose_watch_free(ComposeWatch *w) {
-        if (!w)
-                return NULL;
-        for (size_t i = 0; i < w->n_paths; i++) {
-                free(w->paths[i].path);
-                strv_free(w->paths[i].include);
-                strv_free(w->paths[i].exclude);
-        }
-        free(w->paths);
-        free(w->debounce);
-        free(w);
-        return NULL;
-}
-
 void compose_deps_free(ComposeDependency *d, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(d[i].name);
@@ -210,204 +151,15 @@ void compose_xprops_free(ComposeXProp *x, size_t n) {
 ComposeProcess *compose_process_free(ComposeProcess *p) {
         if (!p)
                 return NULL;
-        free(p->name);
-        free(p->base_name);
-        free(p->replica_name);
-        free(p->command);
-        strv_free(p->entrypoint);
-        free(p->executable);
-        strv_free(p->args);
-        free(p->working_dir);
-        strv_free(p->environment);
-        free(p->env_file);
-        compose_deps_free(p->depends_on, p->n_depends_on);
-        compose_probe_free(p->readiness_probe);
-        compose_probe_free(p->liveness_probe);
-        free(p->ready_log_line);
-        free(p->shutdown.command);
-        free(p->shutdown.send_keys);
-        strv_free(p->namespaces);
-        free(p->is_disabled);
-        free(p->description);
-        free(p->log_location);
-        compose_log_config_free(p->log_configuration);
-        compose_kv_free_array(p->vars, p->n_vars);
-        free(p->success_exit_codes);
-        compose_schedule_free(p->schedule);
-        compose_watch_free(p->watch);
-        free(p->extends);
-        free(p->monitor_for);
-        free(p->monitor_silence_threshold);
-        free(p->mcp);
-        free(p->original_config);
-        compose_xprops_free(p->x_systemd, p->n_x_systemd);
-        compose_pos_done(&p->pos);
-        compose_pos_done(&p->pos_working_dir);
-        compose_pos_done(&p->pos_env_file);
-        compose_pos_done(&p->pos_log_location);
-        free(p);
-        return NULL;
+        compose_table_free(&compose_process_table, p);
+        return mfree(p);
 }
 
 ComposeProject *compose_project_free(ComposeProject *p) {
         if (!p)
                 return NULL;
-        free(p->version);
-        free(p->name);
-        free(p->project_name);
-        free(p->working_directory);
-        strv_free(p->file_names);
-        strv_free(p->env_file_names);
-        strv_free(p->dot_env_vars);
-        strv_free(p->environment);
-        compose_kv_free_array(p->env_cmds, p->n_env_cmds);
-        strv_free(p->env_cmds_environment);
-        free(p->log_location);
-        free(p->log_level);
-        compose_log_config_free(p->log_configuration);
-        free(p->log_format);
-        free(p->shell.shell_command);
-        free(p->shell.shell_argument);
-        free(p->shell.elevated_shell_command);
-        free(p->shell.elevated_shell_argument);
-        compose_kv_free_array(p->vars, p->n_vars);
-        free(p->extends);
-        free(p->mcp_server);
-        strv_free(p->namespaces);
-        for (size_t i = 0; i < p->n_processes; i++)
-                compose_process_free(p->processes[i]);
-        free(p->processes);
-        strv_free(p->warnings);
-        strv_free(p->notes);
-        free(p);
-        return NULL;
-}
-
-/* ---- deep copies ---- */
-
-#define DUP_STR(dst, src)                                  \
-        do {                                               \
-                if ((src) && !((dst) = strdup(src)))       \
-                        return -ENOMEM;                    \
-        } while (0)
-#define DUP_STRV(dst, src)                                 \
-        do {                                               \
-                if ((src) && !((dst) = strv_copy(src)))    \
-                        return -ENOMEM;                    \
-        } while (0)
-
-int compose_probe_dup(const ComposeProbe *src, ComposeProbe **ret) {
-        _cleanup_(compose_probe_freep) ComposeProbe *p = NULL;
-
-        *ret = NULL;
-        if (!src)
-                return 0;
-        p = new0(ComposeProbe, 1);
-        if (!p)
-                return -ENOMEM;
-        p->initial_delay_seconds = src->initial_delay_seconds;
-        p->period_seconds = src->period_seconds;
-        p->timeout_seconds = src->timeout_seconds;
-        p->success_threshold = src->success_threshold;
-        p->failure_threshold = src->failure_threshold;
-        if (src->exec) {
-                p->exec = new0(ComposeProbeExec, 1);
-                if (!p->exec)
-                        return -ENOMEM;
-                DUP_STR(p->exec->command, src->exec->command);
-                DUP_STR(p->exec->working_dir, src->exec->working_dir);
-        }
-        if (src->http_get) {
-                p->http_get = new0(ComposeProbeHttp, 1);
-                if (!p->http_get)
-                        return -ENOMEM;
-                DUP_STR(p->http_get->host, src->http_get->host);
-                DUP_STR(p->http_get->scheme, src->http_get->scheme);
-                DUP_STR(p->http_get->path, src->http_get->path);
-                DUP_STR(p->http_get->port, src->http_get->port);
-                p->http_get->num_port = src->http_get->num_port;
-                p->http_get->status_code = src->http_get->status_code;
-                if (compose_kv_copy_array(&p->http_get->headers, &p->http_get->n_headers, src->http_get->headers,
-                                          src->http_get->n_headers) < 0)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(p);
-        return 0;
-}
-
-int compose_log_config_dup(const ComposeLogConfig *src, ComposeLogConfig **ret) {
-        _cleanup_(compose_log_config_freep) ComposeLogConfig *c = NULL;
-
-        *ret = NULL;
-        if (!src)
-                return 0;
-        c = new0(ComposeLogConfig, 1);
-        if (!c)
-                return -ENOMEM;
-        *c = *src;
-        c->rotation = NULL;
-        c->fields_order = NULL;
-        c->timestamp_format = NULL;
-        if (src->rotation) {
-                c->rotation = new0(ComposeLogRotation, 1);
-                if (!c->rotation)
-                        return -ENOMEM;
-                *c->rotation = *src->rotation;
-                c->rotation->directory = c->rotation->filename = NULL;
-                DUP_STR(c->rotation->directory, src->rotation->directory);
-                DUP_STR(c->rotation->filename, src->rotation->filename);
-        }
-        DUP_STRV(c->fields_order, src->fields_order);
-        DUP_STR(c->timestamp_format, src->timestamp_format);
-        *ret = TAKE_PTR(c);
-        return 0;
-}
-
-int compose_schedule_dup(const ComposeSchedule *src, ComposeSchedule **ret) {
-        _cleanup_(compose_schedule_freep) ComposeSchedule *s = NULL;
-
-        *ret = NULL;
-        if (!src)
-                return 0;
-        s = new0(ComposeSchedule, 1);
-        if (!s)
-                return -ENOMEM;
-        *s = *src;
-        s->cron = s->timezone = s->interval = NULL;
-        DUP_STR(s->cron, src->cron);
-        DUP_STR(s->timezone, src->timezone);
-        DUP_STR(s->interval, src->interval);
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-int compose_watch_dup(const ComposeWatch *src, ComposeWatch **ret) {
-        _cleanup_(compose_watch_freep) ComposeWatch *w = NULL;
-
-        *ret = NULL;
-        if (!src)
-                return 0;
-        w = new0(ComposeWatch, 1);
-        if (!w)
-                return -ENOMEM;
-        *w = *src;
-        w->paths = NULL;
-        w->n_paths = 0;
-        w->debounce = NULL;
-        DUP_STR(w->debounce, src->debounce);
-        if (src->n_paths > 0) {
-                w->paths = new0(ComposeWatchPath, src->n_paths);
-                if (!w->paths)
-                        return -ENOMEM;
-                w->n_paths = src->n_paths;
-                for (size_t i = 0; i < src->n_paths; i++) {
-                        DUP_STR(w->paths[i].path, src->paths[i].path);
-                        DUP_STRV(w->paths[i].include, src->paths[i].include);
-                        DUP_STRV(w->paths[i].exclude, src->paths[i].exclude);
-                }
-        }
-        *ret = TAKE_PTR(w);
-        return 0;
+        compose_table_free(&compose_project_table, p);
+        return mfree(p);
 }
 
 int compose_deps_copy(ComposeDependency **dst, size_t *n_dst, const ComposeDependency *src, size_t n) {
@@ -435,90 +187,22 @@ int compose_deps_copy(ComposeDependency **dst, size_t *n_dst, const ComposeDepen
 
 int compose_process_dup(const ComposeProcess *src, ComposeProcess **ret) {
         _cleanup_(compose_process_freep) ComposeProcess *p = NULL;
+        int r;
 
         p = new0(ComposeProcess, 1);
         if (!p)
                 return -ENOMEM;
-
-        /* scalars first, then replace every pointer with a copy */
-        *p = *src;
-        p->name = p->base_name = p->replica_name = p->command = p->executable = p->working_dir = NULL;
-        p->env_file = p->ready_log_line = p->is_disabled = p->description = p->log_location = NULL;
-        p->extends = p->monitor_for = p->monitor_silence_threshold = p->mcp = p->original_config = NULL;
-        p->shutdown.command = p->shutdown.send_keys = NULL;
-        p->entrypoint = p->args = p->environment = p->namespaces = NULL;
-        p->depends_on = NULL;
-        p->n_depends_on = 0;
-        p->readiness_probe = p->liveness_probe = NULL;
-        p->log_configuration = NULL;
-        p->vars = NULL;
-        p->n_vars = 0;
-        p->success_exit_codes = NULL;
-        p->n_success_exit_codes = 0;
-        p->schedule = NULL;
-        p->watch = NULL;
-        p->x_systemd = NULL;
-        p->n_x_systemd = 0;
-        p->pos = p->pos_working_dir = p->pos_env_file = p->pos_log_location = (ComposePos) {};
-
-        DUP_STR(p->name, src->name);
-        DUP_STR(p->base_name, src->base_name);
-        DUP_STR(p->replica_name, src->replica_name);
-        DUP_STR(p->command, src->command);
-        DUP_STR(p->executable, src->executable);
-        DUP_STR(p->working_dir, src->working_dir);
-        DUP_STR(p->env_file, src->env_file);
-        DUP_STR(p->ready_log_line, src->ready_log_line);
-        DUP_STR(p->is_disabled, src->is_disabled);
-        DUP_STR(p->description, src->description);
-        DUP_STR(p->log_location, src->log_location);
-        DUP_STR(p->extends, src->extends);
-        DUP_STR(p->monitor_for, src->monitor_for);
-        DUP_STR(p->monitor_silence_threshold, src->monitor_silence_threshold);
-        DUP_STR(p->mcp, src->mcp);
-        DUP_STR(p->original_config, src->original_config);
-        DUP_STR(p->shutdown.command, src->shutdown.command);
-        DUP_STR(p->shutdown.send_keys, src->shutdown.send_keys);
-        DUP_STRV(p->entrypoint, src->entrypoint);
-        DUP_STRV(p->args, src->args);
-        DUP_STRV(p->environment, src->environment);
-        DUP_STRV(p->namespaces, src->namespaces);
-        if (compose_deps_copy(&p->depends_on, &p->n_depends_on, src->depends_on, src->n_depends_on) < 0 ||
-            compose_probe_dup(src->readiness_probe, &p->readiness_probe) < 0 ||
-            compose_probe_dup(src->liveness_probe, &p->liveness_probe) < 0 ||
-            compose_log_config_dup(src->log_configuration, &p->log_configuration) < 0 ||
-            compose_kv_copy_array(&p->vars, &p->n_vars, src->vars, src->n_vars) < 0 ||
-            compose_schedule_dup(src->schedule, &p->schedule) < 0 ||
-            compose_watch_dup(src->watch, &p->watch) < 0)
-                return -ENOMEM;
-        if (src->n_success_exit_codes > 0) {
-                p->success_exit_codes = new(int, src->n_success_exit_codes);
-                if (!p->success_exit_codes)
-                        return -ENOMEM;
-                memcpy(p->success_exit_codes, src->success_exit_codes, sizeof(int) * src->n_success_exit_codes);
-                p->n_success_exit_codes = src->n_success_exit_codes;
-        }
-        if (src->n_x_systemd > 0) {
-                p->x_systemd = new0(ComposeXProp, src->n_x_systemd);
-                if (!p->x_systemd)
-                        return -ENOMEM;
-                p->n_x_systemd = src->n_x_systemd;
-                for (size_t i = 0; i < src->n_x_systemd; i++) {
-                        p->x_systemd[i].line = src->x_systemd[i].line;
-                        p->x_systemd[i].column = src->x_systemd[i].column;
-                        DUP_STR(p->x_systemd[i].key, src->x_systemd[i].key);
-                        DUP_STR(p->x_systemd[i].value, src->x_systemd[i].value);
-                        DUP_STR(p->x_systemd[i].file, src->x_systemd[i].file);
-                }
-        }
-        if (compose_pos_copy(&p->pos, &src->pos) < 0 ||
-            compose_pos_copy(&p->pos_working_dir, &src->pos_working_dir) < 0 ||
-            compose_pos_copy(&p->pos_env_file, &src->pos_env_file) < 0 ||
-            compose_pos_copy(&p->pos_log_location, &src->pos_log_location) < 0)
-                return -ENOMEM;
-
+        r = compose_table_copy(&compose_process_table, p, src);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(p);
         return 0;
+}
+
+bool compose_process_equal(const ComposeProcess *a, const ComposeProcess *b) {
+        if (!a || !b)
+                return a == b;
+        return compose_table_equal(&compose_process_table, a, b);
 }
 
 /* ---- lookups ---- */

@@ -13,21 +13,9 @@ int compose_kv_copy_array(ComposeKV **dst, size_t *n_dst, const ComposeKV *src, 
 int compose_kv_set(ComposeKV **a, size_t *n, const char *key, const char *value, bool literal);
 const ComposeKV *compose_kv_get(const ComposeKV *a, size_t n, const char *key);
 
-ComposeProbe *compose_probe_free(ComposeProbe *p);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeProbe *, compose_probe_free);
-ComposeLogConfig *compose_log_config_free(ComposeLogConfig *c);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeLogConfig *, compose_log_config_free);
-ComposeSchedule *compose_schedule_free(ComposeSchedule *s);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeSchedule *, compose_schedule_free);
-ComposeWatch *compose_watch_free(ComposeWatch *w);
-DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeWatch *, compose_watch_free);
 void compose_deps_free(ComposeDependency *d, size_t n);
 void compose_xprops_free(ComposeXProp *x, size_t n);
 
-int compose_probe_dup(const ComposeProbe *src, ComposeProbe **ret);
-int compose_log_config_dup(const ComposeLogConfig *src, ComposeLogConfig **ret);
-int compose_schedule_dup(const ComposeSchedule *src, ComposeSchedule **ret);
-int compose_watch_dup(const ComposeWatch *src, ComposeWatch **ret);
 int compose_deps_copy(ComposeDependency **dst, size_t *n_dst, const ComposeDependency *src, size_t n);
 
 
@@ -59,5 +47,17 @@ struct YamlDoc;
 int compose_decode_project(const struct YamlDoc *doc, const char *file, ComposeProject **ret,
                            ComposeFindings *findings, ComposeError *ret_error);
 
-/* Templates, probe defaults and executable/args of one process (compose.c); stores original_config. */
+/* The stages of compose_load() after loading (compose-load.c), in the order it runs them. */
+
+/* compose-merge.c: merges the raw projects of the files in order (projects[0] is taken, the others are
+ * consumed and stay for the caller to free), then resolves process extends. */
+int compose_merge_files(ComposeProject **projects, size_t n_projects, char * const *files, ComposeProject **ret,
+                        ComposeError *e);
+/* compose-expand.c: defaults, replicas, paths, templates, executable/args. */
+int compose_expand(ComposeProject *p, const ComposeLoadOptions *o, const char *cwd, ComposeError *e);
+/* Templates, probe defaults and executable/args of one process; stores original_config. */
 int compose_finish_process(const ComposeProject *project, ComposeProcess *p, ComposeError *e);
+/* compose-validate.c: process-compose's validators; findings of the decoder are judged here. */
+int compose_validate(ComposeProject *p, const ComposeFindings *findings, char * const *env, ComposeError *e);
+/* compose-select.c: keeps the processes of the -n namespaces (and what they depend on). */
+int compose_admit_namespaces(ComposeProject *p, char * const *namespaces);

@@ -248,6 +248,8 @@ typedef struct ComposeProcess {
         ComposePos pos_working_dir;
         ComposePos pos_env_file;
         ComposePos pos_log_location;
+
+        void *extra;                 /* rows registered by tests (compose_table_register_extra_process_rows()) */
 } ComposeProcess;
 
 typedef struct ComposeProject {
@@ -401,6 +403,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ComposeProcess *, compose_process_free);
 int compose_process_dup(const ComposeProcess *p, ComposeProcess **ret);
 
 /**
+ * compose_process_equal() - whether two processes are the same configuration.
+ * @a: a process or NULL
+ * @b: a process or NULL
+ *
+ * Compares every field the API shows (each row of the field table with a JSON key), so two processes are
+ * equal exactly when their ProcessConfig JSON is. Positions in files do not count.
+ *
+ * Return: true if equal (or both NULL).
+ */
+bool compose_process_equal(const ComposeProcess *a, const ComposeProcess *b);
+
+/**
  * compose_project_find_process() - look a process up by its (replica) name.
  * @p: the project
  * @name: process name ("web" or "web-0")
@@ -488,21 +502,42 @@ int compose_process_environment_from(const ComposeProject *project, const Compos
 int compose_process_environment(const ComposeProject *project, const ComposeProcess *process,
                                 char * const *os_environ, char ***ret_env, ComposeError *ret_error);
 
+/* How long one env_cmds command may run, as in process-compose. */
+#define COMPOSE_ENV_CMD_TIMEOUT_USEC (2 * USEC_PER_SEC)
+
+/**
+ * ComposeCommandRunner - runs a command for the loader (env_cmds); compose/ itself forks nothing.
+ * @argv: the program and its arguments (for env_cmds: shell, shell argument, command)
+ * @env: "K=V" environment of the command
+ * @timeout: how long it may run
+ * @ret_stdout: set to its standard output (NUL-terminated) when it succeeded
+ * @userdata: the caller's pointer
+ *
+ * command_run_capture() (shared/command-util.h) is one; tests pass fakes.
+ *
+ * Return: 0 when the command exited with status 0, -ETIMEDOUT, -EPROTO when it failed, other -errno.
+ */
+typedef int (*ComposeCommandRunner)(char * const *argv, char * const *env, usec_t timeout, char **ret_stdout,
+                                    void *userdata);
+
 /**
  * compose_run_env_cmds() - run the top-level env_cmds once and keep their output.
  * @project: the project; results go to project->env_cmds_environment
  * @os_environ: environment of the commands (NULL = environ)
+ * @runner: runs each command (through the project shell, with COMPOSE_ENV_CMD_TIMEOUT_USEC)
+ * @userdata: passed to @runner
  *
- * Each command runs through the project shell with a 2 s timeout; the trimmed stdout becomes "VAR=out".
- * A failing or timed out command leaves VAR unset and adds a warning to project->warnings.
+ * The trimmed stdout of each command becomes "VAR=out". A failing or timed out command leaves VAR unset and
+ * adds a warning to project->warnings.
  *
- * This blocks (up to 2 s per command). It is meant for `up` before the event loop starts, exactly when
- * process-compose runs them: nothing else is running yet, so blocking delays nothing but the start, and the
- * results must exist before the first process is started anyway.
+ * With a runner that blocks (command_run_capture()), call this only where blocking delays nothing: for `up`
+ * before the event loop starts, exactly when process-compose runs them. The results must exist before the
+ * first process is started anyway.
  *
  * Return: 0 or -ENOMEM (command failures are not errors).
  */
-int compose_run_env_cmds(ComposeProject *project, char * const *os_environ);
+int compose_run_env_cmds(ComposeProject *project, char * const *os_environ, ComposeCommandRunner runner,
+                         void *userdata);
 
 /**
  * compose_select() - apply `up PROC...`: enable the named processes and their transitive dependencies.

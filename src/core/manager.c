@@ -1,18 +1,10 @@
 /* The Manager: one project, one sd-event loop, one Process per replica, each run a transient unit.
  *
- * Every process moves through phases that say what pcctl is doing with it; its public status (compat §2.1)
- * follows from the phase and from how runs ended:
- *
- *   IDLE      nothing in flight: Pending (never wanted yet), Disabled, Foreground, Completed, Skipped, Error
- *   WAITING   wanted, waiting for its dependencies: Pending (Disabled for a started disabled process)
- *   STARTING  ResetFailedUnit + StartTransientUnit in flight: still Pending (or Restarting after a backoff)
- *   ACTIVE    the unit runs: Running, Launching, Launched
- *   STOPPING  a stop was issued (StopUnit, or the shutdown.command unit): Terminating
- *   BACKOFF   exited, restart timer armed: Restarting
- *
- * All decisions that need no I/O live in lifecycle.c. Everything else is driven by three kinds of events:
- * unit events (started, start_failed, exited from the unit driver), timers (backoff, restart delay, kill
- * after a shutdown.command) and API calls. After any change a deferred "check" pass runs on the loop: it
+ * Every process has one state of the process state machine (process-fsm.h); its public status (compat §2.1)
+ * follows from it. The Proc feeds the machine its events: unit events (started, start_failed, exited from the
+ * unit driver), timers (backoff, restart delay, kill after a shutdown.command), probe results and API calls,
+ * and carries out the actions the machine returns (proc_dispatch()); it changes the state nowhere else.
+ * All decisions that need no I/O live in process-fsm.c and lifecycle.c. After any change a deferred "check" pass runs on the loop: it
  * starts waiting processes whose dependencies are met (all at once, so independent processes start
  * pipelined), skips those whose dependencies failed, issues ordered-shutdown stops, runs completion
  * callbacks, reaps removed processes and ends the project when nothing is left in flight. Nothing is freed
@@ -31,6 +23,7 @@
 #include "core/console.h"
 #include "core/lifecycle.h"
 #include "core/manager.h"
+#include "core/process-fsm.h"
 #include "core/process-spec.h"
 #include "http/http-server.h"
 #include "journal/journal-follower.h"
@@ -38,35 +31,17 @@
 #include "journal/logring.h"
 #include "probe/probe.h"
 #include "shared/error-util.h"
+#include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
 #include "unit/unit-xprops.h"
-
-static inline void cJSON_Deletep_(cJSON **j) {
-        cJSON_Delete(*j);
-}
 
 #define EXIT_CHDIR 200
 #define EXIT_EXEC 203
 #define SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC 10
 #define NAMESPACE_RESTART_TIMEOUT_USEC (30 * USEC_PER_SEC)
 #define RESET_TIMEOUT_USEC (5 * USEC_PER_SEC)
-
-typedef enum Phase {
-        PHASE_IDLE,
-        PHASE_WAITING,
-        PHASE_STARTING,
-        PHASE_ACTIVE,
-        PHASE_STOPPING,
-        PHASE_BACKOFF,
-} Phase;
-
-typedef enum ProcTimer {
-        PROC_TIMER_NONE,
-        PROC_TIMER_BACKOFF,          /* automatic restart after backoff_seconds */
-        PROC_TIMER_RESTART_DELAY,    /* API restart: the pause between stop and start */
-} ProcTimer;
 
 typedef struct Waiter {
         ManagerDoneFunc done;
@@ -82,30 +57,20 @@ struct Proc {
         ComposeProcess *owned_config;/* the config when the project no longer holds it (scaled away) */
         ComposeProcess *next_config; /* POST /process: installed once the current run has ended */
 
-        Phase phase;
-        bool stop_requested;         /* this incarnation ends for good (user stop or shutdown) */
-        bool stop_by_user;           /* ... by a user stop: no exit_on_* hooks */
-        bool stop_issued;            /* StopUnit or the shutdown.command unit was started */
-        bool stop_deferred;          /* stop while starting with a shutdown.command: issue it at started() */
-        bool removed;                /* scaled down or removed by an update: reap once idle */
-        bool started_run;            /* this incarnation's process ran: process_started is satisfied */
-        bool reopen_log;             /* a new incarnation: its first start reopens log_location */
-        bool ignore_warned;
+        ProcFsm fsm;                 /* the state; only proc_dispatch() changes it */
+        bool ignore_warned;          /* the "not waiting for it" warning was logged for this incarnation */
 
         UnitWatch *watch;
         bool following;
 
-        sd_event_source *timer;
-        ProcTimer timer_kind;
+        sd_event_source *timer;      /* backoff (BACKOFF) or restart delay (RESTART_DELAY) */
 
         /* the shutdown.command run, as its own transient unit */
         UnitWatch *shutdown_watch;
         char *shutdown_unit;
-        bool shutdown_running;
         sd_event_source *kill_timer;
 
         /* API restarts: coalesced, completed when the new incarnation was launched */
-        bool restart_pending;
         Waiter *restart_waiters;
         size_t n_restart_waiters, allocated_restart_waiters;
 
@@ -119,7 +84,7 @@ struct Proc {
         bool log_dirty;
         uint64_t print_seq;          /* next ring entry to print on the console */
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
-        bool ready_matching;
+        bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
 };
 
 struct ManagerObserver {
@@ -191,8 +156,8 @@ struct Manager {
 
 static void manager_schedule_check(Manager *m);
 static void proc_changed(Proc *p);
-static void proc_begin_stop(Proc *p);
-static int proc_launch(Proc *p);
+static int proc_dispatch(Proc *p, const ProcEvent *ev);
+static int proc_dispatch_detail(Proc *p, const ProcEvent *ev, const char *detail);
 
 /* ----------------------------------------------------------------------------------------------------- */
 /* small helpers */
@@ -201,8 +166,14 @@ static const ComposeProcess *proc_config(const Proc *p) {
         return p->pub.config;
 }
 
+/* Something is under way: a wait, a start, a run, a stop, a backoff (not the pause of an API restart). */
 static bool proc_in_flight(const Proc *p) {
-        return p->phase != PHASE_IDLE;
+        return process_fsm_is_active(p->fsm.state);
+}
+
+/* In flight, or an API restart is under way. */
+static bool proc_busy(const Proc *p) {
+        return process_fsm_is_busy(p->fsm.state);
 }
 
 static void proc_log(Proc *p, const char *fmt, ...) _printf_(2, 3);
@@ -245,7 +216,6 @@ static void proc_complete_restart(Proc *p, int result) {
         manager_complete(p->m, p->restart_waiters, p->n_restart_waiters, result);
         p->restart_waiters = mfree(p->restart_waiters);
         p->n_restart_waiters = p->allocated_restart_waiters = 0;
-        p->restart_pending = false;
 }
 
 static int proc_cmp(const void *a, const void *b) {
@@ -262,7 +232,7 @@ static void manager_rebuild_index(Manager *m) {
                 return;
         }
         for (size_t i = 0; i < m->n_procs; i++)
-                if (!m->procs[i]->removed)
+                if (!m->procs[i]->fsm.removed)
                         m->by_name[n++] = m->procs[i];
         qsort(m->by_name, n, sizeof(Proc *), proc_cmp);
         m->n_by_name = n;
@@ -278,7 +248,7 @@ static Proc *manager_find(Manager *m, const char *name) {
         if (m->by_name_dirty) {
                 /* out of memory for the index: fall back to a scan */
                 for (size_t i = 0; i < m->n_procs; i++)
-                        if (!m->procs[i]->removed && streq(m->procs[i]->pub.name, name))
+                        if (!m->procs[i]->fsm.removed && streq(m->procs[i]->pub.name, name))
                                 return m->procs[i];
                 return NULL;
         }
@@ -350,9 +320,9 @@ static void manager_status_dirty(Manager *m);
 static void proc_changed(Proc *p) {
         Manager *m = p->m;
 
-        log_debug("%s: %s, health %s, exit code %d, restarts %u, phase %d", p->pub.name,
+        log_debug("%s: %s, health %s, exit code %d, restarts %u, state %s", p->pub.name,
                   proc_status_to_string(p->pub.status), proc_health_to_string(p->pub.health), p->pub.exit_code,
-                  p->pub.restarts, (int) p->phase);
+                  p->pub.restarts, proc_state_to_string(p->fsm.state));
 
         m->notifying++;
         for (ManagerObserver *o = m->observers; o; o = o->next)
@@ -364,13 +334,6 @@ static void proc_changed(Proc *p) {
 
         manager_status_dirty(m);
         manager_schedule_check(m);
-}
-
-static void proc_set_status(Proc *p, ProcStatus s) {
-        p->pub.status = s;
-        /* health goes back to unknown on Launching, Restarting, Terminating (compat §2.2) */
-        if (s == PROC_LAUNCHING || s == PROC_RESTARTING || s == PROC_TERMINATING)
-                p->pub.health = PROC_HEALTH_UNKNOWN;
 }
 
 static void proc_set_health(Proc *p, ProcHealth h) {
@@ -498,7 +461,7 @@ static int manager_on_log(sd_event_source *s, void *userdata) {
                                     memmem(e->message, e->len, needle, strlen(needle))) {
                                         p->ready_seq++;
                                         p->ready_matching = false;
-                                        proc_set_health(p, PROC_HEALTH_READY);
+                                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_LOG_READY });
                                         break;
                                 }
                         }
@@ -528,7 +491,7 @@ static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *user
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (p->removed)
+                if (p->fsm.removed)
                         continue;
                 total++;
                 switch (p->pub.status) {
@@ -668,7 +631,7 @@ static int proc_update_unit_name(Proc *p) {
                 (void) sd_bus_call_method_async(unit_driver_get_bus(p->m->driver), NULL, "org.freedesktop.systemd1",
                                                 "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
                                                 "ResetFailedUnit", NULL, NULL, "s", p->pub.unit);
-        if (!p->shutdown_running) {
+        if (!p->fsm.command_running) {
                 p->shutdown_watch = unit_watch_free(p->shutdown_watch);
                 p->shutdown_unit = mfree(p->shutdown_unit);
         }
@@ -743,19 +706,6 @@ static int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char
         return process_spec_build(&in, kind, ret, ret_reason);
 }
 
-/* A run could not start: status Error with the reason in the process log (compat §2.3). */
-static void proc_end(Proc *p, ProcStatus status);
-
-static void proc_fail(Proc *p, const char *reason) {
-        proc_log(p, "Error: could not start process %s: %s", p->pub.name, reason);
-        log_warning("Process %s: could not start: %s", p->pub.name, reason);
-        /* [QUIRK] process-compose leaves exit_code 0 on Error; we report 1, which is what the exit_on_*
-         * hooks count it as anyway. */
-        p->pub.exit_code = 1;
-        p->pub.end_time = now_usec(CLOCK_REALTIME);
-        proc_end(p, PROC_ERROR);
-}
-
 /* ----------------------------------------------------------------------------------------------------- */
 /* probes (compat §1.4.1) */
 
@@ -766,35 +716,26 @@ static void proc_stop_probes(Proc *p) {
                 probe_stop(p->liveness);
 }
 
-static void proc_probe_fatal(Proc *p, const char *what, const char *error) {
-        proc_log(p, "Error: %s check fail - %s", what, strna(error));
-        if (p->phase != PHASE_ACTIVE || p->stop_requested)
-                return;
-        /* killed internally, not stopped: the restart policy decides what follows */
-        proc_stop_probes(p);
-        (void) unit_driver_stop(p->m->driver, p->pub.unit);
+static void proc_on_probe(Proc *p, const char *what, const ProcEvent *ev, const char *error) {
+        _cleanup_free_ char *detail = NULL;
+
+        if (asprintf(&detail, "%s check fail - %s", what, strna(error)) < 0)
+                detail = NULL;
+        (void) proc_dispatch_detail(p, ev, detail ?: what);
 }
 
 static void proc_on_readiness(Probe *probe, bool ok, bool fatal, const char *error, void *userdata) {
-        Proc *p = userdata;
-
-        if (p->phase != PHASE_ACTIVE)
-                return;
-        if (ok) {
-                proc_set_health(p, PROC_HEALTH_READY);
-                return;
-        }
-        proc_set_health(p, PROC_HEALTH_NOT_READY);
-        if (fatal)
-                proc_probe_fatal(p, "readiness", error);
+        if (ok)
+                (void) proc_dispatch(userdata, &(ProcEvent) { .type = PROC_EVENT_READINESS, .ok = true });
+        else
+                proc_on_probe(userdata, "readiness",
+                              &(ProcEvent) { .type = PROC_EVENT_READINESS, .fatal = fatal }, error);
 }
 
 static void proc_on_liveness(Probe *probe, bool ok, bool fatal, const char *error, void *userdata) {
-        Proc *p = userdata;
-
         /* liveness never sets health */
-        if (!ok && fatal && p->phase == PHASE_ACTIVE)
-                proc_probe_fatal(p, "liveness", error);
+        if (!ok && fatal)
+                proc_on_probe(userdata, "liveness", &(ProcEvent) { .type = PROC_EVENT_LIVENESS_FATAL }, error);
 }
 
 /* A Probe for one run of the process: same environment, its working directory. */
@@ -836,25 +777,22 @@ static void proc_start_probes(Proc *p) {
                 proc_log(p, "Error: liveness probe could not start");
 }
 
-static int proc_launch(Proc *p) {
-        _cleanup_(process_spec_done) ProcessSpec spec = {};
-        _cleanup_free_ char *reason = NULL;
-        int r;
+static void proc_watch_daemon(Proc *p);
 
-        /* a start was attempted: from now on the project ends when nothing is left in flight, also when
-         * every start failed */
-        p->m->ever_started = true;
+/* What a start and an adoption share: the unit's name and watch, the journal follow, the log file and the
+ * probes of this run. On failure *ret_reason may say why, for the process log. */
+static int proc_prepare_run(Proc *p, bool reopen_log, ProcessSpec *spec, char **ret_reason) {
+        int r;
 
         r = proc_update_unit_name(p);
         if (r < 0) {
-                (void) asprintf(&reason, "invalid unit name for process: %s", strerror(-r));
-                proc_fail(p, reason ?: "invalid unit name");
+                (void) asprintf(ret_reason, "invalid unit name for process: %s", strerror(-r));
                 return r;
         }
         if (!p->watch) {
                 r = unit_watch_new(p->m->driver, p->pub.unit, &proc_events, p, &p->watch);
                 if (r < 0) {
-                        proc_fail(p, "cannot watch its unit");
+                        *ret_reason = strdup("cannot watch its unit");
                         return r;
                 }
         }
@@ -863,18 +801,33 @@ static int proc_launch(Proc *p) {
                 log_warning_errno(r, "Process %s: cannot follow its journal, its output will be missing: %m",
                                   p->pub.name);
 
-        r = proc_build_spec(p, PROCESS_SPEC_RUN, &spec, &reason);
-        if (r < 0) {
-                proc_fail(p, reason ?: strerror(-r));
+        r = proc_build_spec(p, PROCESS_SPEC_RUN, spec, ret_reason);
+        if (r < 0)
                 return r;
-        }
         /* opened at the start of an incarnation, kept over automatic restarts */
-        if (p->reopen_log) {
+        if (reopen_log)
                 proc_close_log_file(p);
-                p->reopen_log = false;
-        }
         proc_open_log_file(p);
-        proc_setup_probes(p, &spec);
+        proc_setup_probes(p, spec);
+        return 0;
+}
+
+/* PROC_ACTION_START_UNIT: queues the start of the unit. A failure is the machine's START_FAILED. */
+static void proc_launch(Proc *p, bool reopen_log) {
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        /* a start was attempted: from now on the project ends when nothing is left in flight, also when
+         * every start failed */
+        p->m->ever_started = true;
+
+        r = proc_prepare_run(p, reopen_log, &spec, &reason);
+        if (r < 0) {
+                (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_START_FAILED },
+                                            reason ?: strerror(-r));
+                return;
+        }
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);
@@ -892,91 +845,251 @@ static int proc_launch(Proc *p) {
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 (void) asprintf(&msg, "cannot queue the start of unit %s: %s", p->pub.unit, strerror(-r));
-                proc_fail(p, msg ?: "cannot queue the start");
-                return r;
+                (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_START_FAILED },
+                                            msg ?: "cannot queue the start");
         }
-        p->phase = PHASE_STARTING;
+}
+
+/* PROC_ACTION_ATTACH: adoption of a unit that already runs. What a start does, except the start. */
+static void proc_attach(Proc *p) {
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
         p->m->ever_started = true;
-        return 0;
+        r = proc_prepare_run(p, false, &spec, &reason);
+        if (r < 0)
+                proc_log(p, "Error: cannot attach to unit %s: %s", strna(p->pub.unit), reason ?: strerror(-r));
+        p->ready_seq = log_ring_next_seq(p->pub.log);
+        if (proc_config(p)->is_daemon)
+                proc_watch_daemon(p);
 }
 
 static void proc_cancel_timer(Proc *p) {
         p->timer = sd_event_source_disable_unref(p->timer);
-        p->timer_kind = PROC_TIMER_NONE;
 }
 
-static int proc_on_timer(sd_event_source *s, uint64_t usec, void *userdata);
+static int proc_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
 
-static int proc_arm_timer(Proc *p, ProcTimer kind, usec_t delay) {
+        proc_cancel_timer(p);
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_TIMER });
+        return 0;
+}
+
+static void proc_arm_timer(Proc *p, usec_t delay) {
         int r;
 
         proc_cancel_timer(p);
         r = sd_event_add_time_relative(p->m->event, &p->timer, CLOCK_MONOTONIC, delay, 10 * USEC_PER_MSEC,
                                        proc_on_timer, p);
-        if (r < 0)
-                return r;
-        p->timer_kind = kind;
-        return 0;
+        if (r < 0) {
+                /* a timer that never fires would hold the process for good: end it instead */
+                log_error_errno(r, "Process %s: cannot arm its timer, ending it: %m", p->pub.name);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER });
+        }
 }
 
-/* A new incarnation (start, restart, namespace start): back to Pending while it waits for its
- * dependencies; pid, exit code and times reset, restarts carried over (compat §2.6). */
+/* PROC_ACTION_NEW_INCARNATION (start, restart, namespace start): pid, exit code and times reset, restarts
+ * carried over (compat §2.6). */
 static void proc_new_incarnation(Proc *p) {
-        const ComposeProcess *c = proc_config(p);
-
         p->pub.pid = 0;
         p->pub.exit_code = 0;
         p->pub.start_time = p->pub.ready_time = p->pub.end_time = 0;
         p->pub.health = PROC_HEALTH_UNKNOWN;
-        p->started_run = false;
-        p->stop_requested = p->stop_by_user = p->stop_issued = false;
         p->ignore_warned = false;
-        p->reopen_log = true;
-        p->phase = PHASE_WAITING;
-        /* a manually started disabled process shows Disabled while it waits (compat §2.1) */
-        p->pub.status = c && c->disabled ? PROC_DISABLED : PROC_PENDING;
-        proc_changed(p);
 }
 
 static void proc_install_config(Proc *p);
+static void proc_kill_all(Proc *p);
+static int proc_run_shutdown_command(Proc *p);
+static void manager_log_all_running(Manager *m);
 
-static void proc_end(Proc *p, ProcStatus status) {
-        Manager *m = p->m;
-        int code;
+static void proc_report_start_failed(Proc *p, const ProcEvent *ev, const char *reason) {
+        if (ev->pid > 0)
+                p->pub.pid = ev->pid;
+        reason = reason ?: "the start job failed";
+        proc_log(p, "Error: could not start process %s: %s", p->pub.name, reason);
+        log_warning("Process %s: could not start: %s", p->pub.name, reason);
+        /* [QUIRK] process-compose leaves exit_code 0 on Error; we report 1, which is what the exit_on_*
+         * hooks count it as anyway. */
+        p->pub.exit_code = 1;
+        p->pub.end_time = now_usec(CLOCK_REALTIME);
+}
 
-        p->phase = PHASE_IDLE;
-        p->ready_matching = false;
-        proc_cancel_timer(p);
-        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
-        p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
-        proc_stop_probes(p);
-        /* the log file stays open: the journal may still deliver the run's last lines (up to 250 ms
-         * later); the next incarnation reopens (truncates) it, the end of `up` closes it */
-        proc_set_status(p, status);
+static void proc_start_ready_match(Proc *p) {
+        p->ready_matching = true;
+        p->log_dirty = true;
+        (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
+}
 
-        /* exit_on_end, exit_on_failure, exit_on_skipped: not for a stop the user asked for, and only the
-         * first trigger counts */
-        if (!p->stop_by_user && !m->shutting_down &&
-            lifecycle_end_hook(proc_config(p), status, p->pub.exit_code, &code)) {
-                log_info("Process %s ended (%s, exit code %d): shutting the project down with exit code %d.",
-                         p->pub.name, proc_status_to_string(status), p->pub.exit_code, code);
-                m->exit_code = code;
-                (void) manager_stop_project(m, NULL, NULL);
+static void proc_exit_project(Proc *p, int code) {
+        log_info("Process %s ended (%s, exit code %d): shutting the project down with exit code %d.",
+                 p->pub.name, proc_status_to_string(p->pub.status), p->pub.exit_code, code);
+        p->m->exit_code = code;
+        (void) manager_stop_project(p->m, NULL, NULL);
+}
+
+static void proc_run_command(Proc *p) {
+        int r;
+
+        r = proc_run_shutdown_command(p);
+        if (r < 0) {
+                log_warning_errno(r, "Process %s: cannot run shutdown.command, stopping the unit: %m",
+                                  p->pub.name);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_COMMAND_START_FAILED });
         }
-        p->stop_requested = p->stop_by_user = p->stop_issued = p->stop_deferred = false;
+}
 
-        if (p->next_config && !m->shutting_down) {
-                /* POST /process or /project changed it: the new configuration runs now */
-                proc_install_config(p);
-                return;
-        }
-        if (p->restart_pending && !m->shutting_down)
-                /* an API restart: pause backoff seconds, then a new incarnation */
-                (void) proc_arm_timer(p, PROC_TIMER_RESTART_DELAY, lifecycle_backoff_usec(proc_config(p)));
-        else if (p->restart_pending)
+static void proc_stop_unit(Proc *p) {
+        int r;
+
+        r = unit_driver_stop(p->m->driver, p->pub.unit);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
+}
+
+static void proc_count_restart(Proc *p) {
+        p->pub.restarts++;
+        /* process-compose writes a lone "\n" to the log before each automatic restart */
+        (void) log_ring_append(p->pub.log, "\n", 1, now_usec(CLOCK_REALTIME), LOG_INFO, LOG_STREAM_PCCTL, 0,
+                               NULL);
+}
+
+/* Carries out one action of the machine. Some feed the machine again (a start that cannot be queued); the
+ * state is the new one by then. A switch over every action, clearer whole. */
+static void proc_execute_one(Proc *p, ProcAction action, const ProcEvent *ev, const ProcActions *a,
+                             const char *detail) {
+        switch (action) {
+        case PROC_ACTION_NEW_INCARNATION:
+                proc_new_incarnation(p);
+                break;
+        case PROC_ACTION_CANCEL_TIMER:
+                proc_cancel_timer(p);
+                break;
+        case PROC_ACTION_CANCEL_KILL_TIMER:
+                p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
+                break;
+        case PROC_ACTION_STOP_PROBES:
+                proc_stop_probes(p);
+                break;
+        case PROC_ACTION_STOP_READY_MATCH:
+                p->ready_matching = false;
+                break;
+        case PROC_ACTION_UNWATCH_STARTER:
+                p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+                break;
+        case PROC_ACTION_SET_HEALTH:
+                proc_set_health(p, a->health);
+                break;
+        case PROC_ACTION_REPORT_START_FAILED:
+                proc_report_start_failed(p, ev, detail);
+                break;
+        case PROC_ACTION_REPORT_STARTER_FAILED:
+                proc_log(p, "Error: the daemon's starter failed (%s)", strna(detail));
+                break;
+        case PROC_ACTION_REPORT_PROBE_FAILED:
+                proc_log(p, "Error: %s", strna(detail));
+                break;
+        case PROC_ACTION_COUNT_RESTART:
+                proc_count_restart(p);
+                break;
+        case PROC_ACTION_START_UNIT:
+                proc_launch(p, a->mask & PROC_ACTION_REOPEN_LOG);
+                break;
+        case PROC_ACTION_REOPEN_LOG:
+                break;          /* read by START_UNIT */
+        case PROC_ACTION_ATTACH:
+                proc_attach(p);
+                break;
+        case PROC_ACTION_START_PROBES:
+                proc_start_probes(p);
+                break;
+        case PROC_ACTION_START_READY_MATCH:
+                proc_start_ready_match(p);
+                break;
+        case PROC_ACTION_STOP_UNIT:
+                proc_stop_unit(p);
+                break;
+        case PROC_ACTION_RUN_COMMAND:
+                proc_run_command(p);
+                break;
+        case PROC_ACTION_KILL:
+                proc_kill_all(p);
+                break;
+        case PROC_ACTION_ARM_BACKOFF:
+        case PROC_ACTION_ARM_RESTART_DELAY:
+                /* an automatic restart, or the pause of an API restart between stop and start */
+                proc_arm_timer(p, lifecycle_backoff_usec(proc_config(p)));
+                break;
+        case PROC_ACTION_COMPLETE_RESTART:
                 proc_complete_restart(p, 0);
+                break;
+        case PROC_ACTION_EXIT_PROJECT:
+                proc_exit_project(p, a->project_exit);
+                break;
+        case PROC_ACTION_INSTALL_CONFIG:
+                proc_install_config(p);
+                break;
+        case PROC_ACTION_NOTIFY:
+                proc_changed(p);
+                break;
+        }
+}
 
-        proc_changed(p);
+/* The one state setter (systemd's service_set_state()): the public status follows the state, health goes
+ * back to unknown where compat §2.2 says, and a run that begins gets its start time. */
+static void proc_set_state(Proc *p, const ProcFsm *next, const ProcEvent *ev) {
+        ProcState old = p->fsm.state;
+        bool was_up = process_is_running(&p->pub);
+
+        p->fsm = *next;
+        p->pub.status = process_fsm_status(next->state, proc_config(p));
+        p->pub.health = process_fsm_health(old, next->state, p->pub.health);
+        if (old == next->state)
+                return;
+        log_debug("%s: %s -> %s on %s", p->pub.name, proc_state_to_string(old), proc_state_to_string(next->state),
+                  proc_event_type_to_string(ev->type));
+
+        if (!was_up && process_is_running(&p->pub)) {
+                p->pub.start_time = ev->timestamp ?: now_usec(CLOCK_REALTIME);
+                p->pub.end_time = 0;
+                if (p->m->follower)
+                        journal_follower_kick(p->m->follower);
+        }
+}
+
+/* Feeds one event to the process's state machine and carries out what it answers, in the order of the
+ * action bits. detail is the text of a report action (why the start failed, the probe's error). Returns
+ * the machine's refusal (-ESRCH, -EBUSY, -ESHUTDOWN, -ENOENT), and changes nothing then. */
+static int proc_dispatch_detail(Proc *p, const ProcEvent *ev, const char *detail) {
+        ProcFsmContext ctx = {
+                .config = proc_config(p),
+                .restarts = p->pub.restarts,
+                .health = p->pub.health,
+                .shutting_down = p->m->shutting_down,
+                .ordered_shutdown = p->m->project->ordered_shutdown,
+                .next_config = p->next_config,
+        };
+        bool was_up = process_is_running(&p->pub);
+        ProcActions a;
+        ProcFsm next;
+        int r;
+
+        r = process_fsm_step(&p->fsm, ev, &ctx, &next, &a);
+        if (r < 0)
+                return r;
+        proc_set_state(p, &next, ev);
+        for (uint32_t bit = 1; bit && bit <= _PROC_ACTION_LAST; bit <<= 1)
+                if (a.mask & bit)
+                        proc_execute_one(p, (ProcAction) bit, ev, &a, detail);
+        if (!was_up && process_is_running(&p->pub))
+                manager_log_all_running(p->m);
+        return 0;
+}
+
+static int proc_dispatch(Proc *p, const ProcEvent *ev) {
+        return proc_dispatch_detail(p, ev, NULL);
 }
 
 /* is_daemon: the unit (ExitType=cgroup) stays active after the starter exits; the Service's ExecMainCode
@@ -987,6 +1100,7 @@ static int proc_on_daemon_properties(sd_bus_message *msg, void *userdata, sd_bus
         const char *iface;
         int32_t code = 0, status = 0;
         bool have_code = false;
+        char detail[64];
         int r;
 
         r = sd_bus_message_read(msg, "s", &iface);
@@ -1011,14 +1125,11 @@ static int proc_on_daemon_properties(sd_bus_message *msg, void *userdata, sd_bus
                 if (sd_bus_message_exit_container(msg) < 0)
                         return 0;
         }
-        if (!have_code || code == 0 || p->phase != PHASE_ACTIVE || p->pub.status != PROC_LAUNCHING)
+        if (!have_code || code == 0)
                 return 0;
-        if (code == CLD_EXITED && status == 0) {
-                proc_set_status(p, PROC_LAUNCHED);
-                proc_changed(p);
-        } else
-                proc_log(p, "Error: the daemon's starter failed (%s %d)",
-                         code == CLD_EXITED ? "exit code" : "signal", status);
+        (void) snprintf(detail, sizeof(detail), "%s %d", code == CLD_EXITED ? "exit code" : "signal", status);
+        (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_STARTER_EXITED,
+                                                      .ok = code == CLD_EXITED && status == 0 }, detail);
         return 0;
 }
 
@@ -1044,9 +1155,9 @@ static void manager_log_all_running(Manager *m) {
                 return;
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *q = m->procs[i];
-                if (q->phase == PHASE_WAITING || q->phase == PHASE_STARTING)
+                if (IN_SET(q->fsm.state, PROC_STATE_WAITING, PROC_STATE_STARTING, PROC_STATE_RESTART_STARTING))
                         return;
-                if (q->phase == PHASE_ACTIVE)
+                if (process_is_running(&q->pub))
                         n++;
         }
         m->all_running_logged = true;
@@ -1058,35 +1169,10 @@ static void manager_log_all_running(Manager *m) {
 
 static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
         Proc *p = userdata;
-        const ComposeProcess *c = proc_config(p);
 
         p->pub.pid = main_pid;
-        p->started_run = true;
-        if (p->phase != PHASE_STARTING) {
-                /* a stop was issued while the start was in flight: it is already on its way, or (with a
-                 * shutdown.command) it waited for the process to run */
-                if (p->phase == PHASE_STOPPING && p->stop_deferred) {
-                        p->stop_deferred = false;
-                        proc_begin_stop(p);
-                        return;
-                }
-                proc_changed(p);
-                return;
-        }
-        p->phase = PHASE_ACTIVE;
-        p->pub.start_time = start_timestamp ?: now_usec(CLOCK_REALTIME);
-        p->pub.end_time = 0;
-        proc_set_status(p, c->is_daemon ? PROC_LAUNCHING : PROC_RUNNING);
-        proc_start_probes(p);
-        if (!isempty(c->ready_log_line) && p->pub.health != PROC_HEALTH_READY) {
-                p->ready_matching = true;
-                p->log_dirty = true;
-                (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
-        }
-        if (p->m->follower)
-                journal_follower_kick(p->m->follower);
-        proc_changed(p);
-        manager_log_all_running(p->m);
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STARTED, .pid = main_pid,
+                                               .timestamp = start_timestamp });
 }
 
 static char *proc_start_failure_reason(Proc *p, const char *message, const UnitExit *exit) {
@@ -1114,91 +1200,34 @@ static char *proc_start_failure_reason(Proc *p, const char *message, const UnitE
 static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                  void *userdata) {
         Proc *p = userdata;
-        _cleanup_free_ char *reason = NULL;
+        _cleanup_free_ char *reason = proc_start_failure_reason(p, message, exit);
 
-        if (p->stop_requested || p->phase == PHASE_STOPPING) {
-                /* the stop cancelled the start: the run is over before it began */
-                p->pub.end_time = now_usec(CLOCK_REALTIME);
-                proc_end(p, PROC_COMPLETED);
-                return;
-        }
-        if (exit && exit->pid > 0)
-                p->pub.pid = exit->pid;
-        reason = proc_start_failure_reason(p, message, exit);
-        proc_fail(p, reason ?: "the start job failed");
+        /* a stop may have cancelled the start: the run is over before it began (Completed); else it failed
+         * (Error, with the reason) */
+        p->pub.end_time = now_usec(CLOCK_REALTIME);
+        (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_START_FAILED,
+                                                      .pid = exit ? exit->pid : 0 },
+                                    reason ?: "the start job failed");
 }
 
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         Proc *p = userdata;
-        Manager *m = p->m;
-        const ComposeProcess *c = proc_config(p);
-        int code = lifecycle_exit_code(exit->code, exit->status);
+        _cleanup_free_ char *reason = NULL;
+        ProcEvent ev = {
+                .type = PROC_EVENT_EXITED,
+                .exit_code = lifecycle_exit_code(exit->code, exit->status),
+                /* the __exec wrapper could not execute the command; it wrote why to the log */
+                .exec_failed = exit->code == CLD_EXITED && exit->status == EXIT_EXEC,
+                .pid = exit->pid,
+        };
 
         if (exit->pid > 0)
                 p->pub.pid = exit->pid;
-        p->pub.exit_code = code;
+        p->pub.exit_code = ev.exit_code;
         p->pub.end_time = exit->exit_timestamp ?: now_usec(CLOCK_REALTIME);
-        p->ready_matching = false;
-        proc_stop_probes(p);
-        p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
-
-        if (p->stop_requested || p->phase == PHASE_STOPPING) {
-                proc_end(p, PROC_COMPLETED);
-                return;
-        }
-
-        if (exit->code == CLD_EXITED && exit->status == EXIT_EXEC) {
-                /* the __exec wrapper could not execute the command; it wrote why to the log */
-                _cleanup_free_ char *reason = proc_start_failure_reason(p, NULL, exit);
-                proc_fail(p, reason ?: "exec failed");
-                return;
-        }
-
-        if (!m->shutting_down && lifecycle_should_restart(c, code, p->pub.restarts)) {
-                p->phase = PHASE_BACKOFF;
-                proc_set_status(p, PROC_RESTARTING);
-                if (proc_arm_timer(p, PROC_TIMER_BACKOFF, lifecycle_backoff_usec(c)) < 0) {
-                        log_oom();
-                        proc_end(p, PROC_COMPLETED);
-                        return;
-                }
-                proc_changed(p);
-                return;
-        }
-        proc_end(p, PROC_COMPLETED);
-}
-
-static int proc_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Proc *p = userdata;
-        ProcTimer kind = p->timer_kind;
-
-        proc_cancel_timer(p);
-        switch (kind) {
-        case PROC_TIMER_BACKOFF:
-                if (p->phase != PHASE_BACKOFF || p->m->shutting_down)
-                        break;
-                p->pub.restarts++;
-                /* process-compose writes a lone "\n" to the log before each automatic restart */
-                (void) log_ring_append(p->pub.log, "\n", 1, now_usec(CLOCK_REALTIME), LOG_INFO,
-                                       LOG_STREAM_PCCTL, 0, NULL);
-                p->started_run = false;
-                (void) proc_launch(p);
-                proc_changed(p);
-                break;
-        case PROC_TIMER_RESTART_DELAY:
-                if (!p->restart_pending)
-                        break;
-                if (p->m->shutting_down) {
-                        proc_complete_restart(p, 0);
-                        break;
-                }
-                proc_new_incarnation(p);
-                proc_complete_restart(p, 0);
-                break;
-        default:
-                break;
-        }
-        return 0;
+        if (ev.exec_failed)
+                reason = proc_start_failure_reason(p, NULL, exit);
+        (void) proc_dispatch_detail(p, &ev, reason ?: "exec failed");
 }
 
 /* ----------------------------------------------------------------------------------------------------- */
@@ -1211,7 +1240,7 @@ static void proc_kill_all(Proc *p) {
         r = unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
-        if (p->shutdown_running && p->shutdown_unit)
+        if (p->fsm.command_running && p->shutdown_unit)
                 (void) unit_driver_stop(p->m->driver, p->shutdown_unit);
 }
 
@@ -1219,10 +1248,9 @@ static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata)
         Proc *p = userdata;
 
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
-        if (p->phase == PHASE_STOPPING) {
+        if (process_fsm_is_stopping(p->fsm.state))
                 proc_log(p, "shutdown.command did not end the process within its timeout: killing it");
-                proc_kill_all(p);
-        }
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_KILL_TIMER });
         return 0;
 }
 
@@ -1240,24 +1268,21 @@ static void shutdown_on_start_failed(UnitWatch *w, int error, const char *messag
                 shutdown_on_exited(w, exit, userdata);
                 return;
         }
-        p->shutdown_running = false;
         proc_log(p, "Error: shutdown.command could not be started: %s", strna(message));
-        if (p->phase == PHASE_STOPPING)
-                (void) unit_driver_stop(p->m->driver, p->pub.unit);
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_COMMAND_START_FAILED });
         manager_schedule_check(p->m);
 }
 
 static void shutdown_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         Proc *p = userdata;
+        bool ok = exit->code == CLD_EXITED && exit->status == 0;
 
         log_debug("%s: shutdown.command ended (code %d, status %d)", p->pub.name, exit->code, exit->status);
-        p->shutdown_running = false;
-        if (p->phase == PHASE_STOPPING && !(exit->code == CLD_EXITED && exit->status == 0)) {
+        if (!ok && process_fsm_is_stopping(p->fsm.state))
                 /* process-compose kills the group when the shutdown command fails */
                 proc_log(p, "shutdown.command failed (%s %d): killing the process",
                          exit->code == CLD_EXITED ? "exit code" : "signal", exit->status);
-                proc_kill_all(p);
-        }
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_COMMAND_EXITED, .ok = ok });
         manager_schedule_check(p->m);
 }
 
@@ -1296,7 +1321,6 @@ static int proc_run_shutdown_command(Proc *p) {
         r = unit_driver_start(p->m->driver, p->shutdown_watch, &spec.unit);
         if (r < 0)
                 return r;
-        p->shutdown_running = true;
 
         timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, PROCESS_SPEC_STOP_TIMEOUT_MAX_SEC) :
                                                     SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC;
@@ -1309,90 +1333,6 @@ static int proc_run_shutdown_command(Proc *p) {
         return 0;
 }
 
-/* Issues the stop of a run (STARTING or ACTIVE): Terminating until the unit has exited. */
-static void proc_begin_stop(Proc *p) {
-        const ComposeProcess *c = proc_config(p);
-        int r = -ENOENT;
-
-        p->stop_requested = true;
-        p->stop_issued = true;
-        p->phase = PHASE_STOPPING;
-        p->ready_matching = false;
-        proc_stop_probes(p);
-        proc_set_status(p, PROC_TERMINATING);
-        proc_changed(p);
-
-        if (c && !isempty(c->shutdown.command) && !p->started_run) {
-                /* the start is still in flight: shutdown.command runs once the process runs */
-                p->stop_deferred = true;
-                return;
-        }
-        if (c && !isempty(c->shutdown.command)) {
-                r = proc_run_shutdown_command(p);
-                if (r < 0)
-                        log_warning_errno(r, "Process %s: cannot run shutdown.command, stopping the unit: %m",
-                                          p->pub.name);
-        }
-        if (r < 0) {
-                r = unit_driver_stop(p->m->driver, p->pub.unit);
-                if (r < 0)
-                        log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
-        }
-}
-
-/* Stops one process. -ESRCH when there is nothing to stop. */
-static int proc_request_stop(Proc *p, bool by_user) {
-        switch (p->phase) {
-        case PHASE_IDLE:
-                if (p->restart_pending) {
-                        /* a stop during an API restart cancels the relaunch */
-                        proc_cancel_timer(p);
-                        proc_complete_restart(p, 0);
-                        proc_changed(p);
-                        return 0;
-                }
-                return -ESRCH;
-
-        case PHASE_WAITING:
-                /* issue 530: the wait is aborted at once. [QUIRK] process-compose leaves such a process
-                 * in Terminating for good; it never ran, so we call it Completed (exit code 0, pid 0). */
-                p->stop_by_user = by_user;
-                p->stop_requested = true;
-                if (p->restart_pending)
-                        proc_complete_restart(p, 0);
-                proc_end(p, PROC_COMPLETED);
-                return 0;
-
-        case PHASE_BACKOFF:
-                /* stop during Restarting: Completed at once, with the exit code of the last run */
-                p->stop_by_user = by_user;
-                p->stop_requested = true;
-                if (p->restart_pending)
-                        proc_complete_restart(p, 0);
-                proc_end(p, PROC_COMPLETED);
-                return 0;
-
-        case PHASE_STARTING:
-        case PHASE_ACTIVE:
-                if (p->restart_pending && by_user)
-                        proc_complete_restart(p, 0);
-                p->stop_by_user = p->stop_by_user || by_user;
-                p->stop_requested = true;
-                /* ordered shutdown issues the stop from the check pass once the dependents are gone */
-                if (by_user || !p->m->project->ordered_shutdown)
-                        proc_begin_stop(p);
-                else
-                        manager_schedule_check(p->m);
-                return 0;
-
-        case PHASE_STOPPING:
-                if (p->restart_pending && by_user)
-                        proc_complete_restart(p, 0);
-                p->stop_by_user = p->stop_by_user || by_user;
-                return 0;
-        }
-        return -ESRCH;
-}
 
 /* ----------------------------------------------------------------------------------------------------- */
 /* the check pass */
@@ -1409,16 +1349,11 @@ static DepVerdict proc_check_dependencies(Proc *p) {
 
                 if (!q || q == p)
                         continue;
-                v = (DepView) {
-                        .status = q->pub.status,
-                        .health = q->pub.health,
-                        .exit_code = q->pub.exit_code,
-                        .success = lifecycle_is_success(proc_config(q), q->pub.exit_code),
-                        .in_flight = proc_in_flight(q) || q->restart_pending,
-                        .stopping = q->stop_requested,
-                        .started = q->started_run,
-                        .has_readiness_probe = proc_config(q) && proc_config(q)->readiness_probe,
-                };
+                v = process_fsm_dep_view(&q->fsm, &(ProcFsmContext) {
+                                .config = proc_config(q),
+                                .health = q->pub.health,
+                                .shutting_down = p->m->shutting_down,
+                        }, q->pub.exit_code);
                 r = lifecycle_dependency_verdict(d->condition, &v);
                 switch (r) {
                 case DEP_FAIL:
@@ -1472,7 +1407,7 @@ static bool manager_anything_in_flight(Manager *m) {
                 return true;
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (proc_in_flight(p) || p->restart_pending || p->shutdown_running)
+                if (proc_busy(p) || p->fsm.command_running)
                         return true;
         }
         return false;
@@ -1482,12 +1417,9 @@ static void manager_issue_ordered_stops(Manager *m) {
         _cleanup_free_ bool *marks = NULL;
         bool any = false;
 
-        for (size_t i = 0; i < m->n_procs; i++) {
-                Proc *p = m->procs[i];
-                if (p->stop_requested && !p->stop_issued &&
-                    (p->phase == PHASE_STARTING || p->phase == PHASE_ACTIVE))
+        for (size_t i = 0; i < m->n_procs; i++)
+                if (process_fsm_awaits_ordered_stop(&m->procs[i]->fsm, m->shutting_down))
                         any = true;
-        }
         if (!any)
                 return;
 
@@ -1501,9 +1433,9 @@ static void manager_issue_ordered_stops(Manager *m) {
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (p->stop_requested && !p->stop_issued && !marks[i] &&
-                    (p->phase == PHASE_STARTING || p->phase == PHASE_ACTIVE))
-                        proc_begin_stop(p);
+                if (!marks[i] && process_fsm_awaits_ordered_stop(&p->fsm, m->shutting_down))
+                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP,
+                                                               .stop = PROC_STOP_ORDERED });
         }
 }
 
@@ -1517,7 +1449,7 @@ static void manager_progress_namespace_restarts(Manager *m) {
 
                 for (size_t i = 0; i < m->n_procs; i++) {
                         Proc *p = m->procs[i];
-                        if (!p->removed && proc_in_namespace(p, r->ns) && proc_in_flight(p))
+                        if (!p->fsm.removed && proc_in_namespace(p, r->ns) && proc_in_flight(p))
                                 busy = true;
                 }
                 if (busy && now < r->deadline && !m->shutting_down) {
@@ -1547,16 +1479,17 @@ static int manager_on_check(sd_event_source *s, void *userdata) {
                 again = false;
                 for (size_t i = 0; i < m->n_procs; i++) {
                         Proc *p = m->procs[i];
-                        if (p->phase != PHASE_WAITING || p->removed || m->shutting_down)
+                        if (p->fsm.state != PROC_STATE_WAITING || p->fsm.removed || m->shutting_down)
                                 continue;
                         switch (proc_check_dependencies(p)) {
                         case DEP_OK:
-                                (void) proc_launch(p);
-                                again = again || p->phase == PHASE_IDLE;
+                                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_DEPS_OK });
+                                /* a start that failed at once ended it: its dependents may move */
+                                again = again || !proc_in_flight(p);
                                 break;
                         case DEP_FAIL:
                                 p->pub.exit_code = 1;
-                                proc_end(p, PROC_SKIPPED);
+                                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_DEPS_FAILED });
                                 again = true;
                                 break;
                         default:
@@ -1581,7 +1514,7 @@ static int manager_on_check(sd_event_source *s, void *userdata) {
         /* reap processes that were removed (scale down, update) once their run is over */
         for (size_t i = 0; i < m->n_procs;) {
                 Proc *p = m->procs[i];
-                if (p->removed && !proc_in_flight(p) && !p->restart_pending && !p->shutdown_running) {
+                if (process_fsm_reapable(&p->fsm)) {
                         memmove(m->procs + i, m->procs + i + 1, (m->n_procs - i - 1) * sizeof(Proc *));
                         m->n_procs--;
                         m->by_name_dirty = true;
@@ -1780,14 +1713,6 @@ static void proc_reset_ring(Proc *p) {
         proc_attach_project_log(p);
 }
 
-static ProcStatus proc_initial_status(const ComposeProcess *c) {
-        if (c->disabled)
-                return PROC_DISABLED;
-        if (c->is_foreground)
-                return PROC_FOREGROUND;
-        return PROC_PENDING;
-}
-
 static int proc_new(Manager *m, ComposeProcess *c, Proc **ret) {
         Proc *p;
         int r;
@@ -1803,7 +1728,8 @@ static int proc_new(Manager *m, ComposeProcess *c, Proc **ret) {
         p->pub.name = strdup(c->name);
         p->pub.base_name = strdup(c->base_name ?: c->name);
         p->pub.replica_num = c->replica_num >= 0 ? (unsigned) c->replica_num : 0;
-        p->pub.status = proc_initial_status(c);
+        p->fsm = PROC_FSM_INIT;
+        p->pub.status = process_fsm_status(p->fsm.state, c);
         p->pub.health = PROC_HEALTH_UNKNOWN;
         if (!p->pub.name || !p->pub.base_name) {
                 proc_free(p);
@@ -2049,7 +1975,7 @@ int manager_run(Manager *m) {
                  * run_on_start runs them once */
                 if (c->schedule && !c->schedule->run_on_start)
                         continue;
-                p->phase = PHASE_WAITING;
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         }
         manager_schedule_check(m);
         manager_status_dirty(m);
@@ -2068,11 +1994,11 @@ int manager_start_process(Manager *m, const char *name, char **ret_error) {
 
         if (!p)
                 return error_set(ret_error, -ENOENT, "no such process: %s", name);
-        if (proc_in_flight(p) || p->restart_pending)
+        if (proc_busy(p))
                 return error_set(ret_error, -EBUSY, "process %s is already running", name);
         if (m->shutting_down)
                 return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
-        proc_new_incarnation(p);
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         return 0;
 }
 
@@ -2081,7 +2007,7 @@ int manager_stop_process(Manager *m, const char *name, char **ret_error) {
 
         if (!p)
                 return error_set(ret_error, -ENOENT, "process %s does not exist", name);
-        if (proc_request_stop(p, true) < 0)
+        if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER }) < 0)
                 return error_set(ret_error, -ESRCH, "process %s is not running", name);
         return 0;
 }
@@ -2100,33 +2026,10 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
                         userdata, 0);
         if (r < 0)
                 return error_set(ret_error, r, "out of memory");
-        if (p->restart_pending)
-                return 0;           /* concurrent restarts coalesce */
-        p->restart_pending = true;
-
-        switch (p->phase) {
-        case PHASE_WAITING:
-                /* issue 530: restarting a process that waits for its dependencies restarts the wait */
-                proc_new_incarnation(p);
+        /* concurrent restarts coalesce (process-compose #347); the machine completes the waiters when the new
+         * incarnation begins, or when a stop cancels the relaunch */
+        if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_RESTART }) < 0)
                 proc_complete_restart(p, 0);
-                break;
-        case PHASE_STARTING:
-        case PHASE_ACTIVE:
-                /* stop, then (after the exit) backoff seconds, then a new incarnation */
-                p->stop_by_user = true;
-                p->stop_requested = true;
-                proc_begin_stop(p);
-                break;
-        case PHASE_STOPPING:
-                break;              /* proc_end() arms the restart delay */
-        case PHASE_BACKOFF:
-        case PHASE_IDLE:
-                /* not running: simply started */
-                proc_cancel_timer(p);
-                proc_new_incarnation(p);
-                proc_complete_restart(p, 0);
-                break;
-        }
         return 0;
 }
 
@@ -2171,12 +2074,8 @@ static void proc_mark_removed(Proc *p) {
                         p->pub.config = copy;
                 }
         }
-        p->removed = true;
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_REMOVED });
         p->m->by_name_dirty = true;
-        if (p->restart_pending)
-                proc_complete_restart(p, 0);
-        if (proc_in_flight(p))
-                (void) proc_request_stop(p, true);
         manager_schedule_check(p->m);
 }
 
@@ -2206,7 +2105,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 Proc *p = m->procs[i];
                 ComposeProcess *copy = NULL;
 
-                if (p->removed || !streq(p->pub.base_name, c->base_name ?: c->name))
+                if (p->fsm.removed || !streq(p->pub.base_name, c->base_name ?: c->name))
                         continue;
                 r = compose_process_dup(p->pub.config, &copy);
                 if (r < 0)
@@ -2227,7 +2126,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
 
         STRV_FOREACH(s, removed)
                 for (size_t i = 0; i < n_group; i++)
-                        if (!group[i]->removed && streq(group[i]->pub.name, *s)) {
+                        if (!group[i]->fsm.removed && streq(group[i]->pub.name, *s)) {
                                 group[i]->pub.config = group[i]->owned_config;
                                 proc_mark_removed(group[i]);
                                 break;
@@ -2238,7 +2137,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 Proc *p = group[i];
                 const char *new_name = p->pub.name;
 
-                if (p->removed)
+                if (p->fsm.removed)
                         continue;
                 for (char **k = renamed; k && k[0] && k[1]; k += 2)
                         if (streq(k[0], p->pub.name)) {
@@ -2278,7 +2177,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 if (r < 0)
                         return error_set(ret_error, r, "cannot add process %s: %s", *s, strerror(-r));
                 if (!c->disabled && !c->is_foreground)
-                        proc_new_incarnation(p);
+                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
                 else
                         proc_changed(p);
         }
@@ -2294,7 +2193,7 @@ char **manager_list_namespaces(Manager *m) {
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 const ComposeProcess *c = proc_config(m->procs[i]);
-                if (m->procs[i]->removed || !c)
+                if (m->procs[i]->fsm.removed || !c)
                         continue;
                 if (!c->namespaces) {
                         if (!strv_contains(l, "default") && strv_extend(&l, "default") < 0)
@@ -2316,7 +2215,7 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (p->removed || !proc_in_namespace(p, ns))
+                if (p->fsm.removed || !proc_in_namespace(p, ns))
                         continue;
                 any = true;
                 if (!proc_config(p)->is_foreground)
@@ -2334,11 +2233,11 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
 static void manager_start_members(Manager *m, const char *ns) {
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (p->removed || !proc_in_namespace(p, ns) || proc_config(p)->is_foreground)
+                if (p->fsm.removed || !proc_in_namespace(p, ns) || proc_config(p)->is_foreground)
                         continue;
-                if (proc_in_flight(p) || p->restart_pending)
+                if (proc_busy(p))
                         continue;
-                proc_new_incarnation(p);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         }
 }
 
@@ -2357,8 +2256,8 @@ int manager_start_namespace(Manager *m, const char *ns, char **ret_error) {
 static void manager_stop_members(Manager *m, const char *ns) {
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (!p->removed && proc_in_namespace(p, ns) && !proc_config(p)->is_foreground)
-                        (void) proc_request_stop(p, true);
+                if (!p->fsm.removed && proc_in_namespace(p, ns) && !proc_config(p)->is_foreground)
+                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER });
         }
 }
 
@@ -2415,13 +2314,9 @@ int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                if (p->restart_pending) {
-                        if (p->timer_kind == PROC_TIMER_RESTART_DELAY)
-                                proc_cancel_timer(p);
-                        proc_complete_restart(p, 0);
-                }
+                /* a restart under way completes: the stop wins */
                 p->next_config = compose_process_free(p->next_config);
-                (void) proc_request_stop(p, false);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_SHUTDOWN });
         }
         manager_status_dirty(m);
         manager_schedule_check(m);
@@ -2431,18 +2326,9 @@ int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
 /* ----------------------------------------------------------------------------------------------------- */
 /* live updates */
 
+/* What the API shows, compared by the compose field table. */
 static bool process_config_equal(const ComposeProcess *a, const ComposeProcess *b) {
-        cJSON *ja, *jb;
-        bool eq;
-
-        if (!a || !b)
-                return a == b;
-        ja = compose_process_to_json(a);
-        jb = compose_process_to_json(b);
-        eq = ja && jb && cJSON_Compare(ja, jb, true);
-        cJSON_Delete(ja);
-        cJSON_Delete(jb);
-        return eq;
+        return compose_process_equal(a, b);
 }
 
 static ssize_t project_index_of(const ComposeProject *project, const ComposeProcess *c) {
@@ -2471,11 +2357,11 @@ static void proc_install_config(Proc *p) {
         }
         p->pub.config = c;
         proc_reset_ring(p);
-        p->phase = PHASE_IDLE;
+        /* the machine is DORMANT: the new config is started, or shows its initial status */
         if (!c->disabled && !c->is_foreground)
-                proc_new_incarnation(p);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         else {
-                p->pub.status = proc_initial_status(c);
+                p->pub.status = process_fsm_status(p->fsm.state, c);
                 proc_changed(p);
         }
 }
@@ -2483,17 +2369,8 @@ static void proc_install_config(Proc *p) {
 static void proc_replace_config(Proc *p, ComposeProcess *c) {
         compose_process_free(p->next_config);
         p->next_config = c;
-        if (proc_in_flight(p)) {
-                /* the old run ends first (no exit_on_* hooks), proc_end() installs the new one */
-                if (p->restart_pending)
-                        proc_complete_restart(p, 0);
-                (void) proc_request_stop(p, true);
-                if (proc_in_flight(p))
-                        return;
-                if (!p->next_config)
-                        return;     /* proc_end() already installed it */
-        }
-        proc_install_config(p);
+        /* a run ends first (no exit_on_* hooks), its end installs the new config; else it is installed now */
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_CONFIG_REPLACED });
 }
 
 int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error) {
@@ -2546,7 +2423,7 @@ static void project_remove(ComposeProject *project, const ComposeProcess *c) {
 }
 
 int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status, char **ret_error) {
-        _cleanup_(cJSON_Deletep_) cJSON *status = NULL;
+        _cleanup_json_ cJSON *status = NULL;
         unsigned ok = 0, failed = 0;
 
         if (!project)
@@ -2587,7 +2464,7 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
                                 continue;
                         }
                         if (!copy->disabled && !copy->is_foreground)
-                                proc_new_incarnation(n);
+                                (void) proc_dispatch(n, &(ProcEvent) { .type = PROC_EVENT_START });
                         else
                                 proc_changed(n);
                         result = "added";
@@ -2599,7 +2476,7 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
                 const ComposeProcess *old;
-                if (p->removed || compose_project_find_process(project, p->pub.name))
+                if (p->fsm.removed || compose_project_find_process(project, p->pub.name))
                         continue;
                 old = p->pub.config;
                 proc_mark_removed(p);

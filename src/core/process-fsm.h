@@ -116,6 +116,9 @@ typedef struct ProcEvent {
         bool fatal;                          /* READINESS: the failure threshold was reached */
         bool starter_done;                   /* ADOPTED_RUNNING: a daemon's starter exited successfully */
         bool by_user;                        /* ADOPTED_ENDED: the run had been stopped by the user */
+        /* carried for the process, not read by the reducer */
+        pid_t pid;                           /* STARTED, START_FAILED, EXITED, ADOPTED_*: the main pid */
+        usec_t timestamp;                    /* STARTED, ADOPTED_RUNNING: when the process started (realtime) */
 } ProcEvent;
 
 /* What the process must do, carried out in this order (bit order). */

@@ -5,13 +5,7 @@
  * completions finished at once). Everything the router itself does runs for real: path splitting and
  * percent-decoding, routing, integer parsing, cJSON body parsing (also through compose_*_from_json),
  * ProcessState/graph/metrics rendering, auth. Must hold: no crash or leak, status always 100..599, a 401 or
- * a body.
- *
- * -Dfuzzing=true instruments only this file; for coverage of the router itself instrument everything:
- *     CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
- *             -Dc_args=-fsanitize=fuzzer-no-link
- *     ninja -C build-fuzz tests/fuzz/fuzz-http-route
- *     build-fuzz/tests/fuzz/fuzz-http-route -max_total_time=300 CORPUS_COPY_DIR */
+ * a body. Run it with contrib/fuzz-campaign http-route (docs/fuzzing.md). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

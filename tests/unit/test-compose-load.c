@@ -4,6 +4,7 @@
 
 #include "compose/compose-json.h"
 #include "compose/compose.h"
+#include "shared/command-util.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
 #include "tests.h"
@@ -614,13 +615,61 @@ TEST(env_cmds_run_with_timeout) {
         p = text_ok("env_cmds:\n  LIVE: \"echo '  live '\"\n  FAIL: \"exit 3\"\n  SLOW: \"sleep 5; echo late\"\n"
                     "processes:\n  a:\n    command: \"echo $${LIVE}\"\n");
         t0 = now_usec(CLOCK_MONOTONIC);
-        ASSERT_OK(compose_run_env_cmds(p, base_env));
+        ASSERT_OK(compose_run_env_cmds(p, base_env, command_run_capture, NULL));
         ASSERT_TRUE(now_usec(CLOCK_MONOTONIC) - t0 < 4 * USEC_PER_SEC);
         ASSERT_STREQ(strv_env_get(p->env_cmds_environment, "LIVE"), "live");
         ASSERT_NULL(strv_env_get(p->env_cmds_environment, "FAIL"));
         ASSERT_NULL(strv_env_get(p->env_cmds_environment, "SLOW"));
         ASSERT_EQ(strv_length(p->warnings), 2u);
         ASSERT_STREQ(get(p, "a")->command, "echo ${LIVE}");
+}
+
+typedef struct FakeRunner {
+        unsigned calls;
+        char *argv0, *argv1, *argv2;
+        usec_t timeout;
+        const char *path;
+} FakeRunner;
+
+/* compose/ forks nothing: every command goes to the runner the caller passes. */
+static int fake_runner(char * const *argv, char * const *env, usec_t timeout, char **ret_stdout, void *userdata) {
+        FakeRunner *f = userdata;
+
+        f->calls++;
+        if (streq(argv[2], "ok")) {
+                free(f->argv0);
+                f->argv0 = strdup(argv[0]);
+                f->argv1 = strdup(argv[1]);
+                f->argv2 = strdup(argv[2]);
+                f->timeout = timeout;
+                f->path = strv_env_get(env, "PATH");
+                *ret_stdout = strdup(" \t out put\n\n");
+                return *ret_stdout ? 0 : -ENOMEM;
+        }
+        return streq(argv[2], "slow") ? -ETIMEDOUT : -EPROTO;
+}
+
+TEST(env_cmds_go_through_the_runner) {
+        _cleanup_(compose_project_freep) ComposeProject *p = NULL;
+        FakeRunner f = {};
+
+        p = text_ok("shell:\n  shell_command: sh\n  shell_argument: -ec\n"
+                    "env_cmds:\n  A: ok\n  B: fails\n  C: slow\nprocesses:\n  a:\n    command: x\n");
+        ASSERT_OK(compose_run_env_cmds(p, base_env, fake_runner, &f));
+        ASSERT_EQ(f.calls, 3u);
+        ASSERT_STREQ(f.argv0, "sh");
+        ASSERT_STREQ(f.argv1, "-ec");
+        ASSERT_STREQ(f.argv2, "ok");
+        ASSERT_UEQ(f.timeout, 2 * USEC_PER_SEC);
+        ASSERT_STREQ(f.path, "/usr/local/bin:/usr/bin:/bin");
+        ASSERT_STREQ(strv_env_get(p->env_cmds_environment, "A"), "out put");
+        ASSERT_NULL(strv_env_get(p->env_cmds_environment, "B"));
+        ASSERT_EQ(strv_length(p->warnings), 2u);
+        ASSERT_STREQ(p->warnings[0], "Failed to run Env command fails for B variable: command failed");
+        ASSERT_STREQ(p->warnings[1], "Failed to run Env command slow for C variable: timed out after 2s");
+        free(f.argv0);
+        free(f.argv1);
+        free(f.argv2);
 }
 
 DEFINE_TEST_MAIN();
