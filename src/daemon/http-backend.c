@@ -90,7 +90,9 @@ static int namespace_error(int r, const char *ns, char **ret_error) {
         case MANAGER_E_NOT_FOUND:
                 return error_set(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
         case MANAGER_E_FOREGROUND_ONLY:
-                return error_set(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
+                return error_set(ret_error, -EINVAL,
+                                 "namespace %s has only foreground processes, which are excluded from namespace "
+                                 "operations", ns);
         default:
                 return api_error(r, NULL, ret_error);
         }
