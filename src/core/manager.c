@@ -1957,7 +1957,7 @@ int manager_run(Manager *m) {
                         continue;
                 /* scheduled processes are not started by `up` (pcctl has no scheduler yet): only
                  * run_on_start runs them once */
-                if (c->schedule && !c->schedule->run_on_start)
+                if (compose_schedule_is_set(c->schedule) && !c->schedule->run_on_start)
                         continue;
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         }
@@ -2208,7 +2208,9 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
         if (!any)
                 return error_set(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
         if (!non_foreground)
-                return error_set(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
+                return error_set(ret_error, -EINVAL,
+                                 "namespace %s has only foreground processes, which are excluded from namespace operations",
+                                 ns);
         return 0;
 }
 
