@@ -11,15 +11,7 @@
  * The public status (Pending, Running, Terminating, ...) follows from the state alone, plus the config's
  * disabled and is_foreground flags for a process that does not run: process_fsm_status().
  *
- *   DORMANT ──start──▶ WAITING ──deps ok──▶ STARTING ──started──▶ RUNNING | LAUNCHING ──starter ok──▶ LAUNCHED
- *      ▲                  │ deps failed        │ start failed           │ exited
- *      │ config           ▼                    ▼                        ├─ restart policy ─▶ BACKOFF ──timer──▶
- *      │ replaced      SKIPPED               ERROR                      │                 RESTART_STARTING ─┘
- *      │                                                                 └─ no restart ─▶ COMPLETED
- *   stop: WAITING, BACKOFF ─▶ COMPLETED at once; STARTING with a shutdown.command ─▶ STOP_DEFERRED ─started─▶
- *         STOPPING_COMMAND; running ─▶ STOPPING (StopUnit) or STOPPING_COMMAND; ─exited─▶ COMPLETED
- *   API restart: the same stop in its RESTART_ variant ─exited─▶ RESTART_DELAY ─timer─▶ WAITING
- *   adoption (issue 12): DORMANT ─adopt─▶ ADOPTING ─▶ RUNNING/LAUNCHING/LAUNCHED, BACKOFF/COMPLETED, DORMANT
+ * docs/lifecycle.md has the diagram and the table of states with the status each one shows.
  */
 #pragma once
 
