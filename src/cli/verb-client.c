@@ -19,13 +19,8 @@
 #include "client/http-client.h"
 #include "compose/compose-json.h"
 #include "compose/compose.h"
+#include "shared/json-util.h"
 #include "shared/strv.h"
-
-static inline void cjson_deletep(cJSON **j) {
-        if (*j)
-                cJSON_Delete(*j);
-}
-#define _cleanup_json_ _cleanup_(cjson_deletep)
 
 static bool use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");

@@ -20,10 +20,10 @@
 #include "client/client-options.h"
 #include "client/client-render.h"
 #include "client/http-client.h"
+#include "shared/buffer.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "ws/ws-client.h"
-#include "ws/ws-json.h"
 #include "ws/ws-session.h"
 
 #define HANDSHAKE_TIMEOUT (10 * USEC_PER_SEC)
@@ -278,22 +278,19 @@ static int add_namespace(char ***names, const ClientOptions *o, const char *ns) 
 
 /* "a,b" with each name escaped for a query value. */
 static int names_query(char **names, char **ret) {
-        _cleanup_free_ char *q = NULL;
-        size_t size = 0, alloc = 0;
+        _cleanup_(buffer_done) Buffer q = {};
 
-        if (ws_json_append(&q, &size, &alloc, "", 0) < 0)
-                return -ENOMEM;
         for (char **i = names; i && *i; i++) {
                 _cleanup_free_ char *e = NULL;
 
                 if (client_escape_segment(*i, &e) < 0)
                         return -ENOMEM;
-                if ((i != names && ws_json_append(&q, &size, &alloc, ",", 1) < 0) ||
-                    ws_json_append(&q, &size, &alloc, e, strlen(e)) < 0)
-                        return -ENOMEM;
+                if (i != names)
+                        (void) buffer_append_char(&q, ',');
+                (void) buffer_append_str(&q, e);
         }
-        *ret = TAKE_PTR(q);
-        return 0;
+        *ret = buffer_steal(&q, NULL);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static void logs_help(void) {

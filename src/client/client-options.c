@@ -349,7 +349,7 @@ int client_options_describe(const ClientOptions *o, char **ret) {
 static bool is_unreserved(unsigned char c) {
         /* RFC 3986 unreserved, spelled out so the locale can't widen it. */
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~';
+                IN_SET(c, '-', '.', '_', '~');
 }
 
 int client_escape_segment(const char *s, char **ret) {

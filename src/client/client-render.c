@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client/client-render.h"
+#include "shared/json-util.h"
 #include "shared/strv.h"
 
 static const char *json_str(const cJSON *o, const char *key) {
@@ -27,42 +28,12 @@ static long long json_int(const cJSON *o, const char *key) {
 
 /* ---- Go-style JSON ---- */
 
+/* Go's encoding/json string, as process-compose's client prints it. */
 static void print_go_string(FILE *f, const char *s) {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                case '<':
-                case '>':
-                case '&':
-                        /* Go's encoder escapes HTML-significant characters by default. */
-                        fprintf(f, "\\u%04x", *p);
-                        break;
-                default:
-                        if (*p < 0x20)
-                                fprintf(f, "\\u%04x", *p);
-                        else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-                                fprintf(f, "\\u20%02x", p[2] == 0xa8 ? 0x28 : 0x29);
-                                p += 2;
-                        } else
-                                fputc(*p, f);
-                }
-        }
-        fputc('"', f);
+        _cleanup_free_ char *e = json_escape(s, JSON_ESCAPE_GO);
+
+        if (e)
+                fputs(e, f);
 }
 
 static void print_go_number(FILE *f, double d) {

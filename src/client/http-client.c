@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client/http-client.h"
+#include "shared/buffer.h"
 #include "shared/error-util.h"
 
 struct HttpClient {
@@ -20,13 +21,6 @@ struct HttpClient {
         unsigned timeout_ms;
         char errbuf[CURL_ERROR_SIZE];
 };
-
-typedef struct Buffer {
-        char *data;
-        size_t size;
-        size_t allocated;
-        bool too_large;
-} Buffer;
 
 void client_response_done(ClientResponse *r) {
         if (!r)
@@ -50,18 +44,9 @@ HttpClient *http_client_free(HttpClient *c) {
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Buffer *b = userdata;
-        size_t n = size * nmemb;
 
-        if (n > HTTP_CLIENT_BODY_MAX - b->size) {
-                b->too_large = true;
-                return 0;   /* makes curl fail with CURLE_WRITE_ERROR */
-        }
-        if (!greedy_realloc((void **) &b->data, &b->allocated, b->size + n + 1, 1))
-                return 0;
-        memcpy(b->data + b->size, ptr, n);
-        b->size += n;
-        b->data[b->size] = 0;
-        return n;
+        /* A short count makes curl fail with CURLE_WRITE_ERROR; b->error tells why. */
+        return buffer_append(b, ptr, size * nmemb) < 0 ? 0 : size * nmemb;
 }
 
 static int global_init(void) {
@@ -185,7 +170,7 @@ static int transport_error(HttpClient *c, CURLcode cc, const char *method, const
         case CURLE_OPERATION_TIMEDOUT:
                 return error_set(ret_error, -ETIMEDOUT, "%s \"%s\": timeout: %s", m, url, detail);
         case CURLE_WRITE_ERROR:
-                if (b->too_large)
+                if (b->error == -E2BIG)
                         return error_set(ret_error, -EFBIG, "%s \"%s\": response larger than %u bytes", m, url,
                                          HTTP_CLIENT_BODY_MAX);
                 return error_set(ret_error, -ENOMEM, "%s \"%s\": out of memory", m, url);
@@ -199,9 +184,10 @@ static int transport_error(HttpClient *c, CURLcode cc, const char *method, const
 int http_client_request(HttpClient *c, const char *method, const char *path, const char *body,
                         ClientResponse *ret, char **ret_error) {
         _cleanup_free_ char *url = NULL;
-        _cleanup_free_ char *buf_data = NULL;
+        _cleanup_(buffer_done) Buffer b = BUFFER_INIT_MAX(HTTP_CLIENT_BODY_MAX);
         struct curl_slist *headers = c->headers, *extra = NULL;
-        Buffer b = {};
+        size_t size;
+        char *data;
         CURLcode cc;
         long status = 0;
 
@@ -263,7 +249,6 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
                 extra->next = NULL;
                 curl_slist_free_all(extra);
         }
-        buf_data = b.data;
         if (cc != CURLE_OK)
                 return transport_error(c, cc, method, url, &b, ret_error);
 
@@ -271,15 +256,13 @@ int http_client_request(HttpClient *c, const char *method, const char *path, con
         if (status == 401)
                 return error_set(ret_error, -EACCES, "authentication failed: invalid or missing PC_API_TOKEN");
 
-        if (!buf_data) {
-                buf_data = strdup("");
-                if (!buf_data)
-                        return -ENOMEM;
-        }
+        data = buffer_steal(&b, &size);
+        if (!data)
+                return -ENOMEM;
         *ret = (ClientResponse) {
                 .status = status,
-                .body = TAKE_PTR(buf_data),
-                .size = b.size,
+                .body = data,
+                .size = size,
         };
         return 0;
 }

@@ -17,30 +17,13 @@
 #include <string.h>
 
 #include "compose/compose-internal.h"
+#include "shared/buffer.h"
 #include "shared/strv.h"
 
 #define ENVSUBST_NESTING_MAX 32
 
-typedef struct Buf {
-        char *data;
-        size_t len;
-        size_t allocated;
-} Buf;
-
-static int buf_add(Buf *b, const char *s, size_t n) {
-        if (b->len + n + 1 > COMPOSE_FILE_SIZE_MAX + 1)
-                return -E2BIG;
-        if (!GREEDY_REALLOC(b->data, b->allocated, b->len + n + 1))
-                return -ENOMEM;
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-        return 0;
-}
-
-static int buf_adds(Buf *b, const char *s) {
-        return buf_add(b, s, strlen(s));
-}
+/* Every intermediate text is capped at the file size limit. */
+#define BUF_INIT BUFFER_INIT_MAX(COMPOSE_FILE_SIZE_MAX)
 
 typedef struct Parser {
         const char *s;
@@ -71,11 +54,11 @@ static bool is_ident_char(int c) {
         return c >= 0 && (isalnum(c) || c == '_' || c >= 0x80);
 }
 
-static int parse_func(Parser *p, Buf *out, size_t start);
+static int parse_func(Parser *p, Buffer *out, size_t start);
 
 /* A function argument: either a nested ${...} or a run of characters accepted by `accept`, stopping before
  * "${". With `escapes`, "$$", "\\" and "\/" are unescaped. Returns -EINVAL when nothing could be read. */
-static int parse_param(Parser *p, Buf *out, bool (*accept)(int c), bool escapes) {
+static int parse_param(Parser *p, Buffer *out, bool (*accept)(int c), bool escapes) {
         size_t begin = p->pos;
 
         if (p->pos + 1 < p->n && p->s[p->pos] == '$' && p->s[p->pos + 1] == '{') {
@@ -93,7 +76,7 @@ static int parse_param(Parser *p, Buf *out, bool (*accept)(int c), bool escapes)
                 if (escapes) {
                         int d = p->pos + 1 < p->n ? (unsigned char) p->s[p->pos + 1] : -1;
                         if ((c == '$' && d == '$') || (c == '\\' && (d == '/' || d == '\\'))) {
-                                int r = buf_add(out, &p->s[p->pos + 1], 1);
+                                int r = buffer_append(out, &p->s[p->pos + 1], 1);
                                 if (r < 0)
                                         return r;
                                 p->pos += 2;
@@ -106,7 +89,7 @@ static int parse_param(Parser *p, Buf *out, bool (*accept)(int c), bool escapes)
                         break;
                 }
                 {
-                        int r = buf_add(out, &p->s[p->pos], 1);
+                        int r = buffer_append(out, &p->s[p->pos], 1);
                         if (r < 0)
                                 return r;
                 }
@@ -187,7 +170,7 @@ static char *trim_suffix(const char *s, const char *pattern, bool longest) {
 }
 
 static char *replace(const char *s, const char *pat, const char *rep, bool all) {
-        Buf b = {};
+        Buffer b = BUF_INIT;
         size_t pl = strlen(pat);
         const char *p = s;
 
@@ -197,17 +180,17 @@ static char *replace(const char *s, const char *pat, const char *rep, bool all) 
                 const char *f = strstr(p, pat);
                 if (!f)
                         break;
-                if (buf_add(&b, p, f - p) < 0 || buf_adds(&b, rep) < 0)
+                if (buffer_append(&b, p, f - p) < 0 || buffer_append_str(&b, rep) < 0)
                         goto fail;
                 p = f + pl;
                 if (!all)
                         break;
         }
-        if (buf_adds(&b, p) < 0)
+        if (buffer_append_str(&b, p) < 0)
                 goto fail;
-        return b.data ?: strdup("");
+        return buffer_steal(&b, NULL);
 fail:
-        free(b.data);
+        buffer_done(&b);
         return NULL;
 }
 
@@ -295,7 +278,7 @@ static char *apply(const char *name, const char *v, char **args, size_t n_args) 
 }
 
 /* Called after "${" has been consumed; start is the offset of the "$". */
-static int parse_func(Parser *p, Buf *out, size_t start) {
+static int parse_func(Parser *p, Buffer *out, size_t start) {
         _cleanup_free_ char *name = NULL, *fname = NULL, *result = NULL;
         _cleanup_strv_free_ char **args = NULL;
         const char *value;
@@ -346,13 +329,13 @@ static int parse_func(Parser *p, Buf *out, size_t start) {
                         return -ENOMEM;
                 p->pos++;
                 for (int i = 0; i < 2; i++) {
-                        Buf a = {};
+                        Buffer a = BUF_INIT;
                         r = parse_param(p, &a, i == 0 ? reject_colon_close : accept_not_closing, false);
                         if (r < 0) {
-                                free(a.data);
+                                buffer_done(&a);
                                 return r;
                         }
-                        r = strv_consume(&args, a.data ?: strdup(""));
+                        r = strv_consume(&args, buffer_steal(&a, NULL));
                         if (r < 0)
                                 return r;
                         if (i == 0) {
@@ -378,17 +361,17 @@ static int parse_func(Parser *p, Buf *out, size_t start) {
                 if (!fname)
                         return -ENOMEM;
                 for (;;) {
-                        Buf a = {};
+                        Buffer a = BUF_INIT;
                         if (peek(p) == '}') {
                                 p->pos++;
                                 break;
                         }
                         r = parse_param(p, &a, accept_not_closing, false);
                         if (r < 0) {
-                                free(a.data);
+                                buffer_done(&a);
                                 return r;
                         }
-                        r = strv_consume(&args, a.data ?: strdup(""));
+                        r = strv_consume(&args, buffer_steal(&a, NULL));
                         if (r < 0)
                                 return r;
                 }
@@ -417,13 +400,13 @@ static int parse_func(Parser *p, Buf *out, size_t start) {
                 if (!fname)
                         return -ENOMEM;
                 {
-                        Buf a = {};
+                        Buffer a = BUF_INIT;
                         r = parse_param(p, &a, accept_not_slash, true);
                         if (r < 0) {
-                                free(a.data);
+                                buffer_done(&a);
                                 return r;
                         }
-                        r = strv_consume(&args, a.data ?: strdup(""));
+                        r = strv_consume(&args, buffer_steal(&a, NULL));
                         if (r < 0)
                                 return r;
                 }
@@ -432,13 +415,13 @@ static int parse_func(Parser *p, Buf *out, size_t start) {
                 while (peek(p) == '/')
                         p->pos++;
                 if (peek(p) != '}') {
-                        Buf a = {};
+                        Buffer a = BUF_INIT;
                         r = parse_param(p, &a, accept_not_closing, true);
                         if (r < 0) {
-                                free(a.data);
+                                buffer_done(&a);
                                 return r;
                         }
-                        r = strv_consume(&args, a.data ?: strdup(""));
+                        r = strv_consume(&args, buffer_steal(&a, NULL));
                         if (r < 0)
                                 return r;
                 }
@@ -458,13 +441,13 @@ static int parse_func(Parser *p, Buf *out, size_t start) {
                 if (!fname)
                         return -ENOMEM;
                 {
-                        Buf a = {};
+                        Buffer a = BUF_INIT;
                         r = parse_param(p, &a, accept_not_closing, false);
                         if (r < 0) {
-                                free(a.data);
+                                buffer_done(&a);
                                 return r;
                         }
-                        r = strv_consume(&args, a.data ?: strdup(""));
+                        r = strv_consume(&args, buffer_steal(&a, NULL));
                         if (r < 0)
                                 return r;
                 }
@@ -489,21 +472,19 @@ evaluate:
         if (!result)
                 return -ENOMEM;
         p->nesting--;
-        return buf_adds(out, result);
+        return buffer_append_str(out, result);
 }
 
 int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *userdata, char **ret,
                     size_t *ret_size, size_t *ret_error_offset, const char **ret_error_message) {
         Parser p = { .s = text, .n = size, .lookup = lookup, .userdata = userdata };
-        Buf out = {};
+        Buffer out = BUF_INIT;
         int r = 0;
 
         /* the output is usually about as long as the input: one allocation instead of a doubling series */
-        out.data = malloc(MIN(size, (size_t) COMPOSE_FILE_SIZE_MAX) + 1);
-        if (!out.data)
+        if (!buffer_reserve(&out, MIN(size, (size_t) COMPOSE_FILE_SIZE_MAX)))
                 return -ENOMEM;
-        out.allocated = MIN(size, (size_t) COMPOSE_FILE_SIZE_MAX) + 1;
-        out.data[0] = 0;
+        buffer_advance(&out, 0);
 
         while (p.pos < p.n) {
                 size_t run = p.pos;
@@ -512,7 +493,7 @@ int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *u
                 while (p.pos < p.n && p.s[p.pos] != '$' && p.s[p.pos] != '\\')
                         p.pos++;
                 if (p.pos > run) {
-                        r = buf_add(&out, p.s + run, p.pos - run);
+                        r = buffer_append(&out, p.s + run, p.pos - run);
                         if (r < 0)
                                 goto finish;
                 }
@@ -531,12 +512,12 @@ int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *u
                         if (r < 0)
                                 goto finish;
                 } else if ((c == '$' && d == '$') || (c == '\\' && (d == '\\' || d == '/'))) {
-                        r = buf_add(&out, &d, 1);
+                        r = buffer_append(&out, &d, 1);
                         if (r < 0)
                                 goto finish;
                         p.pos += 2;
                 } else {
-                        r = buf_add(&out, &c, 1);
+                        r = buffer_append(&out, &c, 1);
                         if (r < 0)
                                 goto finish;
                         p.pos++;
@@ -545,7 +526,7 @@ int envsubst_expand(const char *text, size_t size, EnvLookupFunc lookup, void *u
 
 finish:
         if (r < 0) {
-                free(out.data);
+                buffer_done(&out);
                 if (r == -EINVAL) {
                         if (ret_error_offset)
                                 *ret_error_offset = p.error_offset;
@@ -559,15 +540,8 @@ finish:
                 }
                 return r;
         }
-        if (!out.data) {
-                out.data = strdup("");
-                if (!out.data)
-                        return -ENOMEM;
-        }
-        *ret = out.data;
-        if (ret_size)
-                *ret_size = out.len;
-        return 0;
+        *ret = buffer_steal(&out, ret_size);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* ---- dotenv (godotenv v1.5 format) ---- */
@@ -579,12 +553,12 @@ static const char *env_lookup_list(char * const *env, const char *name) {
 /* godotenv's expandVariables: $VAR, ${VAR}, \$ escapes; values from the vars read so far, else the OS
  * environment. */
 static int dotenv_expand(const char *v, char * const *env, char **ret) {
-        Buf b = {};
+        Buffer b = BUF_INIT;
         int r;
 
         for (const char *p = v; *p;) {
                 if (p[0] == '\\' && p[1] == '$') {
-                        r = buf_add(&b, "$", 1);
+                        r = buffer_append(&b, "$", 1);
                         p += 2;
                 } else if (p[0] == '$') {
                         const char *q = p + 1, *name_start;
@@ -597,7 +571,7 @@ static int dotenv_expand(const char *v, char * const *env, char **ret) {
                         while (isupper((unsigned char) *q) || isdigit((unsigned char) *q) || *q == '_')
                                 q++;
                         if (q == name_start) {
-                                r = buf_add(&b, p, 1);
+                                r = buffer_append(&b, p, 1);
                                 p++;
                         } else {
                                 _cleanup_free_ char *name = strndup(name_start, q - name_start);
@@ -607,19 +581,19 @@ static int dotenv_expand(const char *v, char * const *env, char **ret) {
                                 if (brace && *q == '}')
                                         q++;
                                 val = env_lookup_list(env, name) ?: getenv(name);
-                                r = buf_adds(&b, strempty(val));
+                                r = buffer_append_str(&b, strempty(val));
                                 p = q;
                         }
                 } else {
-                        r = buf_add(&b, p, 1);
+                        r = buffer_append(&b, p, 1);
                         p++;
                 }
                 if (r < 0) {
-                        free(b.data);
+                        buffer_done(&b);
                         return r;
                 }
         }
-        *ret = b.data ?: strdup("");
+        *ret = buffer_steal(&b, NULL);
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -678,7 +652,7 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
 
                 if (p < end && (*p == '\'' || *p == '"')) {
                         char q = *p++;
-                        Buf b = {};
+                        Buffer b = BUF_INIT;
                         bool closed = false;
                         while (p < end) {
                                 if (*p == '\\' && q == '"' && p + 1 < end) {
@@ -691,10 +665,10 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                                         case '\\': o = '\\'; break;
                                         case '$':
                                                 /* keep the escape for dotenv_expand */
-                                                r = buf_add(&b, "\\$", 2);
+                                                r = buffer_append(&b, "\\$", 2);
                                                 p += 2;
                                                 if (r < 0) {
-                                                        free(b.data);
+                                                        buffer_done(&b);
                                                         return r;
                                                 }
                                                 continue;
@@ -702,10 +676,10 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                                                 o = 0;
                                         }
                                         if (o) {
-                                                r = buf_add(&b, &o, 1);
+                                                r = buffer_append(&b, &o, 1);
                                                 p += 2;
                                         } else {
-                                                r = buf_add(&b, p, 2);
+                                                r = buffer_append(&b, p, 2);
                                                 p += 2;
                                         }
                                 } else if (*p == q) {
@@ -715,27 +689,27 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                                 } else {
                                         if (*p == '\n')
                                                 line++;
-                                        r = buf_add(&b, p, 1);
+                                        r = buffer_append(&b, p, 1);
                                         p++;
                                 }
                                 if (r < 0) {
-                                        free(b.data);
+                                        buffer_done(&b);
                                         return r;
                                 }
                         }
                         if (!closed) {
-                                free(b.data);
+                                buffer_done(&b);
                                 if (ret_line)
                                         *ret_line = start_line;
                                 return -EINVAL;
                         }
                         if (q == '"') {
                                 r = dotenv_expand(strempty(b.data), *env, &value);
-                                free(b.data);
+                                buffer_done(&b);
                                 if (r < 0)
                                         return r;
                         } else
-                                value = b.data ?: strdup("");
+                                value = buffer_steal(&b, NULL);
                         /* rest of the line: only a comment may follow */
                         while (p < end && *p != '\n')
                                 p++;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "compose/compose-internal.h"
+#include "shared/buffer.h"
 #include "shared/strv.h"
 
 int compose_error_set(ComposeError *e, int r, const char *file, unsigned line, unsigned column,
@@ -53,21 +54,8 @@ char *compose_error_format(const ComposeError *e) {
 
 /* ---- Go text/template subset ---- */
 
-typedef struct TBuf {
-        char *data;
-        size_t len, allocated;
-} TBuf;
-
-static int tbuf_add(TBuf *b, const char *s, size_t n) {
-        if (b->len + n > COMPOSE_STRING_MAX * 4)
-                return -E2BIG;
-        if (!GREEDY_REALLOC(b->data, b->allocated, b->len + n + 1))
-                return -ENOMEM;
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-        return 0;
-}
+/* A rendered template (and each value in it) is capped. */
+#define TBUF_INIT BUFFER_INIT_MAX(COMPOSE_STRING_MAX * 4)
 
 static int template_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
 static int template_error(char **ret_error, const char *fmt, ...) {
@@ -82,7 +70,7 @@ static int template_error(char **ret_error, const char *fmt, ...) {
 }
 
 /* Unquotes a Go interpreted string literal starting at *p (on the opening quote). */
-static int go_unquote(const char **p, const char *end, TBuf *out) {
+static int go_unquote(const char **p, const char *end, Buffer *out) {
         const char *s = *p + 1;
         while (s < end && *s != '"') {
                 char c = *s;
@@ -107,7 +95,7 @@ static int go_unquote(const char **p, const char *end, TBuf *out) {
                                 return -EINVAL;
                         }
                 }
-                if (tbuf_add(out, &c, 1) < 0)
+                if (buffer_append(out, &c, 1) < 0)
                         return -ENOMEM;
                 s++;
         }
@@ -118,7 +106,7 @@ static int go_unquote(const char **p, const char *end, TBuf *out) {
 }
 
 int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char **ret, char **ret_error) {
-        TBuf out = {};
+        Buffer out = TBUF_INIT;
         const char *p = text;
         int r;
 
@@ -127,7 +115,7 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                 bool trim_left, trim_right;
 
                 if (!open) {
-                        r = tbuf_add(&out, p, strlen(p));
+                        r = buffer_append(&out, p, strlen(p));
                         if (r < 0)
                                 goto fail;
                         break;
@@ -142,7 +130,7 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                 if (trim_left)
                         while (e > p && isspace((unsigned char) e[-1]))
                                 e--;
-                r = tbuf_add(&out, p, e - p);
+                r = buffer_append(&out, p, e - p);
                 if (r < 0)
                         goto fail;
 
@@ -175,7 +163,7 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                 /* one operand: .Name, "string", `raw`, number, true/false */
                 {
                         const char *s = a, *end = a + strlen(a);
-                        TBuf val = {};
+                        Buffer val = TBUF_INIT;
                         bool have = false;
 
                         if (*s == '.') {
@@ -195,8 +183,8 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                                                         kv = &vars[i - 1];
                                                         break;
                                                 }
-                                        r = tbuf_add(&val, kv ? kv->value : "<no value>",
-                                                     strlen(kv ? kv->value : "<no value>"));
+                                        r = buffer_append(&val, kv ? kv->value : "<no value>",
+                                                          strlen(kv ? kv->value : "<no value>"));
                                         if (r < 0)
                                                 goto fail_val;
                                 }
@@ -213,7 +201,7 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                                         r = template_error(ret_error, "template: unterminated raw quoted string");
                                         goto fail_val;
                                 }
-                                r = tbuf_add(&val, s + 1, q - s - 1);
+                                r = buffer_append(&val, s + 1, q - s - 1);
                                 if (r < 0)
                                         goto fail_val;
                                 s = q + 1;
@@ -224,13 +212,13 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                                         s++;
                                 while (isalnum((unsigned char) *s) || *s == '.' || *s == '_')
                                         s++;
-                                r = tbuf_add(&val, ns, s - ns);
+                                r = buffer_append(&val, ns, s - ns);
                                 if (r < 0)
                                         goto fail_val;
                                 have = true;
                         } else if (strneq(s, "true", 4) || strneq(s, "false", 5)) {
                                 size_t l = s[0] == 't' ? 4 : 5;
-                                r = tbuf_add(&val, s, l);
+                                r = buffer_append(&val, s, l);
                                 if (r < 0)
                                         goto fail_val;
                                 s += l;
@@ -252,8 +240,8 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                                                            stop ? (int) MIN(stop - open - 2, 64) : 64, open + 2);
                                 goto fail_val;
                         }
-                        r = tbuf_add(&out, strempty(val.data), val.len);
-                        free(val.data);
+                        r = buffer_append(&out, strempty(val.data), val.len);
+                        buffer_done(&val);
                         if (r < 0)
                                 goto fail;
                         p = s + 2;
@@ -262,15 +250,15 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                                         p++;
                         continue;
                 fail_val:
-                        free(val.data);
+                        buffer_done(&val);
                         goto fail;
                 }
         }
 
-        *ret = out.data ?: strdup("");
+        *ret = buffer_steal(&out, NULL);
         return *ret ? 0 : -ENOMEM;
 fail:
-        free(out.data);
+        buffer_done(&out);
         return r;
 }
 

@@ -7,7 +7,7 @@
 int lifecycle_exit_code(int code, int status) {
         if (code == CLD_EXITED)
                 return status;
-        if (code == CLD_KILLED || code == CLD_DUMPED)
+        if (IN_SET(code, CLD_KILLED, CLD_DUMPED))
                 return -1;
         return 0;
 }
@@ -61,7 +61,7 @@ const char *dep_verdict_to_string(DepVerdict v) {
 }
 
 bool lifecycle_status_is_final(ProcStatus s) {
-        return s == PROC_COMPLETED || s == PROC_SKIPPED || s == PROC_ERROR;
+        return IN_SET(s, PROC_COMPLETED, PROC_SKIPPED, PROC_ERROR);
 }
 
 DepVerdict lifecycle_dependency_verdict(ComposeCondition condition, const DepView *dep) {

@@ -31,14 +31,11 @@
 #include "journal/logring.h"
 #include "probe/probe.h"
 #include "shared/error-util.h"
+#include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
 #include "unit/unit-xprops.h"
-
-static inline void cJSON_Deletep_(cJSON **j) {
-        cJSON_Delete(*j);
-}
 
 #define EXIT_CHDIR 200
 #define EXIT_EXEC 203
@@ -2413,7 +2410,7 @@ static void project_remove(ComposeProject *project, const ComposeProcess *c) {
 }
 
 int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status, char **ret_error) {
-        _cleanup_(cJSON_Deletep_) cJSON *status = NULL;
+        _cleanup_json_ cJSON *status = NULL;
         unsigned ok = 0, failed = 0;
 
         if (!project)

@@ -45,5 +45,5 @@ const char *proc_health_to_string(ProcHealth h) {
 }
 
 bool process_is_running(const Process *p) {
-        return p && (p->status == PROC_RUNNING || p->status == PROC_LAUNCHING || p->status == PROC_LAUNCHED);
+        return p && IN_SET(p->status, PROC_RUNNING, PROC_LAUNCHING, PROC_LAUNCHED);
 }

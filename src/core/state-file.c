@@ -16,14 +16,9 @@
 
 #include "core/state-file.h"
 #include "shared/io-util.h"
+#include "shared/json-util.h"
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
-
-static void json_deletep(cJSON **j) {
-        if (*j)
-                cJSON_Delete(*j);
-}
-#define _cleanup_state_json_ _cleanup_(json_deletep)
 
 static void state_process_done(StateProcess *p) {
         free(p->name);
@@ -207,7 +202,7 @@ static int parse_process(const cJSON *o, StateFile *s, char **ret_error) {
 }
 
 int state_file_parse(const char *text, size_t size, StateFile *ret, char **ret_error) {
-        _cleanup_state_json_ cJSON *root = NULL;
+        _cleanup_json_ cJSON *root = NULL;
         _cleanup_(state_file_done) StateFile s = {};
         _cleanup_free_ char *format = NULL;
         const cJSON *procs, *e;
@@ -310,7 +305,7 @@ static int add_string(cJSON *o, const char *key, const char *v) {
 }
 
 int state_file_format(const StateFile *s, char **ret) {
-        _cleanup_state_json_ cJSON *root = cJSON_CreateObject();
+        _cleanup_json_ cJSON *root = cJSON_CreateObject();
         cJSON *procs;
         char *text;
 

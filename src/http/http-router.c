@@ -14,8 +14,11 @@
 #include "http/http-router.h"
 #include "http/rest-json.h"
 #include "journal/logring.h"
-#include "shared/url-util.h"
+#include "shared/buffer.h"
+#include "shared/json-util.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
+#include "shared/url-util.h"
 
 #define HTTP_STATUS_MIN 100U
 #define HTTP_STATUS_MAX 599U
@@ -80,29 +83,12 @@ int http_unescape_segment(const char *s, size_t len, char **ret) {
         return url_unescape(s, len, false, ret);
 }
 
-/* The decoded value of key in a raw query string; NULL when absent. */
+/* The decoded value of key in a raw query string; NULL when absent or malformed (gin's c.Query() ignores a
+ * pair that does not unescape). */
 static char *query_get(const char *query, const char *key) {
-        size_t kl = strlen(key);
+        char *v = NULL;
 
-        for (const char *p = query; p && *p;) {
-                const char *amp = strchr(p, '&');
-                size_t l = amp ? (size_t) (amp - p) : strlen(p);
-                const char *eq = memchr(p, '=', l);
-                size_t nl = eq ? (size_t) (eq - p) : l;
-                _cleanup_free_ char *name = NULL;
-
-                if (url_unescape(p, nl, true, &name) >= 0 && strlen(name) == kl && memcmp(name, key, kl) == 0) {
-                        char *v = NULL;
-
-                        if (!eq)
-                                return strdup("");
-                        if (url_unescape(eq + 1, l - nl - 1, true, &v) < 0)
-                                return NULL;
-                        return v;
-                }
-                p = amp ? amp + 1 : NULL;
-        }
-        return NULL;
+        return url_query_get(query, key, &v) > 0 ? v : NULL;
 }
 
 /* Go's strconv.ParseBool. */
@@ -113,31 +99,14 @@ static bool parse_go_bool(const char *s) {
 
 /* Go's strconv.Atoi on a 64-bit int; on failure ret_error is its message. */
 static int parse_go_int(const char *s, int64_t *ret, char **ret_error) {
-        const char *p = s;
-        bool neg = false;
-        uint64_t v = 0;
+        int r = parse_i64(s, ret);
 
-        if (*p == '+' || *p == '-')
-                neg = *p++ == '-';
-        if (!*p)
-                goto syntax;
-        for (; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        goto syntax;
-                if (v > (UINT64_MAX - 9) / 10 || v * 10 + (uint64_t) (*p - '0') > (uint64_t) INT64_MAX + neg)
-                        goto range;
-                v = v * 10 + (uint64_t) (*p - '0');
-        }
-        *ret = neg ? (int64_t) (0 - v) : (int64_t) v;
-        return 0;
-syntax:
-        if (asprintf(ret_error, "strconv.Atoi: parsing \"%s\": invalid syntax", s) < 0)
+        if (r >= 0)
+                return 0;
+        if (asprintf(ret_error, "strconv.Atoi: parsing \"%s\": %s", s,
+                     r == -ERANGE ? "value out of range" : "invalid syntax") < 0)
                 *ret_error = NULL;
-        return -EINVAL;
-range:
-        if (asprintf(ret_error, "strconv.Atoi: parsing \"%s\": value out of range", s) < 0)
-                *ret_error = NULL;
-        return -ERANGE;
+        return r == -ERANGE ? -ERANGE : -EINVAL;
 }
 
 int http_response_set_json(HttpResponse *resp, unsigned status, cJSON *json) {
@@ -148,7 +117,7 @@ int http_response_set_json(HttpResponse *resp, unsigned status, cJSON *json) {
                 resp->status = 500;
                 return -ENOMEM;
         }
-        s = cJSON_PrintUnformatted(json);
+        s = json_print(json);
         cJSON_Delete(json);
         if (!s) {
                 resp->status = 500;
@@ -417,7 +386,7 @@ static void h_process_info(Call *c) {
 }
 
 static void h_process_update(Call *c) {
-        _cleanup_(http_json_freep) cJSON *body = NULL, *echo = NULL;
+        _cleanup_json_ cJSON *body = NULL, *echo = NULL;
         _cleanup_(compose_process_freep) ComposeProcess *proc = NULL;
         _cleanup_free_ char *error = NULL;
         const char *name;
@@ -583,7 +552,7 @@ static void h_namespace_stop(Call *c) {
 }
 
 static void h_processes_stop(Call *c) {
-        _cleanup_(http_json_freep) cJSON *body = NULL, *out = NULL;
+        _cleanup_json_ cJSON *body = NULL, *out = NULL;
         size_t ok = 0, n;
         const cJSON *it;
 
@@ -688,7 +657,7 @@ static void h_process_scale(Call *c) {
 }
 
 static void h_send_keys(Call *c) {
-        _cleanup_(http_json_freep) cJSON *body = NULL;
+        _cleanup_json_ cJSON *body = NULL;
         const cJSON *keys;
         Process *p;
 
@@ -808,7 +777,7 @@ static void h_project_stop(Call *c) {
 }
 
 static void update_result(Call *c, int r, cJSON *status, char *error) {
-        _cleanup_(http_json_freep) cJSON *st = status;
+        _cleanup_json_ cJSON *st = status;
         _cleanup_free_ char *e = error;
 
         if (r < 0) {
@@ -825,7 +794,7 @@ static void update_result(Call *c, int r, cJSON *status, char *error) {
 }
 
 static void h_project_update(Call *c) {
-        _cleanup_(http_json_freep) cJSON *body = NULL;
+        _cleanup_json_ cJSON *body = NULL;
         _cleanup_(compose_project_freep) ComposeProject *project = NULL;
         _cleanup_free_ char *error = NULL;
         cJSON *status = NULL;
@@ -900,44 +869,6 @@ static void h_ws_states(Call *c) {
 
 /* ---- metrics (Prometheus text format 0.0.4) ---- */
 
-typedef struct Buf {
-        char *data;
-        size_t size, alloc;
-        bool oom;
-} Buf;
-
-static void buf_printf(Buf *b, const char *fmt, ...) _printf_(2, 3);
-static void buf_printf(Buf *b, const char *fmt, ...) {
-        va_list ap;
-        int n;
-
-        if (b->oom)
-                return;
-        for (;;) {
-                size_t avail = b->alloc - b->size;
-
-                va_start(ap, fmt);
-                n = vsnprintf(b->data ? b->data + b->size : NULL, avail, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->oom = true;
-                        return;
-                }
-                if ((size_t) n < avail) {
-                        b->size += (size_t) n;
-                        return;
-                }
-                size_t na = MAX(b->alloc * 2, b->size + (size_t) n + 1024);
-                char *d = realloc(b->data, na);
-                if (!d) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = d;
-                b->alloc = na;
-        }
-}
-
 /* A label value: backslash, double quote and newline escaped. */
 static char *label_escape(const char *s) {
         size_t l = strlen(s);
@@ -964,7 +895,7 @@ static void h_metrics(Call *c) {
         size_t n = collect_processes(c, &procs);
         _cleanup_strv_free_ char **names = NULL;
         HttpWsStats ws = {};
-        Buf b = {};
+        Buffer b = {};
 
         if (!procs) {
                 http_response_set_error(c->resp, 500, "out of memory");
@@ -981,71 +912,71 @@ static void h_metrics(Call *c) {
                         return;
                 }
 
-        buf_printf(&b, "# HELP pcctl_process_status Current status of each process (1 for the status it is in).\n"
-                       "# TYPE pcctl_process_status gauge\n");
+        buffer_printf(&b, "# HELP pcctl_process_status Current status of each process (1 for the status it is in).\n"
+                          "# TYPE pcctl_process_status gauge\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_status{process=\"%s\",status=\"%s\"} 1\n", names[i],
-                           rest_status_to_string(process_derived_status(procs[i])) ?: "Pending");
-        buf_printf(&b, "# HELP pcctl_process_running Whether the process is running (Running, Launching, Launched).\n"
-                       "# TYPE pcctl_process_running gauge\n");
+                buffer_printf(&b, "pcctl_process_status{process=\"%s\",status=\"%s\"} 1\n", names[i],
+                              rest_status_to_string(process_derived_status(procs[i])) ?: "Pending");
+        buffer_printf(&b, "# HELP pcctl_process_running Whether the process is running (Running, Launching, Launched).\n"
+                          "# TYPE pcctl_process_running gauge\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_running{process=\"%s\"} %d\n", names[i],
-                           rest_status_is_running(procs[i]->status));
-        buf_printf(&b, "# HELP pcctl_process_ready Whether the process is Ready (1), Not Ready (0) or unknown (-1).\n"
-                       "# TYPE pcctl_process_ready gauge\n");
+                buffer_printf(&b, "pcctl_process_running{process=\"%s\"} %d\n", names[i],
+                              rest_status_is_running(procs[i]->status));
+        buffer_printf(&b, "# HELP pcctl_process_ready Whether the process is Ready (1), Not Ready (0) or unknown (-1).\n"
+                          "# TYPE pcctl_process_ready gauge\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_ready{process=\"%s\"} %d\n", names[i],
-                           procs[i]->health == PROC_HEALTH_READY ? 1 :
-                           procs[i]->health == PROC_HEALTH_NOT_READY ? 0 : -1);
-        buf_printf(&b, "# HELP pcctl_process_restarts_total Restarts of the process.\n"
-                       "# TYPE pcctl_process_restarts_total counter\n");
+                buffer_printf(&b, "pcctl_process_ready{process=\"%s\"} %d\n", names[i],
+                              procs[i]->health == PROC_HEALTH_READY ? 1 :
+                              procs[i]->health == PROC_HEALTH_NOT_READY ? 0 : -1);
+        buffer_printf(&b, "# HELP pcctl_process_restarts_total Restarts of the process.\n"
+                          "# TYPE pcctl_process_restarts_total counter\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_restarts_total{process=\"%s\"} %u\n", names[i], procs[i]->restarts);
-        buf_printf(&b, "# HELP pcctl_process_exit_code Exit code of the last run (-1 when killed by a signal).\n"
-                       "# TYPE pcctl_process_exit_code gauge\n");
+                buffer_printf(&b, "pcctl_process_restarts_total{process=\"%s\"} %u\n", names[i], procs[i]->restarts);
+        buffer_printf(&b, "# HELP pcctl_process_exit_code Exit code of the last run (-1 when killed by a signal).\n"
+                          "# TYPE pcctl_process_exit_code gauge\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_exit_code{process=\"%s\"} %d\n", names[i], procs[i]->exit_code);
-        buf_printf(&b, "# HELP pcctl_process_log_lines_total Log lines read for the process.\n"
-                       "# TYPE pcctl_process_log_lines_total counter\n");
+                buffer_printf(&b, "pcctl_process_exit_code{process=\"%s\"} %d\n", names[i], procs[i]->exit_code);
+        buffer_printf(&b, "# HELP pcctl_process_log_lines_total Log lines read for the process.\n"
+                          "# TYPE pcctl_process_log_lines_total counter\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_log_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                           procs[i]->log_lines_total);
-        buf_printf(&b, "# HELP pcctl_process_journal_dropped_lines_total Lines journald suppressed (rate limit).\n"
-                       "# TYPE pcctl_process_journal_dropped_lines_total counter\n");
+                buffer_printf(&b, "pcctl_process_log_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
+                              procs[i]->log_lines_total);
+        buffer_printf(&b, "# HELP pcctl_process_journal_dropped_lines_total Lines journald suppressed (rate limit).\n"
+                          "# TYPE pcctl_process_journal_dropped_lines_total counter\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_journal_dropped_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                           procs[i]->journal_dropped);
-        buf_printf(&b, "# HELP pcctl_process_memory_bytes Memory of the process's unit (systemd MemoryCurrent).\n"
-                       "# TYPE pcctl_process_memory_bytes gauge\n");
+                buffer_printf(&b, "pcctl_process_journal_dropped_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
+                              procs[i]->journal_dropped);
+        buffer_printf(&b, "# HELP pcctl_process_memory_bytes Memory of the process's unit (systemd MemoryCurrent).\n"
+                          "# TYPE pcctl_process_memory_bytes gauge\n");
         for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "pcctl_process_memory_bytes{process=\"%s\"} %" PRIu64 "\n", names[i],
-                           procs[i]->mem_bytes);
+                buffer_printf(&b, "pcctl_process_memory_bytes{process=\"%s\"} %" PRIu64 "\n", names[i],
+                              procs[i]->mem_bytes);
 
         if (BACKEND(c)->ws_stats)
                 BACKEND(c)->ws_stats(CTX(c), &ws);
-        buf_printf(&b, "# HELP pcctl_ws_sessions Open WebSocket sessions.\n"
-                       "# TYPE pcctl_ws_sessions gauge\n"
-                       "pcctl_ws_sessions %" PRIu64 "\n"
-                       "# HELP pcctl_ws_queued_bytes Bytes waiting in WebSocket send queues.\n"
-                       "# TYPE pcctl_ws_queued_bytes gauge\n"
-                       "pcctl_ws_queued_bytes %" PRIu64 "\n"
-                       "# HELP pcctl_ws_evictions_total WebSocket sessions closed for a write stall.\n"
-                       "# TYPE pcctl_ws_evictions_total counter\n"
-                       "pcctl_ws_evictions_total %" PRIu64 "\n"
-                       "# HELP pcctl_ws_dropped_lines_total Log lines WebSocket sessions lost to overrun.\n"
-                       "# TYPE pcctl_ws_dropped_lines_total counter\n"
-                       "pcctl_ws_dropped_lines_total %" PRIu64 "\n",
-                   ws.sessions, ws.queued_bytes, ws.evictions, ws.dropped_lines);
+        buffer_printf(&b, "# HELP pcctl_ws_sessions Open WebSocket sessions.\n"
+                          "# TYPE pcctl_ws_sessions gauge\n"
+                          "pcctl_ws_sessions %" PRIu64 "\n"
+                          "# HELP pcctl_ws_queued_bytes Bytes waiting in WebSocket send queues.\n"
+                          "# TYPE pcctl_ws_queued_bytes gauge\n"
+                          "pcctl_ws_queued_bytes %" PRIu64 "\n"
+                          "# HELP pcctl_ws_evictions_total WebSocket sessions closed for a write stall.\n"
+                          "# TYPE pcctl_ws_evictions_total counter\n"
+                          "pcctl_ws_evictions_total %" PRIu64 "\n"
+                          "# HELP pcctl_ws_dropped_lines_total Log lines WebSocket sessions lost to overrun.\n"
+                          "# TYPE pcctl_ws_dropped_lines_total counter\n"
+                          "pcctl_ws_dropped_lines_total %" PRIu64 "\n",
+                      ws.sessions, ws.queued_bytes, ws.evictions, ws.dropped_lines);
 
-        buf_printf(&b, "# HELP pcctl_http_requests_total HTTP responses by status code.\n"
-                       "# TYPE pcctl_http_requests_total counter\n");
+        buffer_printf(&b, "# HELP pcctl_http_requests_total HTTP responses by status code.\n"
+                          "# TYPE pcctl_http_requests_total counter\n");
         for (unsigned s = HTTP_STATUS_MIN; s <= HTTP_STATUS_MAX; s++)
                 if (c->r->by_status[s] > 0)
-                        buf_printf(&b, "pcctl_http_requests_total{code=\"%u\"} %" PRIu64 "\n", s,
-                                   c->r->by_status[s]);
+                        buffer_printf(&b, "pcctl_http_requests_total{code=\"%u\"} %" PRIu64 "\n", s,
+                                      c->r->by_status[s]);
 
-        if (b.oom) {
-                free(b.data);
+        if (b.error < 0 || !b.data) {
+                buffer_done(&b);
                 http_response_set_error(c->resp, 500, "out of memory");
                 return;
         }

@@ -39,7 +39,7 @@ const char *rest_health_to_string(ProcHealth h) {
 }
 
 bool rest_status_is_running(ProcStatus s) {
-        return s == PROC_RUNNING || s == PROC_LAUNCHING || s == PROC_LAUNCHED;
+        return IN_SET(s, PROC_RUNNING, PROC_LAUNCHING, PROC_LAUNCHED);
 }
 
 static bool exit_code_is_success(const Process *p) {
@@ -60,7 +60,7 @@ ProcStatus process_derived_status(const Process *p) {
 
         /* pcctl keeps no next-run time in Process: a scheduled process that is not running and not paused
          * (stopped, disabled) has a next run, which is what process-compose's "Scheduled" means. */
-        if (c && c->schedule && !running && (p->status == PROC_PENDING || p->status == PROC_COMPLETED))
+        if (c && c->schedule && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED))
                 return PROC_SCHEDULED;
         /* Watching is never shown for a failure (process-compose's IsWatchIdle). */
         if (c && c->watch && !running && p->status == PROC_COMPLETED && exit_code_is_success(p))
@@ -100,7 +100,7 @@ static cJSON *namespace_to_json(const Process *p) {
  */
 cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
         const ComposeProcess *c = p->config;
-        _cleanup_(http_json_freep) cJSON *o = NULL;
+        _cleanup_json_ cJSON *o = NULL;
         bool running = rest_status_is_running(p->status);
         ProcStatus status = derived ? process_derived_status(p) : p->status;
         char dur[32] = "-";
@@ -180,7 +180,7 @@ cJSON *process_state_to_json(const Process *p, bool derived) {
  * Return: a new cJSON object, or NULL on OOM.
  */
 cJSON *project_state_to_json(const ProjectStateInfo *info, Process *const *procs, size_t n) {
-        _cleanup_(http_json_freep) cJSON *o = NULL;
+        _cleanup_json_ cJSON *o = NULL;
         const ComposeProject *project = info->project;
         char start[64] = "", vbuf[64];
         struct passwd *pw;
@@ -274,7 +274,7 @@ static Process *graph_find(Process *const *procs, size_t n, const char *name) {
 }
 
 static cJSON *graph_node(Process *const *procs, size_t n, const Process *p, unsigned depth) {
-        _cleanup_(http_json_freep) cJSON *o = cJSON_CreateObject();
+        _cleanup_json_ cJSON *o = cJSON_CreateObject();
         const ComposeProcess *c = p->config;
         cJSON *deps = NULL;
 
@@ -341,7 +341,7 @@ static bool graph_has_deps(Process *const *procs, size_t n, const Process *p) {
  * Return: a new cJSON object, or NULL on OOM.
  */
 cJSON *graph_to_json(Process *const *procs, size_t n) {
-        _cleanup_(http_json_freep) cJSON *o = cJSON_CreateObject();
+        _cleanup_json_ cJSON *o = cJSON_CreateObject();
         cJSON *nodes;
 
         if (!o)

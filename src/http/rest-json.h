@@ -10,14 +10,10 @@
 #include <cjson/cJSON.h>
 
 #include "core/process.h"
+#include "shared/json-util.h"
 #include "shared/time-util.h"
 
 typedef struct ComposeProject ComposeProject;
-
-static inline void http_json_freep(cJSON **j) {
-        if (*j)
-                cJSON_Delete(*j);
-}
 
 /* The status string of compat §2.1 ("Pending", ...); NULL for an out-of-range value. Independent of core's
  * proc_status_to_string() so that this module stays free of the manager. */

@@ -25,6 +25,7 @@
 #include "journal/journal-follower.h"
 #include "shared/event-util.h"
 #include "shared/log.h"
+#include "shared/parse-util.h"
 
 #define POLL_INTERVAL_USEC (3 * USEC_PER_MSEC)
 #define HOT_LINGER_USEC (2 * USEC_PER_SEC)     /* keep polling this long after the last line */
@@ -356,19 +357,6 @@ static bool field_is(const void *data, size_t len, const char *field, const char
         return true;
 }
 
-static uint64_t parse_u64(const char *v, size_t n, bool *ok) {
-        uint64_t x = 0;
-
-        *ok = n > 0 && n <= 19;
-        for (size_t i = 0; *ok && i < n; i++) {
-                if (v[i] < '0' || v[i] > '9')
-                        *ok = false;
-                else
-                        x = x * 10 + (uint64_t) (v[i] - '0');
-        }
-        return *ok ? x : 0;
-}
-
 /* The cursor's "s=<seqnum id>;i=<seqnum hex>" orders entries of one journald instance. */
 static bool cursor_position(const char *cursor, sd_id128_t *ret_id, uint64_t *ret_seqnum) {
         const char *s = NULL, *i = NULL;
@@ -435,14 +423,10 @@ static bool is_suppression_note(const EntryFields *e) {
 }
 
 static uint64_t suppressed_count(const EntryFields *e) {
-        bool ok;
         uint64_t n;
 
-        if (e->n_dropped) {
-                n = parse_u64(e->n_dropped, e->n_dropped_len, &ok);
-                if (ok)
-                        return n;
-        }
+        if (e->n_dropped && parse_u64_len(e->n_dropped, e->n_dropped_len, &n) >= 0)
+                return n;
         /* "Suppressed N messages from UNIT" */
         if (e->message && e->message_len > STRLEN("Suppressed ") &&
             memcmp(e->message, "Suppressed ", STRLEN("Suppressed ")) == 0) {
@@ -451,8 +435,7 @@ static uint64_t suppressed_count(const EntryFields *e) {
 
                 while (k < left && p[k] >= '0' && p[k] <= '9')
                         k++;
-                n = parse_u64(p, k, &ok);
-                if (ok)
+                if (parse_u64_len(p, k, &n) >= 0)
                         return n;
         }
         return 0;
@@ -512,18 +495,12 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
                         *s->dropped += n;
                 f->stats.notes++;
         } else {
-                bool ok;
+                uint64_t p;
 
-                if (e.priority) {
-                        uint64_t p = parse_u64(e.priority, e.priority_len, &ok);
-                        if (ok && p <= 7)
-                                priority = (int) p;
-                }
-                if (e.pid) {
-                        uint64_t p = parse_u64(e.pid, e.pid_len, &ok);
-                        if (ok && p <= INT32_MAX)
-                                pid = (pid_t) p;
-                }
+                if (e.priority && parse_u64_len(e.priority, e.priority_len, &p) >= 0 && p <= 7)
+                        priority = (int) p;
+                if (e.pid && parse_u64_len(e.pid, e.pid_len, &p) >= 0 && p <= INT32_MAX)
+                        pid = (pid_t) p;
                 r = log_ring_append(s->ring, e.message ?: "", e.message ? e.message_len : 0, realtime, priority,
                                     priority <= LOG_ERR ? LOG_STREAM_STDERR : LOG_STREAM_STDOUT, pid, cursor);
                 if (r < 0)

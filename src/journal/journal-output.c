@@ -11,7 +11,9 @@
 #include <systemd/sd-id128.h>
 
 #include "journal/journal-output.h"
+#include "shared/json-util.h"
 #include "shared/macro.h"
+#include "shared/parse-util.h"
 #include "shared/time-util.h"
 
 #define PRINT_CHAR_THRESHOLD 300
@@ -150,16 +152,6 @@ static int fields_read(sd_journal *j, Field *f, size_t n) {
         return r;
 }
 
-static bool parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-
-        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-                return false;
-        errno = 0;
-        *ret = strtoull(s, &end, 10);
-        return errno == 0 && *end == 0;
-}
-
 typedef struct DualTs {
         usec_t realtime, monotonic;
 } DualTs;
@@ -175,12 +167,12 @@ static int dual_timestamp(sd_journal *j, DualTs *ts) {
                 fields_done(f, ELEMENTSOF(f));
                 return r;
         }
-        good = f[0].value && parse_u64(f[0].value, &ts->realtime);
+        good = f[0].value && parse_u64(f[0].value, &ts->realtime) >= 0;
         if (!good || ts->realtime == 0 || ts->realtime >= TIMESTAMP_FORMATTABLE_MAX)
                 good = sd_journal_get_realtime_usec(j, &ts->realtime) >= 0;
         if (!good)
                 ts->realtime = USEC_INFINITY;
-        good = f[1].value && parse_u64(f[1].value, &ts->monotonic);
+        good = f[1].value && parse_u64(f[1].value, &ts->monotonic) >= 0;
         if (!good || ts->monotonic == USEC_INFINITY)
                 good = sd_journal_get_monotonic_usec(j, &ts->monotonic, NULL) >= 0;
         if (!good)
@@ -511,38 +503,12 @@ typedef struct JsonField {
         size_t n_values;
 } JsonField;
 
+/* journalctl's JSON string (its input is known to be valid UTF-8). */
 static void json_string(FILE *f, const char *q) {
-        fputc('"', f);
-        for (; *q; q++)
-                switch (*q) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\b':
-                        fputs("\\b", f);
-                        break;
-                case '\f':
-                        fputs("\\f", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                default:
-                        if ((signed char) *q >= 0 && *q < ' ')
-                                fprintf(f, "\\u%04x", (unsigned) *q);
-                        else
-                                fputc(*q, f);
-                }
-        fputc('"', f);
+        _cleanup_free_ char *e = json_escape(q, JSON_ESCAPE_JOURNALCTL);
+
+        if (e)
+                fputs(e, f);
 }
 
 /* One value as journalctl's update_json_data() makes it: null (too big), a string, or an array of bytes. */

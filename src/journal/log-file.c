@@ -14,6 +14,8 @@
 #include "compose/compose.h"
 #include "journal/log-file.h"
 #include "shared/io-util.h"
+#include "shared/json-util.h"
+#include "shared/utf8-util.h"
 
 #define WRITE_THRESHOLD 4096u              /* process-compose's bufio.Writer size */
 #define BUFFER_MAX (1024u * 1024u)         /* beyond this, write at once instead of from the defer */
@@ -49,8 +51,7 @@ struct LogFile {
         char **fields_order;
         bool color;
 
-        char *buf;
-        size_t len, allocated;
+        Buffer out;                       /* formatted lines not yet written */
         uint64_t size;                    /* bytes in the file */
 
         Reader *readers;
@@ -250,164 +251,56 @@ size_t go_time_format(char *buf, size_t size, const char *layout, usec_t realtim
 
 /* ---- formatting ---- */
 
-typedef struct Buf {
-        char **buf;
-        size_t *len, *allocated;
-        int error;
-} Buf;
-
-static void buf_add(Buf *b, const char *s, size_t l) {
-        if (b->error)
-                return;
-        if (!greedy_realloc((void **) b->buf, b->allocated, *b->len + l + 1, 1)) {
-                b->error = -ENOMEM;
-                return;
-        }
-        memcpy(*b->buf + *b->len, s, l);
-        *b->len += l;
-        (*b->buf)[*b->len] = 0;
-}
-
-static void buf_puts(Buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-/* One UTF-8 sequence as Go's utf8.DecodeRune accepts it; returns its length, or 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n) {
-        uint32_t c;
-        size_t l;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                l = 2, c = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                l = 3, c = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                l = 4, c = s[0] & 0x07;
-        else
-                return 0;
-        if (n < l)
-                return 0;
-        for (size_t i = 1; i < l; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        if ((l == 3 && c < 0x800) || (l == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        return l;
-}
-
-/* zerolog's JSON string: ", \ and control characters escaped, invalid UTF-8 as \ufffd. */
-static void buf_json_string(Buf *b, const char *s, size_t n) {
-        static const char hex[] = "0123456789abcdef";
-
-        buf_add(b, "\"", 1);
-        for (size_t i = 0; i < n;) {
-                unsigned char c = (unsigned char) s[i];
-                size_t start = i, l;
-
-                if (c >= 0x80) {
-                        l = utf8_valid_len((const unsigned char *) s + i, n - i);
-                        if (l == 0) {
-                                buf_puts(b, "\\ufffd");
-                                i++;
-                        } else {
-                                buf_add(b, s + i, l);
-                                i += l;
-                        }
-                        continue;
-                }
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                        while (i < n && (unsigned char) s[i] >= 0x20 && (unsigned char) s[i] < 0x80 && s[i] != '"' &&
-                               s[i] != '\\')
-                                i++;
-                        buf_add(b, s + start, i - start);
-                        continue;
-                }
-                switch (c) {
-                case '"':
-                        buf_puts(b, "\\\"");
-                        break;
-                case '\\':
-                        buf_puts(b, "\\\\");
-                        break;
-                case '\b':
-                        buf_puts(b, "\\b");
-                        break;
-                case '\f':
-                        buf_puts(b, "\\f");
-                        break;
-                case '\n':
-                        buf_puts(b, "\\n");
-                        break;
-                case '\r':
-                        buf_puts(b, "\\r");
-                        break;
-                case '\t':
-                        buf_puts(b, "\\t");
-                        break;
-                default: {
-                        char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf], 0 };
-                        buf_puts(b, u);
-                }
-                }
-                i++;
-        }
-        buf_add(b, "\"", 1);
-}
-
 /* The message as zerolog's ConsoleWriter prints it after the JSON round trip: invalid UTF-8 becomes U+FFFD. */
-static void buf_console_message(Buf *b, const char *s, size_t n) {
+static void buf_console_message(Buffer *b, const char *s, size_t n) {
         for (size_t i = 0; i < n;) {
-                size_t l = utf8_valid_len((const unsigned char *) s + i, n - i);
+                size_t l = utf8_valid_len(s + i, n - i);
 
                 if (l == 0) {
-                        buf_puts(b, "\xef\xbf\xbd");
+                        buffer_append_str(b, UTF8_REPLACEMENT);
                         i++;
                 } else {
-                        buf_add(b, s + i, l);
+                        buffer_append(b, s + i, l);
                         i += l;
                 }
         }
 }
 
 /* Go's strconv.Quote, for field values that need quoting in the console format. */
-static void buf_go_quote(Buf *b, const char *s) {
+static void buf_go_quote(Buffer *b, const char *s) {
         size_t n = strlen(s);
 
-        buf_add(b, "\"", 1);
+        buffer_append(b, "\"", 1);
         for (size_t i = 0; i < n;) {
                 unsigned char c = (unsigned char) s[i];
-                size_t l = utf8_valid_len((const unsigned char *) s + i, n - i);
+                size_t l = utf8_valid_len(s + i, n - i);
                 char t[8];
 
                 if (l > 1) {
-                        buf_add(b, s + i, l);
+                        buffer_append(b, s + i, l);
                         i += l;
                         continue;
                 }
                 switch (c) {
-                case '\a': buf_puts(b, "\\a"); break;
-                case '\b': buf_puts(b, "\\b"); break;
-                case '\f': buf_puts(b, "\\f"); break;
-                case '\n': buf_puts(b, "\\n"); break;
-                case '\r': buf_puts(b, "\\r"); break;
-                case '\t': buf_puts(b, "\\t"); break;
-                case '\v': buf_puts(b, "\\v"); break;
-                case '"': buf_puts(b, "\\\""); break;
-                case '\\': buf_puts(b, "\\\\"); break;
+                case '\a': buffer_append_str(b, "\\a"); break;
+                case '\b': buffer_append_str(b, "\\b"); break;
+                case '\f': buffer_append_str(b, "\\f"); break;
+                case '\n': buffer_append_str(b, "\\n"); break;
+                case '\r': buffer_append_str(b, "\\r"); break;
+                case '\t': buffer_append_str(b, "\\t"); break;
+                case '\v': buffer_append_str(b, "\\v"); break;
+                case '"': buffer_append_str(b, "\\\""); break;
+                case '\\': buffer_append_str(b, "\\\\"); break;
                 default:
                         if (c < 0x20 || c >= 0x7f) {
                                 snprintf(t, sizeof t, "\\x%02x", c);
-                                buf_puts(b, t);
+                                buffer_append_str(b, t);
                         } else
-                                buf_add(b, (const char *) &c, 1);
+                                buffer_append(b, (const char *) &c, 1);
                 }
                 i++;
         }
-        buf_add(b, "\"", 1);
+        buffer_append(b, "\"", 1);
 }
 
 static bool needs_quote(const char *s) {
@@ -421,25 +314,25 @@ static bool colors_enabled(const LogFileConfig *cfg) {
         return !cfg->no_color && isempty(getenv("NO_COLOR"));
 }
 
-static void buf_colored(Buf *b, const char *s, size_t n, int color, bool on) {
+static void buf_colored(Buffer *b, const char *s, size_t n, int color, bool on) {
         char t[16];
 
         if (on && color != 0) {
                 snprintf(t, sizeof t, "\x1b[%dm", color);
-                buf_puts(b, t);
+                buffer_append_str(b, t);
         }
-        buf_add(b, s, n);
+        buffer_append(b, s, n);
         if (on && color != 0)
-                buf_puts(b, "\x1b[0m");
+                buffer_append_str(b, "\x1b[0m");
 }
 
-static void console_part(Buf *b, const LogFileConfig *cfg, const char *part, bool *first, const char *process,
+static void console_part(Buffer *b, const LogFileConfig *cfg, const char *part, bool *first, const char *process,
                          int replica, bool is_error, const char *message, size_t msg_len, usec_t realtime) {
         bool color = colors_enabled(cfg);
-        size_t mark = *b->len;
+        size_t mark = b->len;
 
         if (!*first)
-                buf_add(b, " ", 1);
+                buffer_append(b, " ", 1);
         if (streq(part, "time")) {
                 if (cfg->add_timestamp) {
                         char t[256];
@@ -451,83 +344,84 @@ static void console_part(Buf *b, const LogFileConfig *cfg, const char *part, boo
                 buf_colored(b, is_error ? "ERR" : "INF", 3, is_error ? 31 : 32, color);
         else if (streq(part, "message")) {
                 if (msg_len == 0) {
-                        *b->len = mark;     /* an empty part is skipped, with its separator */
+                        buffer_truncate(b, mark);     /* an empty part is skipped, with its separator */
                         return;
                 }
                 if (color)
-                        buf_puts(b, "\x1b[1m");
+                        buffer_append_str(b, "\x1b[1m");
                 buf_console_message(b, message, msg_len);
                 if (color)
-                        buf_puts(b, "\x1b[0m");
+                        buffer_append_str(b, "\x1b[0m");
         } else if (streq(part, "caller")) {
-                *b->len = mark;
+                buffer_truncate(b, mark);
                 return;
         } else if (streq(part, "process") && !cfg->no_metadata)
-                buf_puts(b, process);
+                buffer_append_str(b, process);
         else if (streq(part, "replica") && !cfg->no_metadata) {
                 char t[16];
                 snprintf(t, sizeof t, "%d", replica);
-                buf_puts(b, t);
+                buffer_append_str(b, t);
         } else
-                buf_puts(b, "%!s(<nil>)");      /* what Go's %s prints for a missing field */
+                buffer_append_str(b, "%!s(<nil>)");      /* what Go's %s prints for a missing field */
         *first = false;
 }
 
-int log_file_format_line(const LogFileConfig *cfg, char **buf, size_t *len, size_t *allocated,
-                         const char *process, int replica, bool is_error, const char *message, size_t msg_len,
-                         usec_t realtime) {
-        Buf b = { buf, len, allocated, 0 };
-        size_t start = *len;
+int log_file_format_line(const LogFileConfig *cfg, Buffer *b, const char *process, int replica, bool is_error,
+                         const char *message, size_t msg_len, usec_t realtime) {
+        size_t start = b->len;
+        int r;
         char t[256];
 
         if (!cfg->disable_json) {
-                buf_puts(&b, is_error ? "{\"level\":\"error\"" : "{\"level\":\"info\"");
+                buffer_append_str(b, is_error ? "{\"level\":\"error\"" : "{\"level\":\"info\"");
                 if (!cfg->no_metadata) {
-                        buf_puts(&b, ",\"process\":");
-                        buf_json_string(&b, process, strlen(process));
+                        buffer_append_str(b, ",\"process\":");
+                        json_escape_append(b, process, strlen(process), JSON_ESCAPE_ZEROLOG);
                         snprintf(t, sizeof t, ",\"replica\":%d", replica);
-                        buf_puts(&b, t);
+                        buffer_append_str(b, t);
                 }
                 if (cfg->add_timestamp) {
                         size_t k = go_time_format(t, sizeof t, cfg->timestamp_format ?: "2006-01-02T15:04:05Z07:00",
                                                   realtime);
-                        buf_puts(&b, ",\"time\":");
-                        buf_json_string(&b, t, k);
+                        buffer_append_str(b, ",\"time\":");
+                        json_escape_append(b, t, k, JSON_ESCAPE_ZEROLOG);
                 }
                 if (msg_len > 0) {
-                        buf_puts(&b, ",\"message\":");
-                        buf_json_string(&b, message, msg_len);
+                        buffer_append_str(b, ",\"message\":");
+                        json_escape_append(b, message, msg_len, JSON_ESCAPE_ZEROLOG);
                 }
-                buf_puts(&b, "}\n");
+                buffer_append_str(b, "}\n");
         } else {
                 static char *const default_parts[] = { (char *) "time", (char *) "level", (char *) "message", NULL };
                 char *const *parts = cfg->fields_order && cfg->fields_order[0] ? cfg->fields_order : default_parts;
                 bool first = true, color = colors_enabled(cfg);
 
                 for (size_t i = 0; parts[i]; i++)
-                        console_part(&b, cfg, parts[i], &first, process, replica, is_error, message, msg_len,
+                        console_part(b, cfg, parts[i], &first, process, replica, is_error, message, msg_len,
                                      realtime);
                 if (!cfg->no_metadata) {
                         /* the remaining fields, sorted by name: process, replica */
                         if (!first)
-                                buf_add(&b, " ", 1);
-                        buf_colored(&b, "process=", 8, 36, color);
+                                buffer_append(b, " ", 1);
+                        buf_colored(b, "process=", 8, 36, color);
                         if (needs_quote(process))
-                                buf_go_quote(&b, process);
+                                buf_go_quote(b, process);
                         else
-                                buf_puts(&b, process);
-                        buf_add(&b, " ", 1);
-                        buf_colored(&b, "replica=", 8, 36, color);
+                                buffer_append_str(b, process);
+                        buffer_append(b, " ", 1);
+                        buf_colored(b, "replica=", 8, 36, color);
                         snprintf(t, sizeof t, "%d", replica);
-                        buf_puts(&b, t);
+                        buffer_append_str(b, t);
                 }
-                buf_puts(&b, "\n");
+                buffer_append_str(b, "\n");
         }
-        if (b.error) {
-                *len = start;
-                return b.error;
+        r = b->error;
+        if (r < 0) {
+                /* Drop the partial line; the buffer stays usable for the next one. */
+                b->error = 0;
+                buffer_truncate(b, start);
         }
-        return 0;
+        return r;
 }
 
 void log_file_config_from_compose(const ComposeLogConfig *c, LogFileConfig *ret) {
@@ -574,14 +468,14 @@ static int file_write_out(LogFile *f, size_t n) {
 
         if (n == 0)
                 return 0;
-        r = f->fd >= 0 ? loop_write(f->fd, f->buf, n) : -EBADF;
+        r = f->fd >= 0 ? loop_write(f->fd, f->out.data, n) : -EBADF;
         if (r < 0)
                 f->stats.write_errors++;
         else
                 f->size += n;
         /* on error the lines are dropped: the file must never hold up the loop or grow memory */
-        memmove(f->buf, f->buf + n, f->len - n);
-        f->len -= n;
+        memmove(f->out.data, f->out.data + n, f->out.len - n);
+        buffer_truncate(&f->out, f->out.len - n);
         return r;
 }
 
@@ -589,7 +483,7 @@ int log_file_flush(LogFile *f) {
         if (!f)
                 return 0;
         (void) sd_event_source_set_enabled(f->timer, SD_EVENT_OFF);
-        return file_write_out(f, f->len);
+        return file_write_out(f, f->out.len);
 }
 
 /* "dir/name.ext" -> prefix "name-", ext ".ext" (lumberjack's backup naming). */
@@ -790,17 +684,17 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void file_add_entry(LogFile *f, Reader *rd, const LogEntry *e) {
-        size_t old = f->len;
+        size_t old = f->out.len;
         uint64_t max = (uint64_t) (f->cfg.max_size_mb > 0 ? f->cfg.max_size_mb : 100) * 1024 * 1024;
 
         if (e->stream == LOG_STREAM_PCCTL)
                 return;
-        if (log_file_format_line(&f->cfg, &f->buf, &f->len, &f->allocated, rd->process, rd->replica,
-                                 e->stream == LOG_STREAM_STDERR, e->message, e->len, e->realtime) < 0)
+        if (log_file_format_line(&f->cfg, &f->out, rd->process, rd->replica, e->stream == LOG_STREAM_STDERR,
+                                 e->message, e->len, e->realtime) < 0)
                 return;
         f->stats.lines++;
 
-        if (f->cfg.rotate && f->size + f->len > max && f->size + old > 0) {
+        if (f->cfg.rotate && f->size + f->out.len > max && f->size + old > 0) {
                 (void) file_write_out(f, old);
                 (void) file_rotate(f);
         }
@@ -820,11 +714,11 @@ static void on_ring(LogRing *ring, void *userdata) {
                         file_add_entry(f, rd, e);
         }
 
-        if (f->len >= BUFFER_MAX)
+        if (f->out.len >= BUFFER_MAX)
                 (void) log_file_flush(f);
-        else if (f->cfg.flush_each_line || f->len >= WRITE_THRESHOLD)
+        else if (f->cfg.flush_each_line || f->out.len >= WRITE_THRESHOLD)
                 (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-        else if (f->len > 0) {
+        else if (f->out.len > 0) {
                 int enabled = SD_EVENT_OFF;
 
                 (void) sd_event_source_get_enabled(f->timer, &enabled);
@@ -917,7 +811,7 @@ LogFile *log_file_close(LogFile *f) {
         sd_event_source_disable_unref(f->compress);
         sd_event_unref(f->event);
         safe_close(f->fd);
-        free(f->buf);
+        buffer_done(&f->out);
         free(f->path);
         free(f->timestamp_format);
         if (f->fields_order)

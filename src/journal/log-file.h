@@ -35,6 +35,7 @@
 #include <systemd/sd-event.h>
 
 #include "journal/logring.h"
+#include "shared/buffer.h"
 #include "shared/macro.h"
 
 typedef struct ComposeLogConfig ComposeLogConfig;
@@ -81,9 +82,9 @@ typedef struct LogFileStats {
 } LogFileStats;
 void log_file_get_stats(const LogFile *f, LogFileStats *ret);
 
-/* Formatting, exposed for tests. Appends one formatted line (with its '\n') to *buf. */
-int log_file_format_line(const LogFileConfig *cfg, char **buf, size_t *len, size_t *allocated,
-                         const char *process, int replica, bool is_error, const char *message, size_t msg_len,
-                         usec_t realtime);
+/* Formatting, exposed for tests. Appends one formatted line (with its '\n') to b; on failure b is as before
+ * and usable. */
+int log_file_format_line(const LogFileConfig *cfg, Buffer *b, const char *process, int replica, bool is_error,
+                         const char *message, size_t msg_len, usec_t realtime);
 /* Go's time.Format for a µs realtime in the local time zone. Returns the length written (< size). */
 size_t go_time_format(char *buf, size_t size, const char *layout, usec_t realtime);

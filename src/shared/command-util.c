@@ -7,15 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shared/buffer.h"
 #include "shared/command-util.h"
 #include "shared/macro.h"
 
 #define COMMAND_OUTPUT_MAX (64U * 1024U)
 
 /* Reads fd until EOF, the deadline or the size limit. */
-static int read_until(int fd, usec_t deadline, char **buf, size_t *n) {
-        size_t allocated = 0;
-
+static int read_until(int fd, usec_t deadline, Buffer *b) {
         for (;;) {
                 usec_t now = now_usec(CLOCK_MONOTONIC);
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -31,25 +30,25 @@ static int read_until(int fd, usec_t deadline, char **buf, size_t *n) {
                 }
                 if (k == 0)
                         continue;
-                if (!GREEDY_REALLOC(*buf, allocated, *n + 4096 + 1))
-                        return -ENOMEM;
-                k = read(fd, *buf + *n, 4096);
+                char *p = buffer_reserve(b, 4096);
+                if (!p)
+                        return b->error;
+                k = read(fd, p, 4096);
                 if (k < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
+                        if (IN_SET(errno, EINTR, EAGAIN))
                                 continue;
                         return -errno;
                 }
                 if (k == 0)
                         return 0;
-                *n += (size_t) k;
-                if (*n > COMMAND_OUTPUT_MAX)
+                buffer_advance(b, (size_t) k);
+                if (b->len > COMMAND_OUTPUT_MAX)
                         return -E2BIG;
         }
 }
 
 int command_run_capture(char * const *argv, char * const *env, usec_t timeout, char **ret_stdout, void *userdata) {
-        _cleanup_free_ char *out = NULL;
-        size_t n = 0;
+        _cleanup_(buffer_done) Buffer out = {};
         int pipefd[2], status = 0, r;
         usec_t deadline = now_usec(CLOCK_MONOTONIC) + timeout;
         pid_t pid;
@@ -74,7 +73,7 @@ int command_run_capture(char * const *argv, char * const *env, usec_t timeout, c
                 _exit(127);
         }
         close(pipefd[1]);
-        r = read_until(pipefd[0], deadline, &out, &n);
+        r = read_until(pipefd[0], deadline, &out);
         close(pipefd[0]);
         if (r < 0)
                 (void) kill(-pid, SIGKILL), (void) kill(pid, SIGKILL);
@@ -84,9 +83,6 @@ int command_run_capture(char * const *argv, char * const *env, usec_t timeout, c
                 return r;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -EPROTO;
-        if (!out && !(out = strdup("")))
-                return -ENOMEM;
-        out[n] = 0;
-        *ret_stdout = TAKE_PTR(out);
-        return 0;
+        *ret_stdout = buffer_steal(&out, NULL);
+        return *ret_stdout ? 0 : -ENOMEM;
 }

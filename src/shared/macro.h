@@ -24,6 +24,7 @@
 #define _public_ __attribute__((__visibility__("default")))
 #define _sentinel_ __attribute__((__sentinel__))
 #define _warn_unused_result_ __attribute__((__warn_unused_result__))
+#define _fallthrough_ __attribute__((__fallthrough__))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -31,6 +32,21 @@
 #define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
 #define STRLEN(s) (sizeof("" s "") - 1)
 #define DIV_ROUND_UP(x, y) (((x) + (y) - 1) / (y))
+
+/* True when x equals one of the listed values: IN_SET(state, A, B, C) for x == A || x == B || x == C. The
+ * values are converted to x's type, so it works for enums, integers and characters alike. */
+#define IN_SET(x, ...)                                                                   \
+        ({                                                                               \
+                const typeof(x) _in_set_x_ = (x);                                        \
+                const typeof(x) _in_set_v_[] = { __VA_ARGS__ };                          \
+                bool _in_set_found_ = false;                                             \
+                for (size_t _in_set_i_ = 0; _in_set_i_ < ELEMENTSOF(_in_set_v_); _in_set_i_++) \
+                        if (_in_set_v_[_in_set_i_] == _in_set_x_) {                      \
+                                _in_set_found_ = true;                                   \
+                                break;                                                   \
+                        }                                                                \
+                _in_set_found_;                                                          \
+        })
 
 #define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
 

@@ -17,7 +17,7 @@
 
 static bool char_is_plain(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                c == ':' || c == '_' || c == '.';
+                IN_SET(c, ':', '_', '.');
 }
 
 static char *escape_char(char *t, unsigned char c) {

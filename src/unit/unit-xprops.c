@@ -12,7 +12,9 @@
 #include <strings.h>
 
 #include "shared/macro.h"
+#include "shared/parse-util.h"
 #include "shared/time-util.h"
+#include "shared/utf8-util.h"
 #include "unit/unit-xprops.h"
 
 typedef enum XPropKind {
@@ -192,7 +194,7 @@ static void quote_value(char *buf, size_t size, const char *value) {
 
         for (i = 0; value[i] && i < 64 && n + 8 < size; i++) {
                 unsigned char c = value[i];
-                if (c == '"' || c == '\\')
+                if (IN_SET(c, '"', '\\'))
                         n += snprintf(buf + n, size - n, "\\%c", c);
                 else if (c < 0x20 || c == 0x7f)
                         n += snprintf(buf + n, size - n, "\\x%02x", c);
@@ -221,76 +223,7 @@ static int set_error(char **ret_error, const char *format, ...) {
         return -EINVAL;
 }
 
-/* D-Bus strings must be UTF-8 (sd-bus refuses anything else when appending), so values are checked here:
- * well-formed sequences only, no overlongs, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const char *s) {
-        const unsigned char *p = (const unsigned char *) s;
-
-        while (*p) {
-                uint32_t c;
-                int n;
-
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                }
-                if ((*p & 0xe0) == 0xc0) {
-                        n = 1;
-                        c = *p & 0x1f;
-                } else if ((*p & 0xf0) == 0xe0) {
-                        n = 2;
-                        c = *p & 0x0f;
-                } else if ((*p & 0xf8) == 0xf0) {
-                        n = 3;
-                        c = *p & 0x07;
-                } else
-                        return false;
-                p++;
-                for (int i = 0; i < n; i++, p++) {
-                        if ((*p & 0xc0) != 0x80)
-                                return false;
-                        c = (c << 6) | (*p & 0x3f);
-                }
-                if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-                    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-                        return false;
-        }
-        return true;
-}
-
 /* ---- parsers: all return 0 or -EINVAL/-ERANGE and never allocate ---- */
-
-static int parse_u64(const char *s, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (!isdigit((unsigned char) *s))
-                return -EINVAL;
-        for (; *s; s++) {
-                if (!isdigit((unsigned char) *s))
-                        return -EINVAL;
-                if (v > (UINT64_MAX - (*s - '0')) / 10)
-                        return -ERANGE;
-                v = v * 10 + (*s - '0');
-        }
-        *ret = v;
-        return 0;
-}
-
-static int parse_i64(const char *s, int64_t *ret) {
-        bool neg = false;
-        uint64_t u;
-        int r;
-
-        if (*s == '-' || *s == '+')
-                neg = *s++ == '-';
-        r = parse_u64(s, &u);
-        if (r < 0)
-                return r;
-        if (u > (uint64_t) INT64_MAX)
-                return -ERANGE;
-        *ret = neg ? -(int64_t) u : (int64_t) u;
-        return 0;
-}
 
 /* "I[.F]" times mult, the fraction truncated. *end points past the number. */
 static int parse_scaled(const char *s, uint64_t mult, uint64_t *ret, const char **end) {
@@ -866,7 +799,8 @@ int unit_xprop_validate(const char *key, const char *value, char **ret_error) {
                                          p->name, quoted);
                 }
 
-        if (!utf8_valid(value)) {
+        /* D-Bus strings must be UTF-8 (sd-bus refuses anything else when appending). */
+        if (!utf8_is_valid(value, strlen(value))) {
                 quote_value(quoted, sizeof quoted, value);
                 return set_error(ret_error, "x-systemd: '%s' must be valid UTF-8, got \"%s\"", p->name, quoted);
         }

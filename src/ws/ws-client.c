@@ -105,7 +105,7 @@ static int send_all(int fd, const char *buf, size_t len, usec_t deadline) {
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        if (errno == EAGAIN || errno == EINPROGRESS || errno == ENOTCONN) {
+                        if (IN_SET(errno, EAGAIN, EINPROGRESS, ENOTCONN)) {
                                 int r = wait_fd(fd, POLLOUT, deadline);
                                 if (r < 0)
                                         return r;

@@ -8,6 +8,7 @@
 
 #include "core/manager.h"
 #include "http/rest-json.h"
+#include "shared/json-util.h"
 #include "ws/ws-backend.h"
 
 typedef struct StateAdapter {
@@ -64,7 +65,7 @@ static char *m_state_json(void *ud, Process *p, bool derived) {
 
         if (!j)
                 return NULL;
-        s = cJSON_PrintUnformatted(j);
+        s = json_print(j);
         cJSON_Delete(j);
         return s;
 }

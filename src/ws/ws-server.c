@@ -15,13 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/url-util.h"
+#include "shared/buffer.h"
 #include "shared/event-util.h"
+#include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
+#include "shared/url-util.h"
 #include "ws/ws-backend.h"
 #include "ws/ws-handshake.h"
-#include "ws/ws-json.h"
 #include "ws/ws-server.h"
 #include "ws/ws-session.h"
 
@@ -140,66 +142,6 @@ static void ws_params_freep(WsParams **p) {
         ws_params_free(*p);
 }
 
-/* Go's url.QueryUnescape: %XX and '+' as space. Returns NULL on a bad escape or ENOMEM. */
-static char *query_unescape(const char *s, size_t len) {
-        char *out = NULL;
-
-        return url_unescape(s, len, true, &out) < 0 ? NULL : out;
-}
-
-/* The first value of key in the raw query, unescaped; NULL with *ret_error set when it is malformed. */
-static int query_get(const char *query, const char *key, char **ret) {
-        size_t kl = strlen(key);
-
-        *ret = NULL;
-        if (!query)
-                return 0;
-        for (const char *p = query; *p;) {
-                const char *e = strchrnul(p, '&'), *eq;
-                size_t l = e - p;
-
-                eq = memchr(p, '=', l);
-                if ((eq ? (size_t) (eq - p) : l) == kl && strneq(p, key, kl)) {
-                        char *v = eq ? query_unescape(eq + 1, e - eq - 1) : strdup("");
-                        if (!v)
-                                return -EINVAL;
-                        *ret = v;
-                        return 1;
-                }
-                p = *e ? e + 1 : e;
-        }
-        return 0;
-}
-
-/* Go's strconv.Atoi for int64. */
-static int parse_int64(const char *s, int64_t *ret) {
-        char *end;
-        long long v;
-
-        if (isempty(s) || s[0] == ' ' || s[0] == '\t')
-                return -EINVAL;
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno != 0 || *end != 0 || (s[0] != '-' && s[0] != '+' && (s[0] < '0' || s[0] > '9')))
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-        unsigned long long v;
-
-        if (isempty(s) || s[0] < '0' || s[0] > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0 || *end != 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 /* Splits a comma list; trim: strip spaces (states), as process-compose does for that stream only. */
 static int split_names(const char *v, bool trim, char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
@@ -235,8 +177,8 @@ static int split_names(const char *v, bool trim, char ***ret) {
 
 static void set_error(HttpResponse *resp, unsigned status, const char *fmt, ...) _printf_(3, 4);
 static void set_error(HttpResponse *resp, unsigned status, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL, *body = NULL;
-        size_t size = 0, alloc = 0;
+        _cleanup_free_ char *msg = NULL;
+        Buffer b = {};
         va_list ap;
 
         va_start(ap, fmt);
@@ -245,13 +187,13 @@ static void set_error(HttpResponse *resp, unsigned status, const char *fmt, ...)
         va_end(ap);
 
         resp->status = status;
-        if (ws_json_append(&body, &size, &alloc, "{\"error\":", 9) >= 0 && msg &&
-            ws_json_append_string(&body, &size, &alloc, msg, strlen(msg)) >= 0 &&
-            ws_json_append(&body, &size, &alloc, "}", 1) >= 0) {
+        (void) buffer_append_str(&b, "{\"error\":");
+        (void) json_escape_append(&b, strempty(msg), msg ? strlen(msg) : 0, JSON_ESCAPE_GO);
+        if (msg && buffer_append_char(&b, '}') >= 0) {
                 free(resp->body);
-                resp->body = TAKE_PTR(body);
-                resp->body_size = size;
-        }
+                resp->body = buffer_steal(&b, &resp->body_size);
+        } else
+                buffer_done(&b);
 }
 
 /* since_seq=N (every name) or since_seq=name:N,name:N (per name). */
@@ -309,7 +251,7 @@ static int parse_since(WsParams *p, const char *v, char **ret_bad) {
 static bool query_flag(const char *query, const char *key) {
         _cleanup_free_ char *v = NULL;
 
-        if (query_get(query, key, &v) <= 0)
+        if (url_query_get(query, key, &v) <= 0)
                 return false;
         return streq(v, "true") || streq(v, "1");
 }
@@ -324,14 +266,14 @@ static int parse_log_params(const HttpRequest *req, HttpResponse *resp, WsParams
                 return -ENOMEM;
         p->kind = HTTP_UPGRADE_WS_LOGS;
 
-        if (query_get(req->query, "name", &name) < 0 || query_get(req->query, "offset", &offset) < 0 ||
-            query_get(req->query, "follow", &follow) < 0) {
+        if (url_query_get(req->query, "name", &name) < 0 || url_query_get(req->query, "offset", &offset) < 0 ||
+            url_query_get(req->query, "follow", &follow) < 0) {
                 set_error(resp, 400, "invalid query string");
                 return 0;
         }
-        r = query_get(req->query, "since_seq", &since);
+        r = url_query_get(req->query, "since_seq", &since);
         if (r == 0)
-                r = query_get(req->query, "cursor", &since);
+                r = url_query_get(req->query, "cursor", &since);
         if (r < 0) {
                 set_error(resp, 400, "invalid query string");
                 return 0;
@@ -349,7 +291,7 @@ static int parse_log_params(const HttpRequest *req, HttpResponse *resp, WsParams
         /* process-compose: offset is a required int (strconv.Atoi); a resuming client may leave it out. */
         if (!offset && since)
                 p->offset = 0;
-        else if (parse_int64(strempty(offset), &p->offset) < 0) {
+        else if (parse_i64(strempty(offset), &p->offset) < 0) {
                 set_error(resp, 400, "strconv.Atoi: parsing \"%s\": invalid syntax", strempty(offset));
                 return 0;
         }
@@ -381,7 +323,7 @@ static int parse_state_params(const HttpRequest *req, HttpResponse *resp, WsPara
         p->kind = HTTP_UPGRADE_WS_STATES;
         p->snapshot = true;
 
-        if (query_get(req->query, "name", &name) < 0 || query_get(req->query, "snapshot", &snapshot) < 0) {
+        if (url_query_get(req->query, "name", &name) < 0 || url_query_get(req->query, "snapshot", &snapshot) < 0) {
                 set_error(resp, 400, "invalid query string");
                 return 0;
         }
@@ -568,7 +510,6 @@ static void feed_freep(LogFeed **f) {
 
 static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         _cleanup_(feed_freep) LogFeed *f = NULL;
-        size_t size = 0, alloc = 0;
         int r;
 
         for (LogFeed *i = s->feeds; i; i = i->next)
@@ -583,7 +524,7 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
         for (size_t i = 0; i < FEED_CACHE_SIZE; i++)
                 f->cache[i].seq = UINT64_MAX;
         f->name = strdup(name);
-        if (!f->name || ws_json_append_string(&f->name_json, &size, &alloc, name, strlen(name)) < 0)
+        if (!f->name || !(f->name_json = json_escape(name, JSON_ESCAPE_GO)))
                 return -ENOMEM;
         r = sd_event_add_defer(s->event, &f->wake, feed_wake, f);
         if (r < 0)
@@ -675,8 +616,8 @@ static WsFrame *build_log_frame(WsStream *st, LogSub *sub, const LogEntry *e) {
         LogFeed *f = sub->feed;
         CachedEntry *c = &f->cache[e->seq % FEED_CACHE_SIZE];
         bool with_seq = st->params->seq;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0, tl;
+        Buffer b = {};
+        size_t tl;
         char tail[64];
         WsFrame *fr;
 
@@ -692,37 +633,42 @@ static WsFrame *build_log_frame(WsStream *st, LogSub *sub, const LogEntry *e) {
                 tl = snprintf(tail, sizeof(tail), ",\"seq\":%" PRIu64 "}\n", e->seq);
         else
                 tl = snprintf(tail, sizeof(tail), "}\n");
-        if (ws_json_append(&buf, &size, &alloc, "{\"message\":", 11) < 0 ||
-            ws_json_append_string(&buf, &size, &alloc, e->message, e->len) < 0 ||
-            ws_json_append(&buf, &size, &alloc, ",\"process_name\":", 16) < 0 ||
-            ws_json_append(&buf, &size, &alloc, f->name_json, strlen(f->name_json)) < 0 ||
-            ws_json_append(&buf, &size, &alloc, tail, tl) < 0)
+        (void) buffer_append_str(&b, "{\"message\":");
+        (void) json_escape_append(&b, e->message, e->len, JSON_ESCAPE_GO);
+        (void) buffer_append_str(&b, ",\"process_name\":");
+        (void) buffer_append_str(&b, f->name_json);
+        if (buffer_append(&b, tail, tl) < 0) {
+                buffer_done(&b);
                 return NULL;
-        fr = ws_frame_new(WS_OP_TEXT, size);
+        }
+        fr = ws_frame_new(WS_OP_TEXT, b.len);
+        if (fr)
+                memcpy(fr->data, b.data, b.len);
+        buffer_done(&b);
         if (!fr)
                 return NULL;
-        memcpy(fr->data, buf, size);
         c->frame[with_seq] = fr;
         return ws_frame_ref(fr);
 }
 
 static WsFrame *build_notice_frame(LogSub *sub, uint64_t next_seq) {
-        char *buf = NULL, tail[96];
-        size_t size = 0, alloc = 0, tl;
+        Buffer b = {};
+        char tail[96];
+        size_t tl;
         WsFrame *fr;
 
         tl = snprintf(tail, sizeof(tail), ",\"dropped\":%" PRIu64 ",\"next_seq\":%" PRIu64 "}\n",
                       sub->notice_pending, next_seq);
-        if (ws_json_append(&buf, &size, &alloc, "{\"process_name\":", 16) < 0 ||
-            ws_json_append(&buf, &size, &alloc, sub->feed->name_json, strlen(sub->feed->name_json)) < 0 ||
-            ws_json_append(&buf, &size, &alloc, tail, tl) < 0) {
-                free(buf);
+        (void) buffer_append_str(&b, "{\"process_name\":");
+        (void) buffer_append_str(&b, sub->feed->name_json);
+        if (buffer_append(&b, tail, tl) < 0) {
+                buffer_done(&b);
                 return NULL;
         }
-        fr = ws_frame_new(WS_OP_TEXT, size);
+        fr = ws_frame_new(WS_OP_TEXT, b.len);
         if (fr)
-                memcpy(fr->data, buf, size);
-        free(buf);
+                memcpy(fr->data, b.data, b.len);
+        buffer_done(&b);
         return fr;
 }
 
@@ -861,7 +807,7 @@ static void stream_finished(WsSession *ses, WsSessionEnd end, void *userdata) {
                 sub_check_overrun(&st->subs[i], feed_ring(st->subs[i].feed));
         if (end == WS_END_WRITE_STALL)
                 s->evictions++;
-        if (end == WS_END_WRITE_STALL || end == WS_END_OVERFLOW || end == WS_END_PING_TIMEOUT)
+        if (IN_SET(end, WS_END_WRITE_STALL, WS_END_OVERFLOW, WS_END_PING_TIMEOUT))
                 log_warning("ws %" PRIu64 ": closing session: %s", ws_session_get_id(ses),
                             end == WS_END_WRITE_STALL ? "the client stopped reading (write timeout)" :
                             end == WS_END_OVERFLOW ? "the client is not keeping up with state events (queue full)" :

@@ -20,19 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 { .no_metadata = true },
         };
         LogRing *ring = log_ring_new(4, 64);
-        char *layout, *buf = NULL, tbuf[256];
-        size_t len = 0, allocated = 0;
+        char *layout, tbuf[256];
+        Buffer b = {};
 
         for (size_t i = 0; i < 6 && ring; i++)
                 (void) log_ring_append(ring, (const char *) data, size, 1, i % 8, (LogStream) (i % 3), 1, "c");
         log_ring_free(ring);
 
         for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
-                len = 0;
-                (void) log_file_format_line(&cfgs[i], &buf, &len, &allocated, "web", 0, size % 2,
-                                            (const char *) data, size, 1714557723000000ULL);
+                buffer_truncate(&b, 0);
+                (void) log_file_format_line(&cfgs[i], &b, "web", 0, size % 2, (const char *) data, size,
+                                            1714557723000000ULL);
         }
-        free(buf);
+        buffer_done(&b);
 
         (void) journal_utf8_is_printable((const char *) data, size, true);
         (void) journal_utf8_is_printable((const char *) data, size, false);

@@ -63,12 +63,14 @@ TEST(go_layouts) {
 
 static char *fmt(const LogFileConfig *cfg, const char *process, int replica, bool err, const char *msg,
                  size_t len) {
-        char *buf = NULL;
-        size_t n = 0, allocated = 0;
+        Buffer b = {};
+        size_t n;
+        char *s;
 
-        ASSERT_OK(log_file_format_line(cfg, &buf, &n, &allocated, process, replica, err, msg, len, T0));
-        ASSERT_UEQ(strlen(buf), n);
-        return buf;
+        ASSERT_OK(log_file_format_line(cfg, &b, process, replica, err, msg, len, T0));
+        s = buffer_steal(&b, &n);
+        ASSERT_UEQ(strlen(s), n);
+        return s;
 }
 
 #define CHECK_FMT(cfg, process, replica, err, msg, want)                                          \
