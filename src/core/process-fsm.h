@@ -23,22 +23,6 @@
 #include "core/lifecycle.h"
 #include "core/process.h"
 
-#ifndef IN_SET
-/* until shared/macro.h has it */
-#define IN_SET(x, ...)                                                                   \
-        ({                                                                               \
-                const typeof(x) _in_set_x_ = (x);                                        \
-                const typeof(x) _in_set_v_[] = { __VA_ARGS__ };                          \
-                bool _in_set_found_ = false;                                             \
-                for (size_t _in_set_i_ = 0; _in_set_i_ < ELEMENTSOF(_in_set_v_); _in_set_i_++) \
-                        if (_in_set_v_[_in_set_i_] == _in_set_x_) {                      \
-                                _in_set_found_ = true;                                   \
-                                break;                                                   \
-                        }                                                                \
-                _in_set_found_;                                                          \
-        })
-#endif
-
 typedef enum ProcState {
         PROC_STATE_DORMANT,                  /* not wanted (yet): Pending, Disabled or Foreground */
         PROC_STATE_WAITING,                  /* wanted, waits for its dependencies */
