@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -72,6 +73,8 @@ static void help(void) {
                "      --token-file FILE      API token file (PC_API_TOKEN_PATH; PC_API_TOKEN wins)\n"
                "      --ws-write-timeout SEC close a WebSocket that cannot be written for SEC seconds (10)\n"
                "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
+               "      --allowed-host HOST    accept this Host header too, beside loopback names and addresses\n"
+               "                             (repeatable; \"*\": any; docs/api.md)\n"
                "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
                "      --keep-project         keep running when every process has ended\n"
                "      --logs-truncate        clear each process's log at every start\n"
@@ -164,12 +167,18 @@ static void load_pc_env(void) {
 static int read_token_file(const char *path, char **ret) {
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
+        struct stat st;
         size_t n;
         char *s, *e;
 
         f = fopen(path, "re");
         if (!f)
                 return -errno;
+        /* The token is a password: a file other users can read gives it away. Warn, as ssh does for keys,
+         * without refusing (process-compose reads any file). */
+        if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0077))
+                log_warning("The token file %s can be read by group or others (mode %04o); "
+                            "chmod 600 it.", path, (unsigned) (st.st_mode & 07777));
         buf = malloc(TOKEN_FILE_MAX + 1);
         if (!buf)
                 return -ENOMEM;
@@ -198,6 +207,7 @@ enum {
         ARG_SYSTEM,
         ARG_WS_WRITE_TIMEOUT,
         ARG_WS_ALLOW_ANY_ORIGIN,
+        ARG_ALLOWED_HOST,
 };
 
 static int parse_argv(int argc, char **argv, UpArgs *a) {
@@ -222,6 +232,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "system",              optional_argument, NULL, ARG_SYSTEM },
                 { "ws-write-timeout",    required_argument, NULL, ARG_WS_WRITE_TIMEOUT },
                 { "ws-allow-any-origin", optional_argument, NULL, ARG_WS_ALLOW_ANY_ORIGIN },
+                { "allowed-host",        required_argument, NULL, ARG_ALLOWED_HOST },
                 { "help",                no_argument,       NULL, 'h' },
                 {}
         };
@@ -325,6 +336,13 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 }
                 case ARG_WS_ALLOW_ANY_ORIGIN:
                         r = parse_bool_arg("--ws-allow-any-origin", optarg, &a->http.ws_allow_any_origin);
+                        break;
+                case ARG_ALLOWED_HOST:
+                        if (isempty(optarg)) {
+                                fprintf(stderr, "pcctl up: --allowed-host needs a host name\n");
+                                return -EINVAL;
+                        }
+                        r = strv_extend(&a->http.allowed_hosts, optarg);
                         break;
                 case 'h':
                         help();

@@ -22,6 +22,8 @@ typedef struct Builder {
         size_t n_anchors;
         size_t anchors_allocated;
         size_t budget;           /* nodes plus merged pairs created so far */
+        size_t visits;           /* nodes a walk of the document so far visits, aliases expanded ... */
+        size_t visits_aliased;   /* ... of which through aliases */
         ComposeError *error;
 } Builder;
 
@@ -101,6 +103,22 @@ YamlNode *yaml_map_get(const YamlNode *map, const char *key) {
         return NULL;
 }
 
+/* yaml.v3's limit on alias expansion (decode.go, allowedAliasRatio()): up to 400000 decoded nodes 99% may
+ * come through aliases, from 4000000 on 10%, linear in between. */
+static bool excessive_aliasing(const Builder *b) {
+        double ratio;
+
+        if (b->visits_aliased <= 100 || b->visits <= 1000)
+                return false;
+        if (b->visits <= 400000)
+                ratio = 0.99;
+        else if (b->visits >= 4000000)
+                ratio = 0.10;
+        else
+                ratio = 0.99 - 0.89 * (double) (b->visits - 400000) / 3600000.0;
+        return (double) b->visits_aliased / (double) b->visits > ratio;
+}
+
 static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark) {
         YamlDoc *d = b->doc;
         YamlNode *n;
@@ -123,6 +141,8 @@ static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark
         n->type = type;
         n->line = mark->line + 1;
         n->column = mark->column + 1;
+        n->expanded = 1;
+        b->visits++;
         return n;
 }
 
@@ -284,6 +304,7 @@ static int attach(Builder *b, YamlNode *n, YamlNode **pending_key) {
                 return 0;
         }
         top = b->stack[b->depth - 1];
+        top->expanded += n->expanded;
         if (top->type == YAML_NODE_SEQ)
                 return node_append(top, NULL, n);
         if (!pending_key[b->depth - 1]) {
@@ -410,6 +431,15 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
                                 r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
                                                       e.start_mark.column + 1, "too many YAML nodes (more than %u)",
                                                       COMPOSE_NODES_MAX);
+                                break;
+                        }
+                        /* A small file whose aliases expand to millions of nodes is refused here, as
+                         * process-compose refuses it, rather than walked (seconds and hundreds of MB). */
+                        b.visits += target->expanded;
+                        b.visits_aliased += target->expanded;
+                        if (excessive_aliasing(&b)) {
+                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
+                                                      e.start_mark.column + 1, "document contains excessive aliasing");
                                 break;
                         }
                         r = attach(&b, target, pending_key);

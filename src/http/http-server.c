@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
@@ -23,9 +24,11 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "http/http-access.h"
 #include "http/http-router.h"
 #include "http/http-server.h"
 #include "shared/log.h"
+#include "shared/strv.h"
 
 typedef struct Conn Conn;
 typedef struct Request Request;
@@ -39,6 +42,9 @@ struct HttpServer {
         void *ctx;
 
         char *unix_path;             /* removed on free */
+        char *bound_address;         /* --address as given, for the Host check */
+        char **allowed_hosts;        /* --allowed-host */
+        bool ws_allow_any_origin;
         uint16_t port;
         usec_t request_timeout;
         size_t max_body;
@@ -56,6 +62,8 @@ struct Conn {
         usec_t deadline;             /* CLOCK_MONOTONIC; USEC_INFINITY while not waiting for a request */
         Conn *prev, *next;
         bool linked, killed, upgraded;
+        bool is_unix;                /* exempt from the Host check */
+        char local_address[INET6_ADDRSTRLEN];   /* the address it arrived on, numeric; "" if unknown */
 };
 
 struct Request {
@@ -159,6 +167,22 @@ static int on_sweep(sd_event_source *es, uint64_t usec, void *userdata) {
         return sd_event_source_set_enabled(es, SD_EVENT_ON);
 }
 
+static void conn_get_local_address(Conn *c) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+
+        if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *) &ss, &sl) < 0)
+                return;
+        if (ss.ss_family == AF_UNIX)
+                c->is_unix = true;
+        else if (ss.ss_family == AF_INET)
+                (void) inet_ntop(AF_INET, &((struct sockaddr_in *) &ss)->sin_addr, c->local_address,
+                                 sizeof c->local_address);
+        else if (ss.ss_family == AF_INET6)
+                (void) inet_ntop(AF_INET6, &((struct sockaddr_in6 *) &ss)->sin6_addr, c->local_address,
+                                 sizeof c->local_address);
+}
+
 static void notify_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe) {
         HttpServer *s = cls;
@@ -174,6 +198,7 @@ static void notify_connection(void *cls, struct MHD_Connection *connection, void
                 c->connection = connection;
                 ci = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
                 c->fd = ci ? ci->connect_fd : -1;
+                conn_get_local_address(c);
                 *socket_context = c;
                 s->n_conns++;
                 conn_wait_request(c);
@@ -525,6 +550,21 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
                 .body_size = rq->body_size,
         };
 
+        {
+                /* Before the token: a browser's request is refused whatever it carries. */
+                HttpAccessPolicy ap = {
+                        .unix_socket = c ? c->is_unix : !!s->unix_path,
+                        .ws_allow_any_origin = s->ws_allow_any_origin,
+                        .bound_address = s->bound_address,
+                        .local_address = c && c->local_address[0] ? c->local_address : NULL,
+                        .allowed_hosts = s->allowed_hosts,
+                };
+                const char *denied = http_access_check(&ap, &req);
+
+                if (denied)
+                        return queue_error(s, connection, 403, denied);
+        }
+
         rq->waiting = true;
         http_router_dispatch(s->router, &req, &resp, on_complete, rq);
 
@@ -734,6 +774,11 @@ int http_server_new_full(sd_event *event, const HttpServerConfig *config, const 
         max_header = config->max_header ?: HTTP_SERVER_DEFAULT_MAX_HEADER;
         s->request_timeout = config->request_timeout ?: HTTP_SERVER_DEFAULT_REQUEST_TIMEOUT;
         s->max_body = config->max_body ?: HTTP_BODY_MAX;
+        s->ws_allow_any_origin = config->ws_allow_any_origin;
+        if (config->address && !(s->bound_address = strdup(config->address)))
+                return log_oom();
+        if (config->allowed_hosts && !(s->allowed_hosts = strv_copy(config->allowed_hosts)))
+                return log_oom();
 
         r = listen_activated(&fd, &s->port);
         if (r < 0)
@@ -854,6 +899,8 @@ HttpServer *http_server_free(HttpServer *s) {
                 free(s->unix_path);
         }
         http_router_free(s->router);
+        free(s->bound_address);
+        strv_free(s->allowed_hosts);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -872,6 +919,7 @@ void http_server_config_done(HttpServerConfig *c) {
                 return;
         free(c->address);
         free(c->unix_socket);
+        strv_free(c->allowed_hosts);
         if (c->token) {
                 explicit_bzero(c->token, strlen(c->token));
                 free(c->token);

@@ -37,7 +37,7 @@ def vmrss_kb(pid):
 def live_ms(port):
     t0 = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.sendall(b"GET /live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     data = b""
     while True:
         chunk = s.recv(4096)

@@ -140,12 +140,12 @@ static void stop_server(void) {
 static char *r_live, *r_decoded, *r_404, *r_keepalive;
 
 static void client_basic(void) {
-        static const char ka[] = "GET /live HTTP/1.1\r\nHost: x\r\n\r\nGET /project/name HTTP/1.1\r\nHost: x\r\n"
+        static const char ka[] = "GET /live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /project/name HTTP/1.1\r\nHost: localhost\r\n"
                                  "Connection: close\r\n\r\n";
 
-        r_live = exchange("GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0);
-        r_decoded = exchange("GET /process/%40scope%2Fpkg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0);
-        r_404 = exchange("GET /nope/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0);
+        r_live = exchange("GET /live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0);
+        r_decoded = exchange("GET /process/%40scope%2Fpkg HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0);
+        r_404 = exchange("GET /nope/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0);
         r_keepalive = exchange(ka, sizeof ka - 1);
 }
 
@@ -180,14 +180,14 @@ static void client_limits(void) {
         size_t n;
         int l;
 
-        l = snprintf(req, sizeof req, "PATCH /processes/stop HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\n"
+        l = snprintf(req, sizeof req, "PATCH /processes/stop HTTP/1.1\r\nHost: localhost\r\nContent-Length: %u\r\n"
                                       "Connection: close\r\n\r\n", 2048u);
         r_cl413 = exchange(req, (size_t) l);
 
         /* Chunked, no length: the size shows while reading; 413 at the end. */
         n = 0;
         big = malloc(64 * 1024);
-        n += (size_t) sprintf(big, "PATCH /processes/stop HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        n += (size_t) sprintf(big, "PATCH /processes/stop HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
                                    "Connection: close\r\n\r\n");
         for (int i = 0; i < 3; i++) {
                 n += (size_t) sprintf(big + n, "400\r\n");
@@ -199,14 +199,14 @@ static void client_limits(void) {
         r_chunk413 = exchange(big, n);
 
         /* 40 KiB of headers, more than the 16 KiB per-connection memory. */
-        n = (size_t) sprintf(big, "GET /live HTTP/1.1\r\nHost: x\r\n");
+        n = (size_t) sprintf(big, "GET /live HTTP/1.1\r\nHost: localhost\r\n");
         for (int i = 0; i < 400; i++)
                 n += (size_t) sprintf(big + n, "X-Filler-%03d: %090d\r\n", i, 0);
         n += (size_t) sprintf(big + n, "Connection: close\r\n\r\n");
         r_hdr = exchange(big, n);
         free(big);
 
-        l = snprintf(req, sizeof req, "PATCH /processes/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n"
+        l = snprintf(req, sizeof req, "PATCH /processes/stop HTTP/1.1\r\nHost: localhost\r\nContent-Length: 12\r\n"
                                       "Connection: close\r\n\r\n[\"web\",\"db\"]");
         r_post = exchange(req, (size_t) l);
 }
@@ -241,7 +241,7 @@ static int finish_later(sd_event_source *s, uint64_t usec, void *userdata) {
 static void client_deferred(void) {
         usec_t t0 = now_usec(CLOCK_MONOTONIC);
 
-        r_deferred = exchange("POST /process/restart/web HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0);
+        r_deferred = exchange("POST /process/restart/web HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0);
         t_deferred = now_usec(CLOCK_MONOTONIC) - t0;
 }
 
@@ -270,7 +270,7 @@ static bool slow_closed;
 static void client_slowloris(void) {
         int fd = connect_server();
         usec_t t0 = now_usec(CLOCK_MONOTONIC);
-        const char *req = "GET /live HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        const char *req = "GET /live HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
         /* One byte every 100 ms: never idle long enough for an idle timeout, never done. */
         for (const char *p = req; *p; p++) {
@@ -294,7 +294,7 @@ static void client_slowloris(void) {
 static void client_slow_body(void) {
         int fd = connect_server();
         usec_t t0 = now_usec(CLOCK_MONOTONIC);
-        const char *hdr = "PATCH /processes/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n[";
+        const char *hdr = "PATCH /processes/stop HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n[";
 
         slow_closed = false;
         send_all(fd, hdr, strlen(hdr));
@@ -339,8 +339,8 @@ TEST(slowloris) {
 static char *r_noauth, *r_auth;
 
 static void client_auth(void) {
-        r_noauth = exchange("GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0);
-        r_auth = exchange("GET /live HTTP/1.1\r\nHost: x\r\nX-PC-Token-Key: 0123456789abcdefghijXYZ\r\n"
+        r_noauth = exchange("GET /live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 0);
+        r_auth = exchange("GET /live HTTP/1.1\r\nHost: localhost\r\nX-PC-Token-Key: 0123456789abcdefghijXYZ\r\n"
                           "Connection: close\r\n\r\n", 0);
 }
 
@@ -416,7 +416,7 @@ static void client_limit(void) {
 
         for (int i = 0; i < 8; i++) {
                 fds[i] = connect_server();
-                send_all(fds[i], "GET /live HTTP/1.1\r\nHost: x\r\n\r\n", 31);
+                send_all(fds[i], "GET /live HTTP/1.1\r\nHost: localhost\r\n\r\n", 39);
         }
         for (int i = 0; i < 8; i++) {
                 char *r = recv_all(fds[i], 300);
