@@ -22,9 +22,10 @@ static int shell_decode_yaml(ComposeDecoder *d, const ComposeField *f, const Yam
         ComposeShell *s = compose_field_ptr(f, obj);
         int r = compose_field_decode_yaml(d, f, key, n, obj);
 
-        if (r >= 0 && (isempty(s->shell_command) || isempty(s->shell_argument)))
+        /* shell_argument may be empty: process-compose then passes an empty argument, and so do we */
+        if (r >= 0 && isempty(s->shell_command))
                 return compose_error_set(d->error, -EINVAL, d->file, n->line, n->column,
-                                         "'shell' needs both 'shell_command' and 'shell_argument'");
+                                         "'shell' needs 'shell_command'");
         return r;
 }
 

@@ -180,8 +180,10 @@ static const ComposeField watch_path_rows[] = {
         ROW("path", "path", ComposeWatchPath, STRING, path, ALWAYS),
         ROW("include", "include", ComposeWatchPath, STRV, include, REPLACE),
         ROW("exclude", "exclude", ComposeWatchPath, STRV, exclude, REPLACE),
+        NO_KEY(ComposeWatchPath, POS, pos, KEEP),
 };
-static const COMPOSE_TABLE(watch_path_table, ComposeWatchPath, watch_path_rows);
+static const COMPOSE_TABLE(watch_path_table, ComposeWatchPath, watch_path_rows,
+                           .pos_offset = offsetof(ComposeWatchPath, pos));
 
 /* In YAML the loader parses debounce when it validates the watch; JSON brings it parsed. */
 static int debounce_decode_json(const ComposeField *f, const cJSON *v, void *obj, char **e) {

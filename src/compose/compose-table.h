@@ -107,6 +107,8 @@ struct ComposeTable {
         size_t n_fields;
         /* YAML: a key no row names; NULL = ignored (sub-objects, as yaml.v3 without KnownFields) */
         int (*unknown_yaml_key)(ComposeDecoder *d, const YamlNode *key, const YamlNode *value, void *obj);
+        /* YAML: where the position of the struct's own mapping goes (a ComposePos member; 0 = nowhere) */
+        size_t pos_offset;
         /* after a JSON object was decoded into a new struct (defaults) */
         void (*json_decoded)(void *obj);
 };

@@ -644,6 +644,16 @@ static int proc_update_unit_name(Proc *p) {
         return 0;
 }
 
+/* The follower appended an entry to the process's ring. */
+static void proc_on_journal_count(const JournalCount *count, void *userdata) {
+        Proc *p = userdata;
+
+        p->pub.log_lines_total += count->lines;
+        p->pub.journal_dropped += count->dropped;
+        if (count->realtime > p->pub.last_activity)
+                p->pub.last_activity = count->realtime;
+}
+
 static int proc_follow(Proc *p) {
         JournalSource src;
         int r;
@@ -654,9 +664,8 @@ static int proc_follow(Proc *p) {
                 .ident = p->pub.ident,
                 .unit = p->pub.unit,
                 .ring = p->pub.log,
-                .lines_total = &p->pub.log_lines_total,
-                .dropped = &p->pub.journal_dropped,
-                .last_activity = &p->pub.last_activity,
+                .count = proc_on_journal_count,
+                .userdata = p,
         };
         /* No backfill: like process-compose, a fresh `up` shows only the output of this run. */
         r = journal_follower_add(p->m->follower, &src, false);
@@ -1679,22 +1688,29 @@ static Proc *proc_free(Proc *p) {
         return mfree(p);
 }
 
+/* A process's ring lives as long as the process: its readers (WebSocket streams, log files, the console)
+ * keep their positions, and sequence numbers only grow. */
 static int proc_new_ring(Proc *p) {
-        LogRing *ring;
-
-        ring = log_ring_new(manager_log_length(p->m), LOG_RING_DEFAULT_BYTES);
-        if (!ring)
+        p->pub.log = log_ring_new(manager_log_length(p->m), LOG_RING_DEFAULT_BYTES);
+        if (!p->pub.log)
                 return -ENOMEM;
-        proc_detach_logs(p);
-        p->ring_observer = log_ring_observer_free(p->ring_observer);
-        log_ring_free(p->pub.log);
-        p->pub.log = ring;
-        p->ring_observer = log_ring_observe(ring, proc_on_ring, p);
+        p->ring_observer = log_ring_observe(p->pub.log, proc_on_ring, p);
         if (!p->ring_observer)
                 return -ENOMEM;
-        p->print_seq = p->ready_seq = log_ring_next_seq(ring);
+        p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
         proc_attach_project_log(p);
         return 0;
+}
+
+/* A new configuration: the log starts empty, as process-compose's new buffer does, with the project's
+ * current log_length; the ring is truncated and resized in place. Its log files are reattached, as
+ * log_location may have changed (the next start opens the new one). */
+static void proc_reset_ring(Proc *p) {
+        proc_detach_logs(p);
+        log_ring_truncate(p->pub.log);
+        log_ring_set_limits(p->pub.log, manager_log_length(p->m), LOG_RING_DEFAULT_BYTES);
+        p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
+        proc_attach_project_log(p);
 }
 
 static int proc_new(Manager *m, ComposeProcess *c, Proc **ret) {
@@ -1957,7 +1973,7 @@ int manager_run(Manager *m) {
                         continue;
                 /* scheduled processes are not started by `up` (pcctl has no scheduler yet): only
                  * run_on_start runs them once */
-                if (c->schedule && !c->schedule->run_on_start)
+                if (compose_schedule_is_set(c->schedule) && !c->schedule->run_on_start)
                         continue;
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         }
@@ -2208,7 +2224,9 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
         if (!any)
                 return error_set(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
         if (!non_foreground)
-                return error_set(ret_error, -EINVAL, "namespace %s has only foreground processes", ns);
+                return error_set(ret_error, -EINVAL,
+                                 "namespace %s has only foreground processes, which are excluded from namespace operations",
+                                 ns);
         return 0;
 }
 
@@ -2322,8 +2340,8 @@ static ssize_t project_index_of(const ComposeProject *project, const ComposeProc
         return -1;
 }
 
-/* Puts p->next_config in place of its configuration (in the project too), with a new log ring as
- * process-compose does, and starts it unless it is disabled. */
+/* Puts p->next_config in place of its configuration (in the project too), with an empty log as
+ * process-compose's new buffer, and starts it unless it is disabled. */
 static void proc_install_config(Proc *p) {
         Manager *m = p->m;
         ComposeProcess *c = TAKE_PTR(p->next_config);
@@ -2340,10 +2358,7 @@ static void proc_install_config(Proc *p) {
                 p->owned_config = c;
         }
         p->pub.config = c;
-        if (proc_new_ring(p) >= 0) {
-                if (p->following && m->follower)
-                        (void) journal_follower_set_ring(m->follower, p->pub.ident, p->pub.log);
-        }
+        proc_reset_ring(p);
         /* the machine is DORMANT: the new config is started, or shows its initial status */
         if (!c->disabled && !c->is_foreground)
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });

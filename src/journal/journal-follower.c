@@ -42,9 +42,8 @@ typedef struct Source {
         char *unit;
         size_t ident_len, unit_len;
         LogRing *ring;
-        uint64_t *lines_total;
-        uint64_t *dropped;
-        usec_t *last_activity;
+        JournalCountFunc count;
+        void *userdata;
 
         /* Position of the newest entry appended, to never append an entry twice (several match terms, a
          * match rebuild from a cursor, backfill overlapping the live position). */
@@ -443,6 +442,7 @@ static uint64_t suppressed_count(const EntryFields *e) {
 
 static int dispatch_entry(JournalFollower *f, sd_journal *j) {
         _cleanup_free_ char *cursor = NULL;
+        JournalCount count = { .lines = 1 };
         EntryFields e;
         Source *s = NULL;
         sd_id128_t seqnum_id = {};
@@ -491,8 +491,7 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
                                     cursor);
                 if (r < 0)
                         return r;
-                if (s->dropped)
-                        *s->dropped += n;
+                count.dropped = n;
                 f->stats.notes++;
         } else {
                 uint64_t p;
@@ -505,11 +504,10 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
                                     priority <= LOG_ERR ? LOG_STREAM_STDERR : LOG_STREAM_STDOUT, pid, cursor);
                 if (r < 0)
                         return r;
-                if (s->last_activity && realtime > *s->last_activity)
-                        *s->last_activity = realtime;
+                count.realtime = realtime;
         }
-        if (s->lines_total)
-                (*s->lines_total)++;
+        if (s->count)
+                s->count(&count, s->userdata);
         f->stats.entries++;
 
         if (have_pos) {
@@ -920,9 +918,8 @@ int journal_follower_add(JournalFollower *f, const JournalSource *src, bool back
                 .ident = strdup(src->ident),
                 .unit = src->unit ? strdup(src->unit) : NULL,
                 .ring = src->ring,
-                .lines_total = src->lines_total,
-                .dropped = src->dropped,
-                .last_activity = src->last_activity,
+                .count = src->count,
+                .userdata = src->userdata,
         };
         if (!s->ident || (src->unit && !s->unit)) {
                 source_free(s);
@@ -965,18 +962,6 @@ int journal_follower_remove(JournalFollower *f, const char *ident) {
 
         f->matches_dirty = true;
         (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-        return 0;
-}
-
-int journal_follower_set_ring(JournalFollower *f, const char *ident, LogRing *ring) {
-        ssize_t i;
-
-        if (!f || !ident || !ring)
-                return -EINVAL;
-        i = find_index(f, ident);
-        if (i < 0)
-                return -ENOENT;
-        f->sources[i]->ring = ring;
         return 0;
 }
 

@@ -275,4 +275,78 @@ TEST(observer_outlives_ring) {
         ASSERT_NULL(log_ring_free(NULL));
 }
 
+/* A process's ring lives as long as the process: a config update truncates and resizes it in place. Its
+ * readers stay registered, keep their positions and see sequence numbers go on growing. */
+TEST(truncate_and_resize_in_place) {
+        _cleanup_(log_ring_freep) LogRing *r = log_ring_new(4, 0);
+        _cleanup_(log_ring_observer_freep) LogRingObserver *o = NULL;
+        Obs a = {};
+
+        o = log_ring_observe(r, obs_notify, &a);
+        ASSERT_TRUE(log_ring_observer_get_ring(o) == r);
+        append_n(r, 6);                          /* 4 retained: 2..5 */
+        ASSERT_UEQ(a.next_seq, 6);
+        ASSERT_UEQ(log_ring_evicted(r), 2);
+
+        /* the update: empty, and a larger log_length */
+        log_ring_truncate(r);
+        log_ring_set_limits(r, 8, 0);
+        ASSERT_UEQ(log_ring_count(r), 0);
+        ASSERT_UEQ(log_ring_max_lines(r), 8);
+        ASSERT_UEQ(log_ring_first_seq(r), 6);
+        ASSERT_UEQ(log_ring_evicted(r), 2);      /* a truncate is not an eviction */
+        ASSERT_UEQ(log_ring_missed(r, a.next_seq), 0);
+        ASSERT_TRUE(log_ring_observer_get_ring(o) == r);
+
+        /* the same observer is told about the next lines, which go on from 6, and all 8 fit now */
+        append_n(r, 8);
+        ASSERT_EQ(a.calls, 14u);
+        ASSERT_UEQ(a.next_seq, 14);
+        ASSERT_UEQ(a.got, 14);
+        ASSERT_UEQ(log_ring_count(r), 8);
+        ASSERT_UEQ(log_ring_first_seq(r), 6);
+        ASSERT_STREQ(log_ring_get(r, 6)->message, "line 0");
+        ASSERT_STREQ(log_ring_get(r, 13)->message, "line 7");
+
+        /* shrinking keeps the newest lines under their numbers, and counts the rest as evicted */
+        log_ring_set_limits(r, 3, 0);
+        ASSERT_UEQ(log_ring_count(r), 3);
+        ASSERT_UEQ(log_ring_first_seq(r), 11);
+        ASSERT_UEQ(log_ring_evicted(r), 2 + 5);
+        ASSERT_STREQ(log_ring_get(r, 11)->message, "line 5");
+        ASSERT_STREQ(log_ring_get(r, 13)->message, "line 7");
+        ASSERT_NULL(log_ring_get(r, 10));
+        /* and it goes on wrapping correctly in the smaller array */
+        append_n(r, 4);
+        ASSERT_UEQ(log_ring_first_seq(r), 15);
+        ASSERT_STREQ(log_ring_get(r, 15)->message, "line 1");
+        ASSERT_STREQ(log_ring_get(r, 17)->message, "line 3");
+        ASSERT_UEQ(a.next_seq, 18);
+
+        /* growing again keeps what is there */
+        log_ring_set_limits(r, 100, 0);
+        ASSERT_UEQ(log_ring_count(r), 3);
+        append_n(r, 50);
+        ASSERT_UEQ(log_ring_count(r), 53);
+        ASSERT_UEQ(log_ring_first_seq(r), 15);
+        ASSERT_STREQ(log_ring_get(r, 15)->message, "line 1");
+        ASSERT_STREQ(log_ring_get(r, 67)->message, "line 49");
+}
+
+TEST(observer_tells_a_freed_ring_from_a_new_one) {
+        LogRing *r = log_ring_new(3, 0), *r2;
+        LogRingObserver *o;
+        Obs a = {};
+
+        o = log_ring_observe(r, obs_notify, &a);
+        ASSERT_TRUE(log_ring_observer_get_ring(o) == r);
+        log_ring_free(r);
+        /* whatever address the next ring gets, the observer no longer claims it */
+        r2 = log_ring_new(3, 0);
+        ASSERT_NULL(log_ring_observer_get_ring(o));
+        ASSERT_NULL(log_ring_observer_get_ring(NULL));
+        log_ring_observer_free(o);
+        log_ring_free(r2);
+}
+
 DEFINE_TEST_MAIN();

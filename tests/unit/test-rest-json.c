@@ -140,7 +140,7 @@ TEST(process_state_pending_and_ended) {
 
 TEST(derived_status) {
         ComposeWatch w = {};
-        ComposeSchedule sch = {};
+        ComposeSchedule sch = { .cron = (char *) "*/5 * * * *" }, empty = {};
         cJSON *o;
 
         fake_init(&fake);
@@ -159,6 +159,9 @@ TEST(derived_status) {
         ASSERT_EQ(process_derived_status(&fake.procs[2]), PROC_COMPLETED);
         fake.cfgs[2].watch = NULL;
 
+        /* an empty schedule (no cron, no interval) schedules nothing, as in process-compose */
+        fake.cfgs[3].schedule = &empty;
+        ASSERT_NE(process_derived_status(&fake.procs[3]), PROC_SCHEDULED);
         fake.cfgs[3].schedule = &sch;
         ASSERT_EQ(process_derived_status(&fake.procs[3]), PROC_SCHEDULED);
         fake.procs[3].status = PROC_RUNNING;
