@@ -17,9 +17,7 @@
 #include "cli/cli-x-systemd.h"
 #include "cli/verbs.h"
 #include "compose/compose.h"
-#include "core/console.h"
-#include "core/manager.h"
-#include "http/http-server.h"
+#include "daemon/daemon.h"
 #include "shared/command-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -416,11 +414,10 @@ static int exec_helper(const char *self, char **ret) {
 int verb_up(int argc, char **argv) {
         _cleanup_(up_args_done) UpArgs a = {};
         _cleanup_(compose_project_freep) ComposeProject *project = NULL;
-        _cleanup_(manager_freep) Manager *m = NULL;
-        _cleanup_(console_freep) Console *console = NULL;
+        _cleanup_(daemon_freep) Daemon *d = NULL;
         _cleanup_free_ char *self = NULL, *exe = NULL;
         ComposeError err = {};
-        ManagerOptions mo;
+        DaemonOptions o;
         bool tty;
         int r;
 
@@ -512,46 +509,26 @@ int verb_up(int argc, char **argv) {
         }
 
         tty = isatty(STDOUT_FILENO);
-        {
-                _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-                r = sd_event_default(&event);
-                if (r >= 0)
-                        r = console_new(event, STDOUT_FILENO, tty && !getenv("NO_COLOR"),
-                                        tty && a.tui && !project->is_tui_disabled, &console);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot set up the console: %m");
-                        return EXIT_FAILURE;
-                }
-        }
-
-        mo = (ManagerOptions) {
-                .scope = a.system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER,
-                .keep_project = a.keep_project,
-                .logs_truncate = a.logs_truncate,
-                .exec_path = exe,
-                .console = console,
-                .load_options = &a.load,
-                .selection = a.selection,
-                .no_deps = a.no_deps,
+        o = (DaemonOptions) {
+                .manager = {
+                        .scope = a.system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER,
+                        .keep_project = a.keep_project,
+                        .logs_truncate = a.logs_truncate,
+                        .exec_path = exe,
+                        .load_options = &a.load,
+                        .selection = a.selection,
+                        .no_deps = a.no_deps,
+                },
+                .http = &a.http,
+                .console_fd = STDOUT_FILENO,
+                .console_color = tty && !getenv("NO_COLOR"),
+                .console_status = tty && a.tui && !project->is_tui_disabled,
         };
-        r = manager_new(&mo, project, &m);
+        r = daemon_new(&o, TAKE_PTR(project), &d);
         if (r < 0)
                 return EXIT_FAILURE;
-        TAKE_PTR(project);
 
-        if (!a.http.disabled) {
-                HttpServer *server = NULL;
-                r = http_server_new(m, &a.http, &server);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot start the API server: %m");
-                        return EXIT_FAILURE;
-                }
-                manager_set_http_server(m, server);
-        }
-
-        r = manager_run(m);
-        m = manager_free(m);
-        console_drain(console, 2 * USEC_PER_SEC);
+        r = daemon_run(d);
         if (r < 0)
                 return EXIT_FAILURE;
         return r;

@@ -25,7 +25,7 @@ static const ComposeField http_rows[] = {
         ROW("path", "path", ComposeProbeHttp, STRING, path),
         ROW("scheme", "scheme", ComposeProbeHttp, STRING, scheme),
         ROW("port", "port", ComposeProbeHttp, STRING, port),
-        ROW("num_port", "numPort", ComposeProbeHttp, INT, num_port),
+        ROW("num_port", "numPort", ComposeProbeHttp, INT, num_port, NO_DUMP), /* computed from port */
         ROW("headers", "headers", ComposeProbeHttp, KV, headers, COUNT(ComposeProbeHttp, n_headers)),
         ROW("status_code", "statusCode", ComposeProbeHttp, INT, status_code),
 };
@@ -101,9 +101,14 @@ static int restart_decode_json(const ComposeField *f, const cJSON *v, void *obj,
         return 0;
 }
 
+static void restart_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        compose_emit_plain(m, f->yaml);
+        compose_emit_str(m, strempty(compose_restart_to_string(*(const int *) compose_field_cptr(f, obj))));
+}
+
 static const ComposeField availability_rows[] = {
         ROW("restart", "restart", ComposeAvailability, INT, restart,
-            OPS(.decode_yaml = restart_decode_yaml, .decode_json = restart_decode_json)),
+            OPS(.decode_yaml = restart_decode_yaml, .decode_json = restart_decode_json, .emit_yaml = restart_emit)),
         ROW("backoff_seconds", "backoffSeconds", ComposeAvailability, INT, backoff_seconds),
         ROW("max_restarts", "maxRestarts", ComposeAvailability, INT, max_restarts),
         ROW("exit_on_end", "exitOnEnd", ComposeAvailability, BOOL, exit_on_end),
@@ -381,10 +386,27 @@ static bool deps_equal(const ComposeField *f, const void *a, const void *b) {
         return true;
 }
 
+static void deps_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        const ComposeProcess *p = obj;
+
+        if (p->n_depends_on == 0)
+                return;
+        compose_emit_plain(m, f->yaml);
+        compose_emit_begin(m, true);
+        for (size_t i = 0; i < p->n_depends_on; i++) {
+                compose_emit_plain(m, p->depends_on[i].name);
+                compose_emit_begin(m, true);
+                compose_emit_plain(m, "condition");
+                compose_emit_plain(m, compose_condition_to_string(p->depends_on[i].condition));
+                compose_emit_end(m, true);
+        }
+        compose_emit_end(m, true);
+}
+
 static const ComposeFieldOps deps_ops = {
         .decode_yaml = deps_decode_yaml, .encode_json = deps_encode, .decode_json = deps_decode_json,
         .copy = deps_copy,               .free = deps_free,          .merge = deps_merge,
-        .equal = deps_equal,
+        .equal = deps_equal,             .emit_yaml = deps_emit,
 };
 
 /* ---- process: namespace (a string or a list; JSON shows one as a string, as MarshalJSON does) ---- */
@@ -404,6 +426,23 @@ static int namespace_decode_yaml(ComposeDecoder *d, const ComposeField *f, const
         if (!n->is_null && n->len > 0)
                 return strv_extend(&p->namespaces, n->value);
         return 0;
+}
+
+static void namespace_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        const ComposeProcess *p = obj;
+        size_t n = strv_length(p->namespaces);
+
+        if (n == 0)
+                return;
+        compose_emit_plain(m, f->yaml);
+        if (n == 1) {
+                compose_emit_str(m, p->namespaces[0]);
+                return;
+        }
+        compose_emit_begin(m, false);
+        STRV_FOREACH(s, p->namespaces)
+                compose_emit_str(m, *s);
+        compose_emit_end(m, false);
 }
 
 static bool namespace_encode(const ComposeField *f, const void *obj, cJSON *o) {
@@ -553,10 +592,22 @@ static bool codes_equal(const ComposeField *f, const void *a, const void *b) {
                 memcmp(x->success_exit_codes, y->success_exit_codes, sizeof(int) * x->n_success_exit_codes) == 0);
 }
 
+static void codes_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        const ComposeProcess *p = obj;
+
+        if (p->n_success_exit_codes == 0)
+                return;
+        compose_emit_plain(m, f->yaml);
+        compose_emit_begin(m, false);
+        for (size_t i = 0; i < p->n_success_exit_codes; i++)
+                compose_emit_int(m, p->success_exit_codes[i]);
+        compose_emit_end(m, false);
+}
+
 static const ComposeFieldOps codes_ops = {
         .decode_yaml = codes_decode_yaml, .encode_json = codes_encode, .decode_json = codes_decode_json,
         .copy = codes_copy,               .free = codes_free,          .merge = codes_merge,
-        .equal = codes_equal,
+        .equal = codes_equal,             .emit_yaml = codes_emit,
 };
 
 /* ---- process: x-systemd (unit properties with their positions; JSON: extensions."x-systemd") ---- */
@@ -721,11 +772,31 @@ static bool xprops_equal(const ComposeField *f, const void *a, const void *b) {
         return true;
 }
 
+static void xprops_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        const ComposeProcess *p = obj;
+
+        if (p->n_x_systemd == 0)
+                return;
+        compose_emit_plain(m, f->yaml);
+        compose_emit_begin(m, true);
+        for (size_t i = 0; i < p->n_x_systemd; i++) {
+                compose_emit_plain(m, p->x_systemd[i].key);
+                compose_emit_str(m, p->x_systemd[i].value);
+        }
+        compose_emit_end(m, true);
+}
+
 static const ComposeFieldOps xprops_ops = {
         .decode_yaml = xprops_decode_yaml, .encode_json = xprops_encode, .decode_json = xprops_decode_json,
         .copy = xprops_copy,               .free = xprops_free,          .merge = xprops_merge,
-        .equal = xprops_equal,
+        .equal = xprops_equal,             .emit_yaml = xprops_emit,
 };
+
+/* already rendered: must not be rendered again when the dump is loaded */
+static void emit_true(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        compose_emit_plain(m, f->yaml);
+        compose_emit_plain(m, "true");
+}
 
 /* ---- the process ---- */
 
@@ -741,7 +812,7 @@ static int process_unknown_key(ComposeDecoder *d, const YamlNode *key, const Yam
 static const ComposeField process_rows[] = {
         ROW("name", "name", P, STRING, base_name, KEEP, .flags = COMPOSE_FIELD_YAML_COMPUTED,
             OPS(.encode_json = base_name_encode)),
-        ROW("extends", "extends", P, STRING, extends),
+        ROW("extends", "extends", P, STRING, extends, NO_DUMP),
         ROW("disabled", "disabled", P, BOOL, disabled),
         ROW("is_daemon", "isDaemon", P, BOOL, is_daemon),
         ROW("command", "command", P, STRING, command),
@@ -756,21 +827,21 @@ static const ComposeField process_rows[] = {
         ROW("readiness_probe", "readinessProbe", P, OBJECT, readiness_probe, SUB(probe_table)),
         ROW("ready_log_line", "readyLogLine", P, STRING, ready_log_line),
         ROW("shutdown", "shutDownParams", P, STRUCT, shutdown, SUB(shutdown_table)),
-        ROW("disable_ansi_colors", "disableAnsiColors", P, BOOL, disable_ansi_colors, .note = TUI_ONLY),
+        ROW("disable_ansi_colors", "disableAnsiColors", P, BOOL, disable_ansi_colors, NO_DUMP, .note = TUI_ONLY),
         ROW("working_dir", "workingDir", P, STRING, working_dir, POS(P, pos_working_dir)),
         ROW("namespace", "namespace", P, STRV, namespaces, REPLACE,
             OPS(.decode_yaml = namespace_decode_yaml, .encode_json = namespace_encode,
-                .decode_json = namespace_decode_json)),
-        ROW("replicas", "replicas", P, INT, replicas),
+                .decode_json = namespace_decode_json, .emit_yaml = namespace_emit)),
+        ROW("replicas", "replicas", P, INT, replicas, NO_DUMP), /* expanded */
         ROW("x-systemd", "extensions", P, NONE, x_systemd, .flags = COMPOSE_FIELD_NULL_SKIPS, .ops = &xprops_ops),
         ROW("description", "description", P, STRING, description),
-        ROW("vars", "vars", P, VARS, vars, COUNT(P, n_vars)),
+        ROW("vars", "vars", P, VARS, vars, COUNT(P, n_vars), NO_DUMP), /* rendered */
         ROW("is_foreground", "isForeground", P, BOOL, is_foreground),
         ROW("is_tty", "isTty", P, BOOL, is_tty),
         ROW("is_elevated", "isElevated", P, BOOL, is_elevated),
         ROW("is_interactive", "isInteractive", P, BOOL, is_interactive),
         ROW("launch_timeout_seconds", "launchTimeout", P, INT, launch_timeout_seconds),
-        ROW("is_disabled", "isDisabled", P, STRING, is_disabled),
+        ROW("is_disabled", "isDisabled", P, STRING, is_disabled, NO_DUMP), /* in disabled */
         ROW("is_dotenv_disabled", "disableDotEnv", P, BOOL, is_dotenv_disabled),
         ROW("original_config", "originalConfig", P, STRING, original_config, KEEP,
             .flags = COMPOSE_FIELD_YAML_COMPUTED),
@@ -781,15 +852,17 @@ static const ComposeField process_rows[] = {
         ROW("args", "args", P, STRV, args, APPEND, .flags = COMPOSE_FIELD_YAML_COMPUTED),
         ROW("schedule", "schedule", P, OBJECT, schedule, SUB(schedule_table)),
         ROW("watch", "watch", P, OBJECT, watch, SUB(watch_table)),
-        ROW("mcp", "mcp", P, JSON_TEXT, mcp,
+        ROW("mcp", "mcp", P, JSON_TEXT, mcp, NO_DUMP,
             .note = "(MCP tools) is not supported by pcctl; the process is kept disabled as in process-compose"),
         ROW("truncate_log", "truncateLog", P, BOOL, truncate_log),
-        ROW("is_template_disabled", "disableCommandRendering", P, BOOL, is_template_disabled),
-        ROW("monitor_for", "monitorFor", P, STRING, monitor_for, .note = TUI_ONLY,
+        ROW("is_template_disabled", "disableCommandRendering", P, BOOL, is_template_disabled,
+            OPS(.emit_yaml = emit_true)),
+        ROW("monitor_for", "monitorFor", P, STRING, monitor_for, NO_DUMP, .note = TUI_ONLY,
             OPS(.decode_yaml = monitor_for_decode_yaml, .encode_json = monitor_for_encode,
                 .decode_json = monitor_for_decode_json)),
         ROW("monitor_silence_threshold", "monitorSilenceThreshold", P, STRING, monitor_silence_threshold,
-            .flags = COMPOSE_FIELD_JSON_NO_DECODE, .note = TUI_ONLY, OPS(.encode_json = silence_encode)),
+            .flags = COMPOSE_FIELD_JSON_NO_DECODE | COMPOSE_FIELD_YAML_NO_DUMP, .note = TUI_ONLY,
+            OPS(.encode_json = silence_encode)),
         ROW("success_exit_codes", "successExitCodes", P, NONE, success_exit_codes,
             .flags = COMPOSE_FIELD_NULL_SKIPS, .ops = &codes_ops),
         /* not keys: identity and positions */

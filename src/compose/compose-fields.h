@@ -13,6 +13,7 @@
 #define APPEND .merge = COMPOSE_MERGE_APPEND
 #define REPLACE .merge = COMPOSE_MERGE_REPLACE
 #define ALWAYS .flags = COMPOSE_FIELD_JSON_ALWAYS
+#define NO_DUMP .flags = COMPOSE_FIELD_YAML_NO_DUMP
 #define SUB(table) .sub = &(table)
 #define OPS(...) .ops = &(const ComposeFieldOps) { __VA_ARGS__ }
 

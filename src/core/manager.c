@@ -25,7 +25,6 @@
 #include "core/manager.h"
 #include "core/process-fsm.h"
 #include "core/process-spec.h"
-#include "http/http-server.h"
 #include "journal/journal-follower.h"
 #include "journal/log-file.h"
 #include "journal/logring.h"
@@ -109,7 +108,6 @@ struct Manager {
         sd_event *event;
         UnitDriver *driver;
         JournalFollower *follower;
-        struct HttpServer *http;
         Console *console;
         LogFile *project_log;
 
@@ -1789,10 +1787,6 @@ Process *manager_find_process(Manager *m, const char *name) {
         return p ? &p->pub : NULL;
 }
 
-void manager_set_http_server(Manager *m, struct HttpServer *server) {
-        m->http = server;
-}
-
 static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
@@ -1916,7 +1910,6 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        m->http = http_server_free(m->http);
         for (size_t i = 0; i < m->n_procs; i++)
                 proc_free(m->procs[i]);
         free(m->procs);
@@ -1987,45 +1980,44 @@ int manager_run(Manager *m) {
 }
 
 /* ----------------------------------------------------------------------------------------------------- */
-/* the API (compat §3.2 messages) */
+/* the API: 0, a positive ManagerError (manager.h) or -errno; no client-facing text here */
 
-int manager_start_process(Manager *m, const char *name, char **ret_error) {
+int manager_start_process(Manager *m, const char *name) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return error_set(ret_error, -ENOENT, "no such process: %s", name);
+                return MANAGER_E_NOT_FOUND;
         if (proc_busy(p))
-                return error_set(ret_error, -EBUSY, "process %s is already running", name);
+                return MANAGER_E_ALREADY_RUNNING;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         return 0;
 }
 
-int manager_stop_process(Manager *m, const char *name, char **ret_error) {
+int manager_stop_process(Manager *m, const char *name) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
+                return MANAGER_E_NOT_FOUND;
         if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER }) < 0)
-                return error_set(ret_error, -ESRCH, "process %s is not running", name);
+                return MANAGER_E_NOT_RUNNING;
         return 0;
 }
 
-int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, void *userdata,
-                            char **ret_error) {
+int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, void *userdata) {
         Proc *p = manager_find(m, name);
         int r;
 
         if (!p)
-                return error_set(ret_error, -ENOENT, "no such process: %s", name);
+                return MANAGER_E_NOT_FOUND;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
 
         r = waiters_add(&p->restart_waiters, &p->n_restart_waiters, &p->allocated_restart_waiters, done,
                         userdata, 0);
         if (r < 0)
-                return error_set(ret_error, r, "out of memory");
+                return r;
         /* concurrent restarts coalesce (process-compose #347); the machine completes the waiters when the new
          * incarnation begins, or when a stop cancels the relaunch */
         if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_RESTART }) < 0)
@@ -2033,33 +2025,31 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
         return 0;
 }
 
-int manager_signal_process(Manager *m, const char *name, int sig, char **ret_error) {
+int manager_signal_process(Manager *m, const char *name, int sig) {
         Proc *p = manager_find(m, name);
         const ComposeProcess *c;
         int r;
 
         if (!p)
-                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
+                return MANAGER_E_NOT_FOUND;
         if (!process_is_running(&p->pub) && p->pub.status != PROC_TERMINATING)
-                return error_set(ret_error, -ESRCH, "process %s is not running", name);
+                return MANAGER_E_NOT_RUNNING;
         if (sig < 0 || sig >= _NSIG)
-                return error_set(ret_error, -EINVAL, "invalid signal: %d", sig);
+                return MANAGER_E_INVALID;
         /* [QUIRK] process-compose turns signal 0 into SIGTERM; 0 checks that the process exists, as kill(2)
          * does. */
         if (sig == 0)
                 return 0;
         c = proc_config(p);
         r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
-        if (r < 0)
-                return error_set(ret_error, r, "cannot signal process %s: %s", name, strerror(-r));
-        return 0;
+        return r < 0 ? r : 0;
 }
 
-int manager_truncate_logs(Manager *m, const char *name, char **ret_error) {
+int manager_truncate_logs(Manager *m, const char *name) {
         Proc *p = manager_find(m, name);
 
         if (!p)
-                return error_set(ret_error, -ENOENT, "process %s does not exist", name);
+                return MANAGER_E_NOT_FOUND;
         log_ring_truncate(p->pub.log);
         p->print_seq = p->ready_seq = log_ring_next_seq(p->pub.log);
         return 0;
@@ -2079,7 +2069,7 @@ static void proc_mark_removed(Proc *p) {
         manager_schedule_check(p->m);
 }
 
-int manager_scale_process(Manager *m, const char *name, int count, char **ret_error) {
+int manager_scale_process(Manager *m, const char *name, int count, char **ret_detail) {
         _cleanup_strv_free_ char **removed = NULL, **added = NULL, **renamed = NULL;
         _cleanup_free_ Proc **group = NULL;
         ComposeError err = {};
@@ -2088,19 +2078,18 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
         int r;
 
         if (count <= 0)
-                return error_set(ret_error, -EINVAL, "cannot scale process %s to a negative or zero value %d",
-                                 name, count);
+                return MANAGER_E_INVALID;
         c = compose_project_find_process(m->project, name);
         if (!c || !manager_find(m, name))
-                return error_set(ret_error, -ENOENT, "no such process: %s", name);
+                return MANAGER_E_NOT_FOUND;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
 
         /* Replicas about to be removed lose their ComposeProcess inside compose_scale(): give each of the
          * group its own copy first (dropped again for the survivors). */
         group = new0(Proc *, m->n_procs);
         if (!group)
-                return error_set(ret_error, -ENOMEM, "out of memory");
+                return -ENOMEM;
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
                 ComposeProcess *copy = NULL;
@@ -2109,7 +2098,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                         continue;
                 r = compose_process_dup(p->pub.config, &copy);
                 if (r < 0)
-                        return error_set(ret_error, r, "out of memory");
+                        return r;
                 compose_process_free(p->owned_config);
                 p->owned_config = copy;
                 group[n_group++] = p;
@@ -2121,7 +2110,11 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 compose_error_done(&err);
                 for (size_t i = 0; i < n_group; i++)
                         group[i]->owned_config = compose_process_free(group[i]->owned_config);
-                return error_set(ret_error, r, "%s", msg ?: strerror(-r));
+                if (!msg)
+                        return r;
+                if (ret_detail)
+                        *ret_detail = TAKE_PTR(msg);
+                return MANAGER_E_CONFIG;
         }
 
         STRV_FOREACH(s, removed)
@@ -2154,7 +2147,7 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                 if (!streq(new_name, p->pub.name)) {
                         char *s = strdup(new_name);
                         if (!s)
-                                return error_set(ret_error, -ENOMEM, "out of memory");
+                                return -ENOMEM;
                         free(p->pub.name);
                         p->pub.name = s;
                         m->by_name_dirty = true;
@@ -2175,7 +2168,8 @@ int manager_scale_process(Manager *m, const char *name, int count, char **ret_er
                         continue;
                 r = proc_new(m, c, &p);
                 if (r < 0)
-                        return error_set(ret_error, r, "cannot add process %s: %s", *s, strerror(-r));
+                        /* a diagnostic of ours, not an API text: the adapter shows it as it is */
+                        return error_set(ret_detail, r, "cannot add process %s: %s", *s, strerror(-r));
                 if (!c->disabled && !c->is_foreground)
                         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
                 else
@@ -2210,7 +2204,7 @@ char **manager_list_namespaces(Manager *m) {
         return TAKE_PTR(l);
 }
 
-static int manager_check_namespace(Manager *m, const char *ns, char **ret_error) {
+static int manager_check_namespace(Manager *m, const char *ns) {
         bool any = false, non_foreground = false;
 
         for (size_t i = 0; i < m->n_procs; i++) {
@@ -2222,11 +2216,9 @@ static int manager_check_namespace(Manager *m, const char *ns, char **ret_error)
                         non_foreground = true;
         }
         if (!any)
-                return error_set(ret_error, -ENOENT, "namespace %s not found (no processes assigned)", ns);
+                return MANAGER_E_NOT_FOUND;
         if (!non_foreground)
-                return error_set(ret_error, -EINVAL,
-                                 "namespace %s has only foreground processes, which are excluded from namespace operations",
-                                 ns);
+                return MANAGER_E_FOREGROUND_ONLY;
         return 0;
 }
 
@@ -2243,14 +2235,14 @@ static void manager_start_members(Manager *m, const char *ns) {
         }
 }
 
-int manager_start_namespace(Manager *m, const char *ns, char **ret_error) {
+int manager_start_namespace(Manager *m, const char *ns) {
         int r;
 
-        r = manager_check_namespace(m, ns, ret_error);
-        if (r < 0)
+        r = manager_check_namespace(m, ns);
+        if (r != 0)
                 return r;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
         manager_start_members(m, ns);
         return 0;
 }
@@ -2263,30 +2255,29 @@ static void manager_stop_members(Manager *m, const char *ns) {
         }
 }
 
-int manager_stop_namespace(Manager *m, const char *ns, char **ret_error) {
+int manager_stop_namespace(Manager *m, const char *ns) {
         int r;
 
-        r = manager_check_namespace(m, ns, ret_error);
-        if (r < 0)
+        r = manager_check_namespace(m, ns);
+        if (r != 0)
                 return r;
         manager_stop_members(m, ns);
         return 0;
 }
 
-int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata,
-                              char **ret_error) {
+int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata) {
         NamespaceRestart *r;
         int k;
 
-        k = manager_check_namespace(m, ns, ret_error);
-        if (k < 0)
+        k = manager_check_namespace(m, ns);
+        if (k != 0)
                 return k;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
         r = new0(NamespaceRestart, 1);
         if (!r || !(r->ns = strdup(ns))) {
                 free(r);
-                return error_set(ret_error, -ENOMEM, "out of memory");
+                return -ENOMEM;
         }
         r->waiter = (Waiter) { .done = done, .userdata = userdata };
         r->deadline = now_usec(CLOCK_MONOTONIC) + NAMESPACE_RESTART_TIMEOUT_USEC;
@@ -2375,16 +2366,16 @@ static void proc_replace_config(Proc *p, ComposeProcess *c) {
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_CONFIG_REPLACED });
 }
 
-int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error) {
+int manager_update_process(Manager *m, ComposeProcess *process) {
         Proc *p;
 
         if (!process || !process->name)
-                return error_set(ret_error, -EINVAL, "process has no name");
+                return MANAGER_E_INVALID;
         p = manager_find(m, process->name);
         if (!p)
-                return error_set(ret_error, -ENOENT, "no such process: %s", process->name);
+                return MANAGER_E_NOT_FOUND;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
         if (process_config_equal(p->pub.config, process)) {
                 compose_process_free(process);
                 return 0;
@@ -2392,7 +2383,7 @@ int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error
         /* the client edits command (or entrypoint); executable and args follow from it, as the loader
          * computes them (compat §1.3) */
         if (process_spec_compute_exec(m->project, process) < 0)
-                return error_set(ret_error, -ENOMEM, "out of memory");
+                return -ENOMEM;
         proc_replace_config(p, process);
         return 0;
 }
@@ -2424,17 +2415,17 @@ static void project_remove(ComposeProject *project, const ComposeProcess *c) {
         project->n_processes--;
 }
 
-int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status, char **ret_error) {
+int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status) {
         _cleanup_json_ cJSON *status = NULL;
         unsigned ok = 0, failed = 0;
 
         if (!project)
-                return error_set(ret_error, -EINVAL, "no project");
+                return MANAGER_E_INVALID;
         if (m->shutting_down)
-                return error_set(ret_error, -ESHUTDOWN, "project is shutting down");
+                return MANAGER_E_SHUTTING_DOWN;
         status = cJSON_CreateObject();
         if (!status)
-                return error_set(ret_error, -ENOMEM, "out of memory");
+                return -ENOMEM;
 
         for (size_t i = 0; i < project->n_processes; i++) {
                 ComposeProcess *c = project->processes[i], *copy = NULL;
@@ -2487,22 +2478,23 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
                 (void) cJSON_AddStringToObject(status, p->pub.name, "removed");
         }
 
-        compose_project_free(project);
         manager_schedule_check(m);
         if (ret_status)
                 *ret_status = TAKE_PTR(status);
+        /* the project stays the caller's when nothing was applied, as on every other error */
         if (failed > 0 && ok == 0)
-                return error_set(ret_error, -EINVAL, "no process could be updated");
-        return failed > 0 ? 1 : 0;
+                return MANAGER_E_NOTHING_APPLIED;
+        compose_project_free(project);
+        return failed > 0 ? MANAGER_E_PARTIAL : 0;
 }
 
-int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_error) {
+int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_detail) {
         ComposeProject *project = NULL;
         ComposeError err = {};
         int r;
 
         if (!m->options.load_options)
-                return error_set(ret_error, -EOPNOTSUPP, "the project was not loaded from files");
+                return MANAGER_E_NOT_FROM_FILES;
         r = compose_load(m->options.load_options, &project, &err);
         if (r >= 0 && m->options.selection)
                 r = compose_select(project, m->options.selection, m->options.no_deps, &err);
@@ -2510,9 +2502,16 @@ int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_error) {
                 _cleanup_free_ char *msg = compose_error_format(&err);
                 compose_error_done(&err);
                 compose_project_free(project);
-                return error_set(ret_error, r, "%s", msg ?: strerror(-r));
+                if (!msg)
+                        return r;
+                if (ret_detail)
+                        *ret_detail = TAKE_PTR(msg);
+                return MANAGER_E_CONFIG;
         }
         /* env_cmds are not run again (they may block for seconds): processes keep the running project's
          * top-level environment */
-        return manager_update_project(m, project, ret_status, ret_error);
+        r = manager_update_project(m, project, ret_status);
+        if (r != 0 && r != MANAGER_E_PARTIAL)
+                compose_project_free(project);
+        return r;
 }

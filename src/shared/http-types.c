@@ -1,6 +1,6 @@
 #include <strings.h>
 
-#include "http/http-types.h"
+#include "shared/http-types.h"
 
 void http_response_done(HttpResponse *r) {
         if (!r)

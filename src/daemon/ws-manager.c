@@ -1,6 +1,6 @@
-/* ws_server_new(): the WebSocket streams bound to the Manager (manager.h) and the REST JSON shapes
- * (rest-json.h). Kept apart from ws-server.c so that tests and benchmarks run the streams over their own
- * backend without a manager. */
+/* The WebSocket adapter: the streams' backend (ws/ws-backend.h) bound to the Manager (core/manager.h) and the
+ * REST JSON shapes (http/rest-json.h). Kept apart from ws/ws-server.c so that tests and benchmarks run the
+ * streams over their own backend without a manager. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -8,6 +8,7 @@
 
 #include "core/manager.h"
 #include "http/rest-json.h"
+#include "daemon/ws-manager.h"
 #include "shared/json-util.h"
 #include "ws/ws-backend.h"
 
@@ -79,7 +80,7 @@ static const WsBackend manager_ws_backend = {
         .state_json = m_state_json,
 };
 
-int ws_server_new(Manager *m, const WsServerConfig *config, WsServer **ret) {
+int ws_manager_new_server(Manager *m, const WsServerConfig *config, WsServer **ret) {
         if (!m)
                 return -EINVAL;
         return ws_server_new_with_backend(manager_get_event(m), &manager_ws_backend, m, config, ret);

@@ -1,6 +1,7 @@
-/* I/O-free HTTP request and response, shared by the router (http-router), the REST handlers (rest-*.c),
- * the WebSocket upgrade checks (ws/) and the MHD glue (http-server.c). No libmicrohttpd type appears here,
- * so handlers can be unit-tested and fuzzed without sockets. */
+/* I/O-free HTTP request and response, shared by the router (http/http-router), the WebSocket upgrade checks
+ * (ws/) and the MHD glue (http/http-server.c). It lives in shared/ so that http/ and ws/ are siblings that do
+ * not include each other. No libmicrohttpd type appears here, so handlers can be unit-tested and fuzzed
+ * without sockets. */
 #pragma once
 
 #include <stdbool.h>
