@@ -4,9 +4,10 @@
  * (ProcFsmContext), and returns the next state and the actions the process must carry out: start or stop its
  * unit, run its shutdown.command, arm a timer, start or stop its probes, complete restart waiters, end the
  * project (exit_on_*). It allocates nothing, logs nothing and touches no I/O, so every ordering of events can
- * be tested from a table (tests/unit/test-process-fsm.c). The Proc in manager.c holds a ProcFsm, feeds
- * it the events of its unit, timers, probes and the API, and carries out the actions; it changes the state
- * nowhere else, as systemd's service.c changes a service's state only in service_set_state().
+ * be tested from a table (tests/unit/test-process-fsm.c). The Proc (core/manager-process.c) holds a
+ * ProcFsm, feeds it the events of its unit, timers, probes and the API, and carries out the actions; it
+ * changes the state nowhere else, as systemd's service.c changes a service's state only in
+ * service_set_state().
  *
  * The public status (Pending, Running, Terminating, ...) follows from the state alone, plus the config's
  * disabled and is_foreground flags for a process that does not run: process_fsm_status().
