@@ -278,10 +278,129 @@ static char *apply(const char *name, const char *v, char **args, size_t n_args) 
 }
 
 /* Called after "${" has been consumed; start is the offset of the "$". */
+/* Parses one argument of a function and appends it to *args. */
+static int parse_arg(Parser *p, char ***args, bool (*accept)(int c), bool escapes) {
+        Buffer a = BUF_INIT;
+        int r = parse_param(p, &a, accept, escapes);
+
+        if (r < 0) {
+                buffer_done(&a);
+                return r;
+        }
+        return strv_consume(args, buffer_steal(&a, NULL));
+}
+
+/* ${VAR:offset[:length]}, after the ':' */
+static int parse_substring_args(Parser *p, char ***args, size_t start) {
+        int r;
+
+        for (int i = 0; i < 2; i++) {
+                r = parse_arg(p, args, i == 0 ? reject_colon_close : accept_not_closing, false);
+                if (r < 0)
+                        return r;
+                if (i == 0) {
+                        if (peek(p) == '}') {
+                                p->pos++;
+                                return 0;
+                        }
+                        if (peek(p) != ':')
+                                return fail(p, "bad substitution", start);
+                        while (peek(p) == ':')
+                                p->pos++;
+                }
+        }
+        return consume_rbrack(p, start);
+}
+
+/* ${VAR=default}, ${VAR:-default}, ...: arguments up to the closing brace */
+static int parse_default_args(Parser *p, char ***args) {
+        int r;
+
+        for (;;) {
+                if (peek(p) == '}') {
+                        p->pos++;
+                        return 0;
+                }
+                r = parse_arg(p, args, accept_not_closing, false);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* ${VAR/pattern/replacement}, after the operator */
+static int parse_replace_args(Parser *p, char ***args, size_t start) {
+        int r = parse_arg(p, args, accept_not_slash, true);
+
+        if (r < 0)
+                return r;
+        if (peek(p) != '/')
+                return fail(p, "bad substitution", start);
+        while (peek(p) == '/')
+                p->pos++;
+        if (peek(p) != '}') {
+                r = parse_arg(p, args, accept_not_closing, true);
+                if (r < 0)
+                        return r;
+        }
+        return consume_rbrack(p, start);
+}
+
+/* The operator after the variable name, and its arguments, up to and including the closing brace. */
+static int parse_operator(Parser *p, char **ret_fname, char ***args, size_t start) {
+        size_t b = p->pos;
+        int c = peek(p), c2 = p->pos + 1 < p->n ? (unsigned char) p->s[p->pos + 1] : -1;
+
+        switch (c) {
+        case ':':
+                if (c2 == '=' || c2 == '-' || c2 == '?' || c2 == '+') {
+                        p->pos += 2;
+                        *ret_fname = strndup(p->s + b, 2);
+                        return *ret_fname ? parse_default_args(p, args) : -ENOMEM;
+                }
+                p->pos++;
+                *ret_fname = strdup(":");
+                return *ret_fname ? parse_substring_args(p, args, start) : -ENOMEM;
+        case '=':
+                p->pos++;
+                *ret_fname = strdup("=");
+                return *ret_fname ? parse_default_args(p, args) : -ENOMEM;
+        case ',':
+        case '^':
+                while (p->pos - b < 2 && (peek(p) == ',' || peek(p) == '^'))
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                return *ret_fname ? consume_rbrack(p, start) : -ENOMEM;
+        case '/':
+                p->pos++;
+                if (c2 == '/' || c2 == '#' || c2 == '%')
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                return *ret_fname ? parse_replace_args(p, args, start) : -ENOMEM;
+        case '#':
+        case '%': {
+                int r;
+                while (p->pos - b < 2 && peek(p) == c)
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                if (!*ret_fname)
+                        return -ENOMEM;
+                r = parse_arg(p, args, accept_not_closing, false);
+                return r < 0 ? r : consume_rbrack(p, start);
+        }
+        default:
+                if (c != '}')
+                        return fail(p, "missing closing brace", start);
+                p->pos++;
+                *ret_fname = strdup("");
+                return *ret_fname ? 0 : -ENOMEM;
+        }
+}
+
 static int parse_func(Parser *p, Buffer *out, size_t start) {
         _cleanup_free_ char *name = NULL, *fname = NULL, *result = NULL;
         _cleanup_strv_free_ char **args = NULL;
         const char *value;
+        bool length = false;
         size_t b;
         int r;
 
@@ -291,182 +410,24 @@ static int parse_func(Parser *p, Buffer *out, size_t start) {
         if (peek(p) == '#') {
                 /* ${#VAR} */
                 p->pos++;
-                b = p->pos;
-                while (is_ident_char(peek(p)))
-                        p->pos++;
-                if (p->pos == b)
-                        return fail(p, "bad substitution", start);
-                name = strndup(p->s + b, p->pos - b);
-                fname = strdup("#");
-                if (!name || !fname)
-                        return -ENOMEM;
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
+                length = true;
         }
-
         b = p->pos;
         while (is_ident_char(peek(p)))
                 p->pos++;
         if (p->pos == b)
-                return fail(p, "unable to parse variable name", start);
+                return fail(p, length ? "bad substitution" : "unable to parse variable name", start);
         name = strndup(p->s + b, p->pos - b);
         if (!name)
                 return -ENOMEM;
+        if (length) {
+                fname = strdup("#");
+                r = fname ? consume_rbrack(p, start) : -ENOMEM;
+        } else
+                r = parse_operator(p, &fname, &args, start);
+        if (r < 0)
+                return r;
 
-        switch (peek(p)) {
-        case ':': {
-                int c2 = p->pos + 1 < p->n ? (unsigned char) p->s[p->pos + 1] : -1;
-                if (c2 == '=' || c2 == '-' || c2 == '?' || c2 == '+') {
-                        fname = strndup(p->s + p->pos, 2);
-                        p->pos += 2;
-                        goto default_args;
-                }
-                /* ${VAR:offset[:length]} */
-                fname = strdup(":");
-                if (!fname)
-                        return -ENOMEM;
-                p->pos++;
-                for (int i = 0; i < 2; i++) {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, i == 0 ? reject_colon_close : accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                        if (i == 0) {
-                                if (peek(p) == '}') {
-                                        p->pos++;
-                                        goto evaluate;
-                                }
-                                if (peek(p) != ':')
-                                        return fail(p, "bad substitution", start);
-                                while (peek(p) == ':')
-                                        p->pos++;
-                        }
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-        case '=':
-                fname = strdup("=");
-                p->pos++;
-        default_args:
-                if (!fname)
-                        return -ENOMEM;
-                for (;;) {
-                        Buffer a = BUF_INIT;
-                        if (peek(p) == '}') {
-                                p->pos++;
-                                break;
-                        }
-                        r = parse_param(p, &a, accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                goto evaluate;
-
-        case ',':
-        case '^':
-                b = p->pos;
-                while (p->pos - b < 2 && (peek(p) == ',' || peek(p) == '^'))
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-
-        case '/': {
-                int c2;
-                b = p->pos++;
-                c2 = peek(p);
-                if (c2 == '/' || c2 == '#' || c2 == '%')
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_slash, true);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                if (peek(p) != '/')
-                        return fail(p, "bad substitution", start);
-                while (peek(p) == '/')
-                        p->pos++;
-                if (peek(p) != '}') {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_closing, true);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-
-        case '#':
-        case '%': {
-                int ch = peek(p);
-                b = p->pos;
-                while (p->pos - b < 2 && peek(p) == ch)
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-
-        default:
-                if (peek(p) != '}')
-                        return fail(p, "missing closing brace", start);
-                p->pos++;
-                fname = strdup("");
-                if (!fname)
-                        return -ENOMEM;
-        }
-
-evaluate:
         value = p->lookup(name, p->userdata);
         result = apply(fname, strempty(value), args, strv_length(args));
         if (!result)
@@ -597,15 +558,120 @@ static int dotenv_expand(const char *v, char * const *env, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* A quoted value from its opening quote; *pp is moved past the closing one (-EINVAL when there is none).
+ * Double quotes know escapes and ${VAR} expansion, single quotes nothing. */
+static int dotenv_quoted(const char **pp, const char *end, unsigned *line, char * const *env, char **ret) {
+        const char *p = *pp;
+        char q = *p++;
+        Buffer b = BUF_INIT;
+        bool closed = false;
+        int r = 0;
+
+        while (p < end) {
+                if (*p == '\\' && q == '"' && p + 1 < end) {
+                        char o;
+                        switch (p[1]) {
+                        case 'n': o = '\n'; break;
+                        case 'r': o = '\r'; break;
+                        case 't': o = '\t'; break;
+                        case '"': o = '"'; break;
+                        case '\\': o = '\\'; break;
+                        default: o = 0;
+                        }
+                        if (p[1] == '$')
+                                /* keep the escape for dotenv_expand */
+                                r = buffer_append(&b, "\\$", 2);
+                        else
+                                r = o ? buffer_append(&b, &o, 1) : buffer_append(&b, p, 2);
+                        p += 2;
+                } else if (*p == q) {
+                        p++;
+                        closed = true;
+                        break;
+                } else {
+                        if (*p == '\n')
+                                (*line)++;
+                        r = buffer_append(&b, p, 1);
+                        p++;
+                }
+                if (r < 0) {
+                        buffer_done(&b);
+                        return r;
+                }
+        }
+        *pp = p;
+        if (!closed) {
+                buffer_done(&b);
+                return -EINVAL;
+        }
+        if (q == '"') {
+                r = dotenv_expand(strempty(b.data), env, ret);
+                buffer_done(&b);
+                return r;
+        }
+        *ret = buffer_steal(&b, NULL);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* An unquoted value up to the end of the line or an inline comment (" #"); *pp is moved to the end of line. */
+static int dotenv_unquoted(const char **pp, const char *end, char * const *env, char **ret) {
+        const char *vs = *pp, *eol, *ve;
+        _cleanup_free_ char *raw = NULL;
+
+        eol = vs < end ? (memchr(vs, '\n', (size_t) (end - vs)) ?: end) : end;
+        ve = eol;
+        for (const char *c = vs; c < eol; c++)
+                if (*c == '#' && c > vs && (c[-1] == ' ' || c[-1] == '\t')) {
+                        ve = c;
+                        break;
+                }
+        while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+                ve--;
+        raw = strndup(vs, ve - vs);
+        if (!raw)
+                return -ENOMEM;
+        *pp = eol;
+        return dotenv_expand(raw, env, ret);
+}
+
+/* "[export ]KEY=" or "KEY:"; *pp is moved past the separator and the blanks after it. */
+static int dotenv_key(const char **pp, const char *end, char **ret) {
+        const char *p = *pp, *ks, *ke;
+
+        if (end - p > 7 && strneq(p, "export", 6) && (p[6] == ' ' || p[6] == '\t')) {
+                p += 6;
+                while (p < end && (*p == ' ' || *p == '\t'))
+                        p++;
+        }
+        ks = p;
+        while (p < end && *p != '=' && *p != ':' && *p != '\n' && *p != '#')
+                p++;
+        if (p >= end || (*p != '=' && *p != ':'))
+                return -EINVAL;
+        ke = p;
+        while (ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'))
+                ke--;
+        /* a NUL would cut the key short, down to an empty name */
+        if (ke == ks || memchr(ks, 0, ke - ks))
+                return -EINVAL;
+        *ret = strndup(ks, ke - ks);
+        if (!*ret)
+                return -ENOMEM;
+        p++; /* '=' or ':' */
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        *pp = p;
+        return 0;
+}
+
 int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line) {
         const char *p = text, *end = text + size;
         unsigned line = 1;
         int r;
 
         while (p < end) {
-                const char *eol, *ks, *ke;
                 _cleanup_free_ char *key = NULL, *value = NULL;
-                unsigned start_line = line;
+                unsigned start_line;
 
                 /* skip blank space and comments */
                 while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
@@ -621,119 +687,18 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                         continue;
                 }
                 start_line = line;
-                if (end - p > 7 && strneq(p, "export", 6) && (p[6] == ' ' || p[6] == '\t')) {
-                        p += 6;
-                        while (p < end && (*p == ' ' || *p == '\t'))
-                                p++;
-                }
-                ks = p;
-                while (p < end && *p != '=' && *p != ':' && *p != '\n' && *p != '#')
-                        p++;
-                if (p >= end || (*p != '=' && *p != ':')) {
-                        if (ret_line)
-                                *ret_line = start_line;
-                        return -EINVAL;
-                }
-                ke = p;
-                while (ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'))
-                        ke--;
-                /* a NUL would cut the key short, down to an empty name */
-                if (ke == ks || memchr(ks, 0, ke - ks)) {
-                        if (ret_line)
-                                *ret_line = start_line;
-                        return -EINVAL;
-                }
-                key = strndup(ks, ke - ks);
-                if (!key)
-                        return -ENOMEM;
-                p++; /* '=' or ':' */
-                while (p < end && (*p == ' ' || *p == '\t'))
-                        p++;
-
-                if (p < end && (*p == '\'' || *p == '"')) {
-                        char q = *p++;
-                        Buffer b = BUF_INIT;
-                        bool closed = false;
-                        while (p < end) {
-                                if (*p == '\\' && q == '"' && p + 1 < end) {
-                                        char c = p[1], o;
-                                        switch (c) {
-                                        case 'n': o = '\n'; break;
-                                        case 'r': o = '\r'; break;
-                                        case 't': o = '\t'; break;
-                                        case '"': o = '"'; break;
-                                        case '\\': o = '\\'; break;
-                                        case '$':
-                                                /* keep the escape for dotenv_expand */
-                                                r = buffer_append(&b, "\\$", 2);
-                                                p += 2;
-                                                if (r < 0) {
-                                                        buffer_done(&b);
-                                                        return r;
-                                                }
-                                                continue;
-                                        default:
-                                                o = 0;
-                                        }
-                                        if (o) {
-                                                r = buffer_append(&b, &o, 1);
-                                                p += 2;
-                                        } else {
-                                                r = buffer_append(&b, p, 2);
-                                                p += 2;
-                                        }
-                                } else if (*p == q) {
-                                        p++;
-                                        closed = true;
-                                        break;
-                                } else {
-                                        if (*p == '\n')
-                                                line++;
-                                        r = buffer_append(&b, p, 1);
-                                        p++;
-                                }
-                                if (r < 0) {
-                                        buffer_done(&b);
-                                        return r;
-                                }
-                        }
-                        if (!closed) {
-                                buffer_done(&b);
-                                if (ret_line)
-                                        *ret_line = start_line;
-                                return -EINVAL;
-                        }
-                        if (q == '"') {
-                                r = dotenv_expand(strempty(b.data), *env, &value);
-                                buffer_done(&b);
-                                if (r < 0)
-                                        return r;
-                        } else
-                                value = buffer_steal(&b, NULL);
+                r = dotenv_key(&p, end, &key);
+                if (r >= 0 && p < end && (*p == '\'' || *p == '"')) {
+                        r = dotenv_quoted(&p, end, &line, *env, &value);
                         /* rest of the line: only a comment may follow */
-                        while (p < end && *p != '\n')
+                        while (r >= 0 && p < end && *p != '\n')
                                 p++;
-                } else {
-                        const char *vs = p, *ve;
-                        _cleanup_free_ char *raw = NULL;
-                        eol = p < end ? (memchr(p, '\n', (size_t) (end - p)) ?: end) : end;
-                        ve = eol;
-                        /* an inline comment starts at " #" */
-                        for (const char *c = vs; c < eol; c++)
-                                if (*c == '#' && c > vs && (c[-1] == ' ' || c[-1] == '\t')) {
-                                        ve = c;
-                                        break;
-                                }
-                        while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
-                                ve--;
-                        raw = strndup(vs, ve - vs);
-                        if (!raw)
-                                return -ENOMEM;
-                        r = dotenv_expand(raw, *env, &value);
-                        if (r < 0)
-                                return r;
-                        p = eol;
-                }
+                } else if (r >= 0)
+                        r = dotenv_unquoted(&p, end, *env, &value);
+                if (r == -EINVAL && ret_line)
+                        *ret_line = start_line;
+                if (r < 0)
+                        return r;
                 if (!value)
                         return -ENOMEM;
                 r = strv_env_set(env, key, value);

@@ -22,9 +22,10 @@ static int shell_decode_yaml(ComposeDecoder *d, const ComposeField *f, const Yam
         ComposeShell *s = compose_field_ptr(f, obj);
         int r = compose_field_decode_yaml(d, f, key, n, obj);
 
-        if (r >= 0 && (isempty(s->shell_command) || isempty(s->shell_argument)))
+        /* shell_argument may be empty: process-compose then passes an empty argument, and so do we */
+        if (r >= 0 && isempty(s->shell_command))
                 return compose_error_set(d->error, -EINVAL, d->file, n->line, n->column,
-                                         "'shell' needs both 'shell_command' and 'shell_argument'");
+                                         "'shell' needs 'shell_command'");
         return r;
 }
 
@@ -182,10 +183,29 @@ static int processes_copy(const ComposeField *f, void *dst, const void *src) {
         return -EOPNOTSUPP; /* projects are not copied */
 }
 
+static void processes_emit(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        const ComposeProject *p = obj;
+
+        compose_emit_plain(m, f->yaml);
+        compose_emit_begin(m, true);
+        for (size_t i = 0; i < p->n_processes; i++) {
+                compose_emit_plain(m, p->processes[i]->name);
+                compose_emit_table(m, &compose_process_table, p->processes[i]);
+        }
+        compose_emit_end(m, true);
+}
+
 static const ComposeFieldOps processes_ops = {
         .decode_yaml = processes_decode_yaml, .encode_json = processes_encode, .decode_json = processes_decode_json,
         .copy = processes_copy,               .free = processes_free,          .merge = processes_merge,
+        .emit_yaml = processes_emit,
 };
+
+/* every substitution has happened: loading the dump must not substitute again */
+static void emit_true(const ComposeField *f, const void *obj, ComposeEmitter *m) {
+        compose_emit_plain(m, f->yaml);
+        compose_emit_plain(m, "true");
+}
 
 /* DotEnvVars: "K=V" strings shown as a map */
 static bool dotenv_encode(const ComposeField *f, const void *obj, cJSON *o) {
@@ -237,14 +257,18 @@ static const ComposeField project_rows[] = {
         ROW("log_length", "LogLength", J, INT, log_length, A),
         ROW("log_configuration", "LoggerConfig", J, OBJECT, log_configuration, A, SUB(compose_log_config_table)),
         ROW("log_format", "LogFormat", J, STRING, log_format, A),
-        ROW("processes", "Processes", J, NONE, processes, .flags = COMPOSE_FIELD_NULL_SKIPS, .ops = &processes_ops),
+        ROW("processes", "Processes", J, NONE, processes,
+            .flags = COMPOSE_FIELD_NULL_SKIPS | COMPOSE_FIELD_YAML_DUMP_LAST, .ops = &processes_ops),
         ROW("environment", "Environment", J, ENV, environment, A),
         ROW("shell", "ShellConfig", J, STRUCT, shell, SUB(shell_table), OPS(.decode_yaml = shell_decode_yaml)),
         ROW("is_strict", "IsStrict", J, BOOL, is_strict, A),
-        ROW("vars", "Vars", J, VARS, vars, A, COUNT(J, n_vars)),
-        ROW("disable_env_expansion", "DisableEnvExpansion", J, BOOL, disable_env_expansion, A),
+        ROW("vars", "Vars", J, VARS, vars, COUNT(J, n_vars),
+            .flags = COMPOSE_FIELD_JSON_ALWAYS | COMPOSE_FIELD_YAML_NO_DUMP),
+        ROW("disable_env_expansion", "DisableEnvExpansion", J, BOOL, disable_env_expansion, A,
+            OPS(.emit_yaml = emit_true)),
         ROW("is_tui_disabled", "IsTuiDisabled", J, BOOL, is_tui_disabled, A),
-        ROW("extends", "ExtendsProject", J, STRING, extends, A),
+        ROW("extends", "ExtendsProject", J, STRING, extends,
+            .flags = COMPOSE_FIELD_JSON_ALWAYS | COMPOSE_FIELD_YAML_NO_DUMP),
         ROW("env_cmds", "EnvCommands", J, KV, env_cmds, A, COUNT(J, n_env_cmds)),
         ROW("ordered_shutdown", "IsOrderedShutdown", J, BOOL, ordered_shutdown, A),
         ROW("file_names", "FileNames", J, STRV, file_names, KEEP,
@@ -255,7 +279,8 @@ static const ComposeField project_rows[] = {
             OPS(.encode_json = dotenv_encode, .decode_json = dotenv_decode_json)),
         ROW(NULL, "Extensions", J, NONE, processes, .flags = COMPOSE_FIELD_JSON_NO_DECODE,
             OPS(.encode_json = null_encode, .free = NULL)),
-        ROW("mcp_server", "MCPServer", J, JSON_TEXT, mcp_server, A,
+        ROW("mcp_server", "MCPServer", J, JSON_TEXT, mcp_server,
+            .flags = COMPOSE_FIELD_JSON_ALWAYS | COMPOSE_FIELD_YAML_NO_DUMP,
             .note = "is not supported by pcctl; it is accepted and ignored"),
         /* not keys: computed by the loader */
         NO_KEY(J, STRING, project_name, KEEP),

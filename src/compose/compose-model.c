@@ -363,3 +363,7 @@ void compose_findings_done(ComposeFindings *f) {
         free(f->items);
         *f = (ComposeFindings) {};
 }
+
+bool compose_schedule_is_set(const ComposeSchedule *s) {
+        return s && (!isempty(s->cron) || !isempty(s->interval));
+}

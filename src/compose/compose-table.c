@@ -207,6 +207,11 @@ int compose_table_decode_yaml(ComposeDecoder *d, const ComposeTable *t, const Ya
         const ComposeTable *x = compose_table_extra(t);
         int r;
 
+        if (t->pos_offset > 0) {
+                r = compose_set_pos(d, (ComposePos *) (void *) ((uint8_t *) obj + t->pos_offset), n);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < n->n; i++) {
                 const YamlNode *key = n->keys[i], *v = n->values[i];
                 const ComposeField *f = find_yaml_row(t, key->value);

@@ -57,7 +57,12 @@ enum {
         COMPOSE_FIELD_YAML_COMPUTED = 1U << 1,  /* the YAML key is accepted and ignored (the loader sets it) */
         COMPOSE_FIELD_JSON_NO_DECODE = 1U << 2, /* encoded, but not read back from JSON */
         COMPOSE_FIELD_NULL_SKIPS = 1U << 3,     /* a YAML null leaves the field (and its note) alone */
+        COMPOSE_FIELD_YAML_NO_DUMP = 1U << 4,   /* not written by `pcctl config` (resolved by loading) */
+        COMPOSE_FIELD_YAML_DUMP_LAST = 1U << 5, /* written after the other keys (processes) */
 };
+
+/* The YAML writer of `pcctl config` (compose-dump.c). */
+typedef struct ComposeEmitter ComposeEmitter;
 
 typedef struct ComposeField ComposeField;
 typedef struct ComposeTable ComposeTable;
@@ -84,6 +89,8 @@ typedef struct ComposeFieldOps {
         void (*free)(const ComposeField *f, void *obj);
         int (*merge)(const ComposeField *f, void *base, void *override);
         bool (*equal)(const ComposeField *f, const void *a, const void *b);
+        /* writes the key and its value for `pcctl config` (or nothing) */
+        void (*emit_yaml)(const ComposeField *f, const void *obj, ComposeEmitter *m);
 } ComposeFieldOps;
 
 struct ComposeField {
@@ -107,6 +114,8 @@ struct ComposeTable {
         size_t n_fields;
         /* YAML: a key no row names; NULL = ignored (sub-objects, as yaml.v3 without KnownFields) */
         int (*unknown_yaml_key)(ComposeDecoder *d, const YamlNode *key, const YamlNode *value, void *obj);
+        /* YAML: where the position of the struct's own mapping goes (a ComposePos member; 0 = nowhere) */
+        size_t pos_offset;
         /* after a JSON object was decoded into a new struct (defaults) */
         void (*json_decoded)(void *obj);
 };
@@ -164,6 +173,14 @@ void compose_table_free(const ComposeTable *t, void *obj);
 int compose_table_merge(const ComposeTable *t, void *base, void *override);
 /* Equal in every field that has a JSON key (what the API shows). */
 bool compose_table_equal(const ComposeTable *t, const void *a, const void *b);
+
+/* Writes obj as a YAML mapping, and the pieces callbacks write with. */
+void compose_emit_table(ComposeEmitter *m, const ComposeTable *t, const void *obj);
+void compose_emit_str(ComposeEmitter *m, const char *s);   /* quoted */
+void compose_emit_plain(ComposeEmitter *m, const char *s); /* plain: keys, numbers, booleans */
+void compose_emit_int(ComposeEmitter *m, long long v);
+void compose_emit_begin(ComposeEmitter *m, bool map);
+void compose_emit_end(ComposeEmitter *m, bool map);
 
 /* Shared by the decoders and the callbacks. */
 int compose_decode_visit(ComposeDecoder *d, const YamlNode *n);

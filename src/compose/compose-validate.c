@@ -202,6 +202,24 @@ static int check_dependencies(ComposeProject *p, ComposeError *e) {
         return 0;
 }
 
+static int check_watch_patterns(ComposeProject *p, ComposeProcess *proc, const ComposeWatchPath *wp,
+                                ComposeError *e) {
+        const ComposePos *pos = wp->pos.file ? &wp->pos : &proc->pos;
+        int r;
+
+        STRV_FOREACH(g, wp->include)
+                if (!compose_glob_is_valid(*g) &&
+                    (r = soft(p, e, pos, "process '%s' watch path '%s' has an invalid include pattern '%s'", proc->name,
+                              wp->path, *g)) < 0)
+                        return r;
+        STRV_FOREACH(g, wp->exclude)
+                if (!compose_glob_is_valid(*g) &&
+                    (r = soft(p, e, pos, "process '%s' watch path '%s' has an invalid exclude pattern '%s'", proc->name,
+                              wp->path, *g)) < 0)
+                        return r;
+        return 0;
+}
+
 static int check_watch_paths(ComposeProject *p, ComposeProcess *proc, ComposeError *e) {
         ComposeWatch *w = proc->watch;
         int r;
@@ -223,6 +241,9 @@ static int check_watch_paths(ComposeProject *p, ComposeProcess *proc, ComposeErr
                                 return r;
                         continue;
                 }
+                r = check_watch_patterns(p, proc, &w->paths[j], e);
+                if (r < 0)
+                        return r;
                 if (stat(wp, &st) < 0 && errno == ENOENT) {
                         r = soft(p, e, &proc->pos, "watch path '%s' for process '%s' does not exist", wp, proc->name);
                         if (r < 0)
@@ -249,7 +270,7 @@ static int check_watch(ComposeProject *p, ComposeProcess *proc, ComposeError *e)
         if (proc->replicas > 1 &&
             (r = soft(p, e, &proc->pos, "watched process '%s' cannot be scaled (replicas > 1)", proc->name)) < 0)
                 return r;
-        if (proc->schedule &&
+        if (compose_schedule_is_set(proc->schedule) &&
             (r = soft(p, e, &proc->pos, "process '%s' cannot combine 'schedule' with 'watch'", proc->name)) < 0)
                 return r;
         if (proc->is_foreground &&

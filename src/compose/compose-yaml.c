@@ -22,6 +22,8 @@ typedef struct Builder {
         size_t n_anchors;
         size_t anchors_allocated;
         size_t budget;           /* nodes plus merged pairs created so far */
+        size_t visits;           /* nodes a walk of the document so far visits, aliases expanded ... */
+        size_t visits_aliased;   /* ... of which through aliases */
         ComposeError *error;
 } Builder;
 
@@ -101,6 +103,22 @@ YamlNode *yaml_map_get(const YamlNode *map, const char *key) {
         return NULL;
 }
 
+/* yaml.v3's limit on alias expansion (decode.go, allowedAliasRatio()): up to 400000 decoded nodes 99% may
+ * come through aliases, from 4000000 on 10%, linear in between. */
+static bool excessive_aliasing(const Builder *b) {
+        double ratio;
+
+        if (b->visits_aliased <= 100 || b->visits <= 1000)
+                return false;
+        if (b->visits <= 400000)
+                ratio = 0.99;
+        else if (b->visits >= 4000000)
+                ratio = 0.10;
+        else
+                ratio = 0.99 - 0.89 * (double) (b->visits - 400000) / 3600000.0;
+        return (double) b->visits_aliased / (double) b->visits > ratio;
+}
+
 static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark) {
         YamlDoc *d = b->doc;
         YamlNode *n;
@@ -123,6 +141,8 @@ static YamlNode *node_new(Builder *b, YamlNodeType type, const yaml_mark_t *mark
         n->type = type;
         n->line = mark->line + 1;
         n->column = mark->column + 1;
+        n->expanded = 1;
+        b->visits++;
         return n;
 }
 
@@ -284,6 +304,7 @@ static int attach(Builder *b, YamlNode *n, YamlNode **pending_key) {
                 return 0;
         }
         top = b->stack[b->depth - 1];
+        top->expanded += n->expanded;
         if (top->type == YAML_NODE_SEQ)
                 return node_append(top, NULL, n);
         if (!pending_key[b->depth - 1]) {
@@ -298,6 +319,107 @@ static int attach(Builder *b, YamlNode *n, YamlNode **pending_key) {
                 pending_key[b->depth - 1] = NULL;
                 return r;
         }
+}
+
+static int on_scalar(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlDoc *doc = b->doc;
+        YamlNode *n;
+        int r;
+
+        if (e->data.scalar.length > COMPOSE_STRING_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "string is too long (%zu bytes, limit %u)",
+                                         e->data.scalar.length, COMPOSE_STRING_MAX);
+        n = node_new(b, YAML_NODE_SCALAR, &e->start_mark);
+        if (!n)
+                return b->budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
+        n->value = doc_strndup(doc, (const char *) e->data.scalar.value, e->data.scalar.length);
+        if (!n->value)
+                return -ENOMEM;
+        /* Embedded NULs would silently truncate names and commands; refuse them. */
+        if (strlen(n->value) != e->data.scalar.length)
+                return compose_error_set(b->error, -EINVAL, b->file, n->line, n->column,
+                                         "string contains a NUL character");
+        n->len = e->data.scalar.length;
+        n->hash = fnv1a(n->value, n->len);
+        n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                   (!e->data.scalar.tag ||
+                    !streq((const char *) e->data.scalar.tag, "tag:yaml.org,2002:str"));
+        n->is_null = scalar_is_null(e);
+        n->complete = true;
+        r = register_anchor(b, e->data.scalar.anchor, n);
+        if (r >= 0)
+                r = attach(b, n, pending_key);
+        return r;
+}
+
+static int on_alias(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlNode *target = NULL;
+
+        for (size_t i = 0; i < b->n_anchors; i++)
+                if (streq(b->anchors[i].name, (const char *) e->data.alias.anchor))
+                        target = b->anchors[i].node;
+        if (!target)
+                return compose_error_set(b->error, -EINVAL, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "unknown anchor '%s' referenced",
+                                         (const char *) e->data.alias.anchor);
+        if (!target->complete)
+                return compose_error_set(b->error, -EINVAL, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "anchor '%s' is referenced inside itself",
+                                         (const char *) e->data.alias.anchor);
+        if (++b->budget > COMPOSE_NODES_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "too many YAML nodes (more than %u)",
+                                         COMPOSE_NODES_MAX);
+        /* A small file whose aliases expand to millions of nodes is refused here, as
+         * process-compose refuses it, rather than walked (seconds and hundreds of MB). */
+        b->visits += target->expanded;
+        b->visits_aliased += target->expanded;
+        if (excessive_aliasing(b))
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "document contains excessive aliasing");
+        return attach(b, target, pending_key);
+}
+
+static int on_collection_start(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlNode *n;
+        int r;
+
+        if (b->depth >= COMPOSE_DEPTH_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "nesting is too deep (limit %u levels)", COMPOSE_DEPTH_MAX);
+        n = node_new(b, e->type == YAML_SEQUENCE_START_EVENT ? YAML_NODE_SEQ : YAML_NODE_MAP,
+                     &e->start_mark);
+        if (!n)
+                return b->budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
+        r = register_anchor(b, e->type == YAML_SEQUENCE_START_EVENT ? e->data.sequence_start.anchor
+                                                                 : e->data.mapping_start.anchor,
+                            n);
+        if (r < 0)
+                return r;
+        if (!GREEDY_REALLOC(b->stack, b->stack_allocated, b->depth + 1))
+                return -ENOMEM;
+        b->stack[b->depth] = n;
+        pending_key[b->depth] = NULL;
+        b->depth++;
+        return r;
+}
+
+static int on_collection_end(Builder *b, YamlNode **pending_key) {
+        YamlNode *n;
+        int r;
+
+        n = b->stack[--b->depth];
+        if (n->type == YAML_NODE_MAP) {
+                r = map_resolve_merge(b, n);
+                if (r < 0)
+                        return r;
+        }
+        n->complete = true;
+        return attach(b, n, pending_key);
 }
 
 int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc **ret, ComposeError *ret_error) {
@@ -323,7 +445,6 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
 
         while (!done) {
                 yaml_event_t e;
-                YamlNode *n = NULL;
 
                 if (!yaml_parser_parse(&parser, &e)) {
                         const yaml_mark_t *m = parser.problem_mark.line || parser.problem_mark.column
@@ -352,108 +473,21 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
                         break;
 
                 case YAML_SCALAR_EVENT:
-                        if (e.data.scalar.length > COMPOSE_STRING_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "string is too long (%zu bytes, limit %u)",
-                                                      e.data.scalar.length, COMPOSE_STRING_MAX);
-                                break;
-                        }
-                        n = node_new(&b, YAML_NODE_SCALAR, &e.start_mark);
-                        if (!n) {
-                                r = b.budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
-                                break;
-                        }
-                        n->value = doc_strndup(doc, (const char *) e.data.scalar.value, e.data.scalar.length);
-                        if (!n->value) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        /* Embedded NULs would silently truncate names and commands; refuse them. */
-                        if (strlen(n->value) != e.data.scalar.length) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, n->line, n->column,
-                                                      "string contains a NUL character");
-                                break;
-                        }
-                        n->len = e.data.scalar.length;
-                        n->hash = fnv1a(n->value, n->len);
-                        n->plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-                                   (!e.data.scalar.tag ||
-                                    !streq((const char *) e.data.scalar.tag, "tag:yaml.org,2002:str"));
-                        n->is_null = scalar_is_null(&e);
-                        n->complete = true;
-                        r = register_anchor(&b, e.data.scalar.anchor, n);
-                        if (r >= 0)
-                                r = attach(&b, n, pending_key);
+                        r = on_scalar(&b, &e, pending_key);
                         break;
 
-                case YAML_ALIAS_EVENT: {
-                        YamlNode *target = NULL;
-
-                        for (size_t i = 0; i < b.n_anchors; i++)
-                                if (streq(b.anchors[i].name, (const char *) e.data.alias.anchor))
-                                        target = b.anchors[i].node;
-                        if (!target) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1, "unknown anchor '%s' referenced",
-                                                      (const char *) e.data.alias.anchor);
-                                break;
-                        }
-                        if (!target->complete) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "anchor '%s' is referenced inside itself",
-                                                      (const char *) e.data.alias.anchor);
-                                break;
-                        }
-                        if (++b.budget > COMPOSE_NODES_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1, "too many YAML nodes (more than %u)",
-                                                      COMPOSE_NODES_MAX);
-                                break;
-                        }
-                        r = attach(&b, target, pending_key);
+                case YAML_ALIAS_EVENT:
+                        r = on_alias(&b, &e, pending_key);
                         break;
-                }
 
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT:
-                        if (b.depth >= COMPOSE_DEPTH_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "nesting is too deep (limit %u levels)", COMPOSE_DEPTH_MAX);
-                                break;
-                        }
-                        n = node_new(&b, e.type == YAML_SEQUENCE_START_EVENT ? YAML_NODE_SEQ : YAML_NODE_MAP,
-                                     &e.start_mark);
-                        if (!n) {
-                                r = b.budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
-                                break;
-                        }
-                        r = register_anchor(&b, e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
-                                                                                 : e.data.mapping_start.anchor,
-                                            n);
-                        if (r < 0)
-                                break;
-                        if (!GREEDY_REALLOC(b.stack, b.stack_allocated, b.depth + 1)) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        b.stack[b.depth] = n;
-                        pending_key[b.depth] = NULL;
-                        b.depth++;
+                        r = on_collection_start(&b, &e, pending_key);
                         break;
 
                 case YAML_SEQUENCE_END_EVENT:
                 case YAML_MAPPING_END_EVENT:
-                        n = b.stack[--b.depth];
-                        if (n->type == YAML_NODE_MAP) {
-                                r = map_resolve_merge(&b, n);
-                                if (r < 0)
-                                        break;
-                        }
-                        n->complete = true;
-                        r = attach(&b, n, pending_key);
+                        r = on_collection_end(&b, pending_key);
                         break;
 
                 default:

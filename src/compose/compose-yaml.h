@@ -36,6 +36,7 @@ struct YamlNode {
         size_t n;
         size_t allocated;
         bool complete;           /* the closing event was seen (guards self-referencing aliases) */
+        size_t expanded;         /* nodes a walk from here visits, aliases expanded (aliasing ratio) */
 };
 
 typedef struct YamlDoc {

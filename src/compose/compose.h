@@ -160,6 +160,7 @@ typedef struct ComposeWatchPath {
         char *path;                  /* absolute after loading */
         char **include;
         char **exclude;
+        ComposePos pos;              /* of the entry in the file */
 } ComposeWatchPath;
 
 typedef struct ComposeWatch {
@@ -413,6 +414,16 @@ int compose_process_dup(const ComposeProcess *p, ComposeProcess **ret);
  * Return: true if equal (or both NULL).
  */
 bool compose_process_equal(const ComposeProcess *a, const ComposeProcess *b);
+
+/**
+ * compose_schedule_is_set() - whether a schedule schedules anything (process-compose's IsScheduled()).
+ * @s: the process's schedule or NULL
+ *
+ * An empty `schedule: {}` (no cron, no interval) is not a schedule: the process runs as any other.
+ *
+ * Return: true when @s has a cron expression or an interval.
+ */
+bool compose_schedule_is_set(const ComposeSchedule *s);
 
 /**
  * compose_project_find_process() - look a process up by its (replica) name.

@@ -1,10 +1,15 @@
-/* The controller: one sd-event loop owning the bus, the journal follower, the HTTP server, every WebSocket
- * session and the state of every process of one project.
+/* The controller: the unit driver (and through it the bus), the journal follower and the state of every
+ * process of one project, on one sd-event loop. It knows nothing of HTTP or WebSocket: daemon/ wires the
+ * servers to it (daemon/daemon.h).
  *
- * The functions below are the API that the REST handlers, the WebSocket streams and the CLI 'up' verb use.
- * Control calls are asynchronous: they start work on the loop and return at once. Where process-compose
- * answers only after the work is done (project stop, process restart), the caller passes a completion
- * callback. Error texts are process-compose's (compat §3.2), returned through ret_error (caller frees). */
+ * The functions below are the API that the REST and WebSocket adapters (daemon/) use. Control calls are
+ * asynchronous: they start work on the loop and return at once. Where process-compose answers only after the
+ * work is done (project stop, process restart), the caller passes a completion callback.
+ *
+ * Results (dbus-broker style): a control call returns 0 on success, a positive ManagerError for a documented
+ * outcome that the caller reports to its client, or a negative errno when pcctl itself failed (-ENOMEM, a
+ * bus error). The manager writes no client-facing text: daemon/http-backend.c maps each ManagerError to
+ * process-compose's message (compat §3.2). */
 #pragma once
 
 #include <stdbool.h>
@@ -20,6 +25,22 @@ typedef struct ManagerObserver ManagerObserver;
 typedef struct ComposeProject ComposeProject;
 typedef struct ComposeLoadOptions ComposeLoadOptions;
 typedef struct Console Console;
+
+typedef enum ManagerError {
+        _MANAGER_E_SUCCESS,
+        MANAGER_E_NOT_FOUND,          /* no process (namespace: no member) of that name */
+        MANAGER_E_NOT_RUNNING,        /* stop, signal: the process is not running */
+        MANAGER_E_ALREADY_RUNNING,    /* start: the process runs, starts, waits or is about to restart */
+        MANAGER_E_SHUTTING_DOWN,      /* the project is being stopped: nothing new starts */
+        MANAGER_E_INVALID,            /* an argument out of range: signal number, scale count <= 0, a
+                                       * process without a name, no project */
+        MANAGER_E_FOREGROUND_ONLY,    /* namespace: every member is a foreground process */
+        MANAGER_E_NOT_FROM_FILES,     /* reload: the project was not loaded from files */
+        MANAGER_E_CONFIG,             /* scale, reload: compose rejected the result; *ret_detail says why */
+        MANAGER_E_NOTHING_APPLIED,    /* update: no process could be updated (ret_status says why) */
+        MANAGER_E_PARTIAL,            /* update: a success, but only part was applied (ret_status) */
+        _MANAGER_E_MAX,
+} ManagerError;
 
 typedef void (*ManagerDoneFunc)(Manager *m, int result, void *userdata);
 /* Called after every change of status, health or exit of a process (one call per change). */
@@ -38,6 +59,15 @@ typedef struct ManagerOptions {
         const ComposeLoadOptions *load_options;
         char **selection;
         bool no_deps;
+        /* Controller restarts (docs/lifecycle.md): the directory of the state file (NULL: none is kept),
+         * what the previous controller left there (borrowed, may be NULL), and whether to adopt the
+         * project's units that are still loaded. */
+        const char *state_dir;
+        const struct StateFile *saved_state;
+        bool adopt;
+        bool recreate;                   /* --recreate: replace adopted units whose spec changed */
+        bool keep_running;               /* --keep-running: SIGINT/SIGTERM end only the controller */
+        const char *api_address;         /* for the state file: "unix:PATH" or "HOST:PORT" */
 } ManagerOptions;
 
 /* Connects to the service manager and builds one Process per replica. The project moves to the manager on
@@ -50,11 +80,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  * handlers, runs the loop until the project has ended and every unit is gone, and returns the exit code of
  * `up` (compat §2.7). */
 int manager_run(Manager *m);
-
-/* Ends the loop of manager_run() once the project has stopped; used by the signal handlers and `down`.
- * The HTTP server, when there is one, is owned by the manager from here on. */
-struct HttpServer;
-void manager_set_http_server(Manager *m, struct HttpServer *server);
 
 sd_event *manager_get_event(Manager *m);
 sd_bus *manager_get_bus(Manager *m);
@@ -69,30 +94,31 @@ Process *manager_find_process(Manager *m, const char *name);
 ManagerObserver *manager_observe_state(Manager *m, ManagerStateFunc func, void *userdata);
 ManagerObserver *manager_observer_free(ManagerObserver *o);
 
-/* Each returns 0, or a negative errno with *ret_error set to the message the API shows. */
-int manager_start_process(Manager *m, const char *name, char **ret_error);
-int manager_stop_process(Manager *m, const char *name, char **ret_error);
-int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, void *userdata,
-                            char **ret_error);
-int manager_signal_process(Manager *m, const char *name, int sig, char **ret_error);
-int manager_scale_process(Manager *m, const char *name, int count, char **ret_error);
-int manager_truncate_logs(Manager *m, const char *name, char **ret_error);
+/* Each returns 0, a ManagerError or -errno (see the top of this file). manager_scale_process() may set
+ * *ret_detail (caller frees) to a diagnostic from compose/ (MANAGER_E_CONFIG) or of its own (-errno). */
+int manager_start_process(Manager *m, const char *name);
+int manager_stop_process(Manager *m, const char *name);
+int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, void *userdata);
+int manager_signal_process(Manager *m, const char *name, int sig);
+int manager_scale_process(Manager *m, const char *name, int count, char **ret_detail);
+int manager_truncate_logs(Manager *m, const char *name);
 
 /* Namespaces (compat §3.2): act on every member, never on dependencies in other namespaces. */
 char **manager_list_namespaces(Manager *m);          /* sorted, unique; caller frees (strv) */
-int manager_start_namespace(Manager *m, const char *ns, char **ret_error);
-int manager_stop_namespace(Manager *m, const char *ns, char **ret_error);
-int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata,
-                              char **ret_error);
+int manager_start_namespace(Manager *m, const char *ns);
+int manager_stop_namespace(Manager *m, const char *ns);
+int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata);
 
-/* Live updates (POST /project, POST /project/configuration, POST /process). The project is the loader's
- * result; ownership moves to the manager on success. ret_status gets a cJSON object mapping each changed
- * process to "updated", "added", "removed" or an error text (compat §3.2). Returns 0 when everything was
- * applied, 1 when only part was (HTTP 207), negative when nothing was. */
+/* Live updates (POST /project, POST /project/configuration, POST /process). The project (process) is the
+ * loader's result; ownership moves to the manager when the call returns 0 or MANAGER_E_PARTIAL, and stays
+ * the caller's otherwise. ret_status gets a cJSON object mapping each changed process to "updated", "added",
+ * "removed" or an error text (compat §3.2). Returns 0 when everything was applied, MANAGER_E_PARTIAL when
+ * only part was, MANAGER_E_NOTHING_APPLIED or another error when nothing was. manager_reload_project() may
+ * set *ret_detail (caller frees) to compose's message (MANAGER_E_CONFIG). */
 struct cJSON;
-int manager_update_project(Manager *m, ComposeProject *project, struct cJSON **ret_status, char **ret_error);
-int manager_reload_project(Manager *m, struct cJSON **ret_status, char **ret_error);
-int manager_update_process(Manager *m, ComposeProcess *process, char **ret_error);
+int manager_update_project(Manager *m, ComposeProject *project, struct cJSON **ret_status);
+int manager_reload_project(Manager *m, struct cJSON **ret_status, char **ret_detail);
+int manager_update_process(Manager *m, ComposeProcess *process);
 
 /* Shuts the project down (ordered if configured); done runs when every process has ended.
  *

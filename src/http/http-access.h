@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "http/http-types.h"
+#include "shared/http-types.h"
 
 typedef struct HttpAccessPolicy {
         bool unix_socket;            /* the request came over the unix socket: no Host check */

@@ -1,8 +1,8 @@
 /* The I/O-free REST router: (HttpRequest, backend) → HttpResponse.
  *
  * Every route of process-compose's API (compat §3.2) with its JSON shapes (§3.3), plus GET /metrics. It reads
- * and controls the project only through an HttpBackend, a table of functions: http-backend.c binds it to the
- * Manager and the WebSocket server, tests and the fuzzer bind it to fixed Process structs. No socket and no
+ * and controls the project only through an HttpBackend, a table of functions: daemon/http-backend.c binds it to
+ * the Manager and the WebSocket server, tests and the fuzzer bind it to fixed Process structs. No socket and no
  * libmicrohttpd type appears here.
  *
  * Paths are routed raw: each segment is percent-decoded on its own, so "%2F" stays inside a name. Both
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "core/process.h"
-#include "http/http-types.h"
+#include "shared/http-types.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
 

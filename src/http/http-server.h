@@ -9,7 +9,6 @@
 #include "shared/macro.h"
 #include "shared/time-util.h"
 
-typedef struct Manager Manager;
 typedef struct HttpServer HttpServer;
 
 typedef struct HttpServerConfig {
@@ -40,14 +39,11 @@ typedef struct HttpServerConfig {
 
 void http_server_config_done(HttpServerConfig *c);
 
-/* Binds (or takes the socket-activated fd from sd_listen_fds), attaches to the manager's loop, and creates the
- * WebSocket server. Startup errors are logged here with process-compose's texts (e.g. "unix socket <p> is
- * already in use", a token shorter than 20 characters) and returned as -errno; config->disabled returns 0
- * with *ret = NULL. */
-int http_server_new(Manager *m, const HttpServerConfig *config, HttpServer **ret);
-
-/* The same on any sd-event loop and backend (tests, benchmarks): the router reads and controls the project
- * only through backend (http-router.h). backend->free_ctx, if set, frees ctx with the server. */
+/* Binds (or takes the socket-activated fd from sd_listen_fds) and attaches to the loop. The router reads and
+ * controls the project only through backend (http-router.h; daemon/http-backend.c binds it to the manager,
+ * tests and benchmarks to their own). backend->free_ctx, if set, frees ctx with the server. Startup errors
+ * are logged here with process-compose's texts (e.g. "unix socket <p> is already in use", a token shorter
+ * than 20 characters) and returned as -errno. */
 struct HttpBackend;
 typedef struct sd_event sd_event;
 int http_server_new_full(sd_event *event, const HttpServerConfig *config, const struct HttpBackend *backend,

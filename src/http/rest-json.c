@@ -60,7 +60,7 @@ ProcStatus process_derived_status(const Process *p) {
 
         /* pcctl keeps no next-run time in Process: a scheduled process that is not running and not paused
          * (stopped, disabled) has a next run, which is what process-compose's "Scheduled" means. */
-        if (c && c->schedule && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED))
+        if (c && compose_schedule_is_set(c->schedule) && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED))
                 return PROC_SCHEDULED;
         /* Watching is never shown for a failure (process-compose's IsWatchIdle). */
         if (c && c->watch && !running && p->status == PROC_COMPLETED && exit_code_is_success(p))

@@ -4,8 +4,7 @@
  *         JournalFollower *f;
  *         journal_follower_new(event, &f);
  *         JournalSource src = { .ident = p->ident, .unit = p->unit, .ring = p->log,
- *                               .lines_total = &p->log_lines_total, .dropped = &p->journal_dropped,
- *                               .last_activity = &p->last_activity };
+ *                               .count = on_count, .userdata = p };
  *         journal_follower_set_slice(f, slice);    <- optional: every unit runs in this slice
  *         journal_follower_add(f, &src, true);     <- before the unit starts
  *         journal_follower_kick(f);                <- when a unit was started: poll fast for a while
@@ -15,7 +14,7 @@
  * Matching (notes §4.2): an entry belongs to a process if its SYSLOG_IDENTIFIER is the process's ident, OR
  * its _SYSTEMD_UNIT or _SYSTEMD_USER_UNIT is the process's unit; journald's "Suppressed N messages" notes
  * (MESSAGE_ID=a596d6fe…) for our units become a marker line "-- journald dropped N lines --" in the ring
- * and add N to *dropped. The handle is anchored at the tail before any match is added, and when the set of
+ * and are counted as N dropped lines. The handle is anchored at the tail before any match is added, and when the set of
  * processes changes the matches are rebuilt from the cursor of the last entry read, so lines are neither lost
  * nor repeated. Add a process before starting its unit: lines written before journal_follower_add() are only
  * seen through backfill.
@@ -41,36 +40,32 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 
+#include "journal/journal-entry.h"
 #include "journal/logring.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
 
 typedef struct JournalFollower JournalFollower;
 
-/* The caller's storage (ring and counters) must outlive the registration. Strings are copied. */
+/* What one appended journal entry adds to its process's counters. */
+typedef struct JournalCount {
+        uint64_t lines;              /* ring lines appended from the journal: 1 (a note's marker line too) */
+        uint64_t dropped;            /* lines journald suppressed (rate limit), from a suppression note */
+        usec_t realtime;             /* of an output line; 0 for a note */
+} JournalCount;
+
+/* Called from the follower's dispatch, after the ring's observers: it must not add or remove sources. */
+typedef void (*JournalCountFunc)(const JournalCount *count, void *userdata);
+
+/* The ring must outlive the registration; it is the process's for as long as the process exists (a
+ * config update truncates or resizes it in place). Strings are copied. */
 typedef struct JournalSource {
         const char *ident;           /* SYSLOG_IDENTIFIER, unique per process: the key */
         const char *unit;            /* "pcctl-<project>-<process>.service", may be NULL */
         LogRing *ring;
-        uint64_t *lines_total;       /* may be NULL: += 1 per line appended from the journal */
-        uint64_t *dropped;           /* may be NULL: += N per journald suppression note */
-        usec_t *last_activity;       /* may be NULL: realtime of the newest line appended */
+        JournalCountFunc count;      /* may be NULL: called after each entry appended to ring */
+        void *userdata;
 } JournalSource;
-
-#define JOURNAL_SUPPRESSED_MESSAGE_ID "a596d6fe7bfa4994828e72309e95d61e"
-
-/* Adds the match terms of systemd-notes §4.2 for n processes to j: SYSLOG_IDENTIFIER=idents[i], OR the unit
- * fields (_SYSTEMD_UNIT, _SYSTEMD_USER_UNIT) for units[i], OR journald's suppression notes naming units[i].
- * units[i] may be NULL (identifier only). The follower and `pcctl logs` both select lines with it.
- *
- * With slice (the project's "pcctl-<project>.slice", which holds every unit), the unit and note terms are
- * four for the whole slice instead of four per unit: _SYSTEMD_SLICE / _SYSTEMD_USER_SLICE, and the
- * suppression notes whose OBJECT_SYSTEMD_SLICE / OBJECT_SYSTEMD_USER_SLICE is the slice. That is n + 4 terms
- * instead of 5n + 1 (each term costs a lookup in every open journal file on a read), but it selects every
- * unit of the slice: the caller must sort entries out by identifier and unit, as the follower does. The
- * identifier terms stay: journald loses the unit and slice fields of processes that exit at once. */
-int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n,
-                                const char *slice);
 
 int journal_follower_new(sd_event *e, JournalFollower **ret);
 JournalFollower *journal_follower_free(JournalFollower *f);
@@ -80,14 +75,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JournalFollower *, journal_follower_free);
  * (synchronous, bounded by the ring size), so a restarted controller shows no gap. -EEXIST if the ident is
  * registered already. */
 int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill);
+/* For a restarted controller: adds src and refills its (empty) ring from the journal so that the entry at
+ * cursor gets ring seq seq again, with up to the ring's size of lines before it and every line after it; the
+ * follow then goes on from there. Without cursor, or when the journal no longer has it, a plain backfill whose
+ * first line gets seq. */
+int journal_follower_add_resume(JournalFollower *f, const JournalSource *src, const char *cursor, uint64_t seq);
 /* Every registered unit runs in this slice (NULL: not known): the matches then use the slice's terms instead
  * of each unit's (see journal_add_process_matches()). Lines of other units of the slice are read and
  * dropped. Backfill always uses the process's own terms. */
 int journal_follower_set_slice(JournalFollower *f, const char *slice);
-/* -ENOENT if unknown. After it returns, the source's ring and counters are never touched again. */
+/* -ENOENT if unknown. After it returns, the source's ring is never touched and its count function never
+ * called again. */
 int journal_follower_remove(JournalFollower *f, const char *ident);
-/* Points a registered source at another ring (process-compose replaces the buffer on update). */
-int journal_follower_set_ring(JournalFollower *f, const char *ident, LogRing *ring);
 
 /* Poll the journal fast for a short while: call it when a unit was started, so its first lines do not wait
  * for journald's 250 ms inotify wake-up. */

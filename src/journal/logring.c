@@ -4,6 +4,7 @@
  * that logs little costs little. Each entry is one allocation (header, message and cursor together), so an
  * append is one malloc and an eviction one free. Readers address entries by sequence number only; the slot
  * of seq s is (head + s - first_seq) % cap. */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,15 @@ void log_ring_truncate(LogRing *ring) {
         ring->head = 0;
 }
 
+int log_ring_set_next_seq(LogRing *ring, uint64_t seq) {
+        if (!ring)
+                return -EINVAL;
+        if (ring->count > 0)
+                return -EBUSY;
+        ring->first_seq = seq;
+        return 0;
+}
+
 static void observer_unlink(LogRingObserver *o) {
         LogRing *ring = o->ring;
 
@@ -113,7 +123,26 @@ LogRing *log_ring_free(LogRing *ring) {
         return mfree(ring);
 }
 
-/* Changes the caps; evicts at once what no longer fits. */
+/* Moves the entries into a new array of new_cap slots (>= count), oldest first, so that head becomes 0. */
+static int ring_resize_slots(LogRing *ring, size_t new_cap) {
+        LogEntry **n;
+
+        assert(new_cap >= ring->count);
+        if (new_cap > SIZE_MAX / sizeof(LogEntry *))
+                return -ENOMEM;
+        n = new0(LogEntry *, new_cap);
+        if (!n && new_cap > 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < ring->count; i++)
+                n[i] = ring->slots[(ring->head + i) % ring->cap];
+        free(ring->slots);
+        ring->slots = n;
+        ring->cap = new_cap;
+        ring->head = 0;
+        return 0;
+}
+
+/* Changes the caps; evicts at once what no longer fits, and gives back slots above the new line cap. */
 void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes) {
         if (!ring)
                 return;
@@ -124,13 +153,13 @@ void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes) {
                 ring_drop_oldest(ring);
                 ring->evicted++;
         }
+        /* a failed shrink only keeps memory the ring may use again */
+        if (ring->cap > ring->max_lines)
+                (void) ring_resize_slots(ring, ring->max_lines);
 }
 
 /* Makes room for one more slot: grows the array (up to max_lines) or evicts the oldest entry. */
 static int ring_reserve_slot(LogRing *ring) {
-        LogEntry **n;
-        size_t new_cap;
-
         while (ring->count >= ring->max_lines) {
                 ring_drop_oldest(ring);
                 ring->evicted++;
@@ -138,20 +167,7 @@ static int ring_reserve_slot(LogRing *ring) {
         if (ring->count < ring->cap)
                 return 0;
 
-        new_cap = MIN(MAX(ring->cap * 2, (size_t) 16), ring->max_lines);
-        if (new_cap > SIZE_MAX / sizeof(LogEntry *))
-                return -ENOMEM;
-        n = new0(LogEntry *, new_cap);
-        if (!n)
-                return -ENOMEM;
-        /* Unroll the circle into the new array so that head becomes 0. */
-        for (size_t i = 0; i < ring->count; i++)
-                n[i] = ring->slots[(ring->head + i) % ring->cap];
-        free(ring->slots);
-        ring->slots = n;
-        ring->cap = new_cap;
-        ring->head = 0;
-        return 0;
+        return ring_resize_slots(ring, MIN(MAX(ring->cap * 2, (size_t) 16), ring->max_lines));
 }
 
 static void ring_notify(LogRing *ring) {
@@ -325,4 +341,8 @@ LogRingObserver *log_ring_observer_free(LogRingObserver *o) {
 
         observer_unlink(o);
         return mfree(o);
+}
+
+LogRing *log_ring_observer_get_ring(const LogRingObserver *o) {
+        return o && !o->dead ? o->ring : NULL;
 }

@@ -53,6 +53,10 @@ const char *log_stream_to_string(LogStream s);
 LogRing *log_ring_new(size_t max_lines, size_t max_bytes);
 LogRing *log_ring_free(LogRing *ring);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LogRing *, log_ring_free);
+/* Changes the caps (0 picks the default), in place: evicts at once the oldest entries that no longer fit
+ * (counted in log_ring_evicted()); sequence numbers, the retained entries and observers stay. */
+void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes);
+size_t log_ring_max_lines(const LogRing *ring);
 
 int log_ring_append(LogRing *ring, const char *message, size_t len, usec_t realtime, int priority,
                     LogStream stream, pid_t pid, const char *cursor);
@@ -62,16 +66,16 @@ uint64_t log_ring_next_seq(const LogRing *ring);    /* seq the next append will 
 size_t log_ring_count(const LogRing *ring);
 size_t log_ring_bytes(const LogRing *ring);
 const LogEntry *log_ring_get(const LogRing *ring, uint64_t seq);   /* NULL unless retained */
-/* Drops every entry; sequence numbers go on from where they were. */
-void log_ring_truncate(LogRing *ring);
-
-/* Extensions (logs area). */
-void log_ring_set_limits(LogRing *ring, size_t max_lines, size_t max_bytes);   /* evicts what no longer fits */
-size_t log_ring_max_lines(const LogRing *ring);
+const LogEntry *log_ring_last(const LogRing *ring); /* newest entry or NULL */
 uint64_t log_ring_evicted(const LogRing *ring);     /* entries dropped by the caps since creation */
 /* Lines a reader positioned at next_seq has lost to eviction: first_seq - next_seq, or 0. */
 uint64_t log_ring_missed(const LogRing *ring, uint64_t next_seq);
-const LogEntry *log_ring_last(const LogRing *ring); /* newest entry or NULL */
+/* An empty ring's next append gets seq: a restarted controller continues the numbering of the one before it
+ * (docs/lifecycle.md "Controller restarts"). -EBUSY unless the ring is empty. */
+int log_ring_set_next_seq(LogRing *ring, uint64_t seq);
+/* Drops every entry; sequence numbers go on from where they were. Observers stay registered. A reader
+ * that had not read the dropped entries sees them as missed (log_ring_missed()), as after an overrun. */
+void log_ring_truncate(LogRing *ring);
 
 /* process-compose's GetLogRange(endOffset, limit) (compat §5.2): the limit lines preceding the last
  * end_offset lines, oldest first. Returns the first seq and the count. */
@@ -85,3 +89,7 @@ void log_ring_range(const LogRing *ring, int64_t end_offset, int64_t limit, uint
 LogRingObserver *log_ring_observe(LogRing *ring, LogRingNotify notify, void *userdata);
 LogRingObserver *log_ring_observer_free(LogRingObserver *o);
 DEFINE_TRIVIAL_CLEANUP_FUNC(LogRingObserver *, log_ring_observer_free);
+/* The ring o observes, or NULL once that ring was freed. A reader that keeps an observer therefore knows
+ * whether a ring it finds at the same address is still the one it read (a process's ring lives as long as
+ * the process) or a new one in reused memory. */
+LogRing *log_ring_observer_get_ring(const LogRingObserver *o);

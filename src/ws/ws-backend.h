@@ -1,7 +1,8 @@
 /* What the WebSocket streams need from the rest of the controller, as a small table of functions.
  *
- * ws-manager.c implements it over the Manager (manager.h) and the REST JSON shapes (rest-json.h); tests and
- * benchmarks implement it over plain LogRings and Process structs, so the streams can run without systemd. */
+ * daemon/ws-manager.c implements it over the Manager (core/manager.h) and the REST JSON shapes
+ * (http/rest-json.h); tests and benchmarks implement it over plain LogRings and Process structs, so the
+ * streams can run without systemd. */
 #pragma once
 
 #include <stdbool.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http/http-types.h"
+#include "shared/http-types.h"
 
 /* base64 of a 20-byte SHA-1 digest is 28 characters. */
 #define WS_ACCEPT_SIZE 29

@@ -62,8 +62,7 @@ struct LogFeed {
         char *name;
         char *name_json;             /* the quoted JSON string of name */
         LogRing *ring;
-        uint64_t ring_next_seq;      /* last seen, to notice a new ring at a reused address */
-        unsigned gen;                /* bumped when the process's ring changes */
+        unsigned gen;                /* bumped when the name resolves to another ring */
         LogRingObserver *observer;
         sd_event_source *wake;       /* defer: wake the followers now */
         sd_event_source *wake_timer; /* wake them at last_wake + FEED_WAKE_INTERVAL_USEC */
@@ -446,22 +445,20 @@ static void feed_notify(LogRing *ring, void *userdata) {
         (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_ONESHOT);
 }
 
-/* The feed's ring, re-resolved by name every time, because the manager replaces or frees a process's ring
- * when the process is updated or removed and does not tell us. */
+/* The feed's ring, looked up by name every time. A process's ring lives as long as the process (an update
+ * truncates it in place), but a process may be removed (scaled down, dropped by an update) and another
+ * may come to have its name. Our observer says whether the ring we read is still alive, so a new ring at
+ * the old, reused address is told apart. */
 static LogRing *feed_ring(LogFeed *f) {
         LogRing *r = f->server->backend->find_log(f->server->backend_ud, f->name);
 
-        if (r == f->ring && (!r || log_ring_next_seq(r) >= f->ring_next_seq)) {
-                if (r)
-                        f->ring_next_seq = log_ring_next_seq(r);
+        if (r == f->ring && (!r || log_ring_observer_get_ring(f->observer) == r))
                 return r;
-        }
 
-        /* A different ring (or a new one at the old address: sequence numbers went back). */
+        /* Another ring: its sequence numbers have nothing to do with the old one's. */
         f->observer = log_ring_observer_free(f->observer);
         feed_cache_clear(f);
         f->ring = r;
-        f->ring_next_seq = r ? log_ring_next_seq(r) : 0;
         f->gen++;
         if (r)
                 f->observer = log_ring_observe(r, feed_notify, f);
@@ -689,7 +686,7 @@ static void sub_start(WsStream *st, LogSub *sub, LogRing *ring) {
                 log_ring_range(ring, 0, st->params->offset, &f, &n);
                 sub->next_seq = f;
         } else
-                /* The process got a new ring (updated): follow it from its start. */
+                /* The name now has another ring (another process): follow it from its start. */
                 sub->next_seq = first;
         sub->end_seq = st->params->follow ? UINT64_MAX : next;
         sub->started = true;

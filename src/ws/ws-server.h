@@ -12,11 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http/http-types.h"
+#include "shared/http-types.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
 
-typedef struct Manager Manager;
 typedef struct WsServer WsServer;
 
 typedef struct WsServerConfig {
@@ -38,7 +37,6 @@ typedef struct WsServerStats {
 } WsServerStats;
 
 void ws_server_config_defaults(WsServerConfig *c);
-int ws_server_new(Manager *m, const WsServerConfig *config, WsServer **ret);
 WsServer *ws_server_free(WsServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(WsServer *, ws_server_free);
 

@@ -1,5 +1,5 @@
-/* Client bytes → WsSession (server mode) over a socketpair → wslay_event_recv() → our handlers, while a producer
- * fills the send queue; the server's output is drained into an accumulator.
+/* Peer bytes → WsSession (server mode, or client mode for one input in four) over a socketpair →
+ * wslay_event_recv() → our handlers, while a producer fills the send queue; the session's output is drained.
  *
  * Must hold: no crash or leak; the session ends (finished called once, its fd released once) within a bounded
  * number of loop iterations once the input is exhausted; the bytes waiting in the session never exceed the
@@ -88,6 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cfg.ping_interval = 0;
         cfg.write_timeout = 0;
         cfg.close_timeout = 50 * USEC_PER_MSEC;
+        /* One input in four runs the client side (pcctl's own client verbs, reading a hostile server's
+         * frames: unmasked frames in, masked frames out through wslay's queue), one in four overflows by
+         * disconnecting instead of dropping. The timers (stall, ping, close) have 100 ms accuracy, too slow for
+         * a fuzzer: the unit and integration tests cover them. */
+        cfg.client = size % 4 == 1;
+        cfg.policy = size % 4 == 2 ? WS_QUEUE_DISCONNECT : WS_QUEUE_DROP;
         /* The first byte decides how much of the input arrives as extra_in (read past the handshake). */
         extra = size > 0 ? MIN((size_t) data[0], size - 1) : 0;
         if (ws_session_new(e, sv[0], size > 0 ? data + 1 : NULL, extra, &cfg, &ops, &st, release, &st,

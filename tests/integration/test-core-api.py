@@ -266,6 +266,28 @@ def test_namespaces():
         stop_project(p)
 
 
+def test_namespace_of_foreground_processes_only():
+    # process-compose's wording (issue 14 item 5); an empty schedule does not keep a process from starting
+    yaml = """processes:
+  fg:
+    command: exec sleep 600
+    namespace: ns1
+    is_foreground: true
+  bg:
+    command: exec sleep 600
+    namespace: ns2
+    schedule: {}
+"""
+    with Project("nsfg", yaml) as p:
+        p.up()
+        p.wait_state("bg", lambda s: s["status"] == "Running")
+        r = p.post("/namespace/start/ns1")
+        assert r.status == 400, r
+        assert r.json() == {"error": "namespace ns1 has only foreground processes, which are excluded from namespace "
+                                     "operations"}, r.body
+        stop_project(p)
+
+
 def test_exit_on_failure_through_api_shutdown():
     # a signal sent through the API ends a process; exit_on_failure then ends the project with 255
     yaml = """processes:

@@ -112,6 +112,15 @@ typedef struct Proc {
         usec_t last_activity;
 } Proc;
 
+static void proc_count(const JournalCount *count, void *userdata) {
+        Proc *p = userdata;
+
+        p->lines += count->lines;
+        p->dropped += count->dropped;
+        if (count->realtime > p->last_activity)
+                p->last_activity = count->realtime;
+}
+
 static void proc_add(JournalFollower *f, Proc *p, size_t max_lines, bool backfill) {
         JournalSource src;
 
@@ -122,9 +131,8 @@ static void proc_add(JournalFollower *f, Proc *p, size_t max_lines, bool backfil
                 .ident = p->ident,
                 .unit = p->unit,
                 .ring = p->ring,
-                .lines_total = &p->lines,
-                .dropped = &p->dropped,
-                .last_activity = &p->last_activity,
+                .count = proc_count,
+                .userdata = p,
         };
         ASSERT_OK(journal_follower_add(f, &src, backfill));
 }

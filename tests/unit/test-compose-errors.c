@@ -1,4 +1,5 @@
 /* Every validation message of compat §1.6 and every type/limit error, with exact file:line:column. */
+#include "compose/compose-internal.h"
 #include "compose/compose.h"
 #include "shared/strv.h"
 #include "tests.h"
@@ -126,8 +127,8 @@ TEST(validation_messages) {
                     false, "process-compose.yaml:2:3: 'ready_log_line' and readiness probe defined in 'a' are incompatible");
         check_error("shell:\n  shell_command: no-such-shell-xyz\n  shell_argument: -c\nprocesses: {}\n", false,
                     "exec: \"no-such-shell-xyz\": executable file not found in $PATH");
-        check_error("shell:\n  shell_command: bash\nprocesses: {}\n", false,
-                    "process-compose.yaml:2:3: 'shell' needs both 'shell_command' and 'shell_argument'");
+        check_error("shell:\n  shell_argument: -c\nprocesses: {}\n", false,
+                    "process-compose.yaml:2:3: 'shell' needs 'shell_command'");
         check_error("processes:\n  a:\n    command: \"{{ .X \"\n", false,
                     "process-compose.yaml:2:3: error rendering template for process a: template: unclosed action");
         check_error("processes:\n  a:\n    command: x\n    depends_on:\n      a:\n", false,
@@ -169,6 +170,66 @@ TEST(strict_only_checks) {
         check_soft("processes:\n  a:\n    command: x\n    watch:\n      paths: [{path: /tmp}]\n      debounce: soon\n",
                    "process-compose.yaml:2:3: process 'a' has an invalid watch 'debounce' value 'soon': invalid duration (expected a duration such as '300ms' or '1s')",
                    "process-compose.yaml:2:3: process 'a' has an invalid watch 'debounce' value 'soon': invalid duration (expected a duration such as '300ms' or '1s')");
+}
+
+/* process-compose's validators (issue 14 item 5) */
+TEST(shell_argument_is_optional) {
+        ComposeProject *p = NULL;
+        _cleanup_free_ char *m = NULL;
+        ComposeProcess *a;
+
+        if (load("shell:\n  shell_command: sh\nprocesses:\n  a:\n    command: echo hi\n", true, &p, &m) < 0)
+                TEST_FAIL("shell without shell_argument refused: %s", strempty(m));
+        a = compose_project_find_process(p, "a");
+        /* as process-compose, the (empty) argument is passed as it is */
+        ASSERT_STREQ(a->executable, "sh");
+        ASSERT_EQ(strv_length(a->args), 2u);
+        ASSERT_STREQ(a->args[0], "");
+        ASSERT_STREQ(a->args[1], "echo hi");
+        compose_project_free(p);
+}
+
+TEST(empty_schedule_beside_watch_is_accepted) {
+        ComposeProject *p = NULL;
+        _cleanup_free_ char *m = NULL;
+
+        if (load("processes:\n  a:\n    command: x\n    schedule: {}\n    watch:\n      paths: [{path: /tmp}]\n", true,
+                 &p, &m) < 0)
+                TEST_FAIL("empty schedule beside watch refused: %s", strempty(m));
+        ASSERT_EQ(strv_length(p->warnings), 0u);
+        ASSERT_FALSE(compose_schedule_is_set(compose_project_find_process(p, "a")->schedule));
+        compose_project_free(p);
+        /* a schedule that schedules still cannot be combined with watch */
+        check_soft("processes:\n  a:\n    command: x\n    schedule:\n      cron: \"* * * * *\"\n    watch:\n"
+                   "      paths: [{path: /tmp}]\n",
+                   "process-compose.yaml:2:3: process 'a' cannot combine 'schedule' with 'watch'",
+                   "process-compose.yaml:2:3: process 'a' cannot combine 'schedule' with 'watch'");
+        check_soft("processes:\n  a:\n    command: x\n    schedule:\n      interval: 1m\n    watch:\n"
+                   "      paths: [{path: /tmp}]\n",
+                   "process-compose.yaml:2:3: process 'a' cannot combine 'schedule' with 'watch'",
+                   "process-compose.yaml:2:3: process 'a' cannot combine 'schedule' with 'watch'");
+}
+
+TEST(invalid_watch_globs) {
+        check_soft("processes:\n  a:\n    command: x\n    watch:\n      paths:\n        - path: /tmp\n"
+                   "          exclude: [\"*.o\", \"[unclosed\"]\n",
+                   "process-compose.yaml:6:11: process 'a' watch path '/tmp' has an invalid exclude pattern '[unclosed'",
+                   "process-compose.yaml:6:11: process 'a' watch path '/tmp' has an invalid exclude pattern '[unclosed'");
+        check_soft("processes:\n  a:\n    command: x\n    watch:\n      paths:\n        - path: /tmp\n"
+                   "          include: [\"[unclosed\"]\n",
+                   "process-compose.yaml:6:11: process 'a' watch path '/tmp' has an invalid include pattern '[unclosed'",
+                   "process-compose.yaml:6:11: process 'a' watch path '/tmp' has an invalid include pattern '[unclosed'");
+        /* doublestar's rules: classes close and are not empty, escapes escape something, braces balance */
+        {
+                static const char * const bad[] = { "[", "[!", "[]", "[^]x", "[]a]x]", "a\\", "{a,b", "a}", "[a\\]" };
+                static const char * const good[] = { "**/*.go", "[ab]", "[!a]", "{a,{b,c}}", "\\[", "[\\]]", "" };
+                for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                        if (compose_glob_is_valid(bad[i]))
+                                TEST_FAIL("'%s' accepted", bad[i]);
+                for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                        if (!compose_glob_is_valid(good[i]))
+                                TEST_FAIL("'%s' refused", good[i]);
+        }
 }
 
 TEST(limits) {
@@ -215,7 +276,35 @@ TEST(alias_bomb_is_bounded) {
         _cleanup_free_ char *m = NULL;
 
         ASSERT_ERROR(load(bomb, false, &p, &m), E2BIG);
-        ASSERT_TRUE(strstr(m, "too many YAML nodes to decode"));
+        ASSERT_TRUE(strstr(m, "document contains excessive aliasing"));
+}
+
+TEST(aliasing_ratio_as_yaml_v3) {
+        /* found by fuzz-compose-load: 3.2 million nodes through aliases, under the 4 Mi node limit, took
+         * seconds to load and ~16 MB for one vars value; yaml.v3 (process-compose) refuses it */
+        const char *small_bomb =
+                "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                "c: &c [*b, *b, *b, *b, x]\n"
+                "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+                "processes:\n  p:\n    vars:\n      v: *g\n";
+        /* ordinary use: one anchored block reused by many processes */
+        const char *reuse =
+                "x-base: &base {command: 'true', environment: [A=1, B=2], availability: {restart: 'no'}}\n"
+                "processes:\n"
+                "  p1: *base\n  p2: *base\n  p3: *base\n  p4: *base\n  p5: *base\n"
+                "  p6: {<<: *base, command: 'false'}\n";
+        ComposeProject *p = NULL;
+        _cleanup_free_ char *m = NULL, *m2 = NULL;
+
+        ASSERT_ERROR(load(small_bomb, false, &p, &m), E2BIG);
+        ASSERT_TRUE(strstr(m, "document contains excessive aliasing"));
+        ASSERT_OK(load(reuse, false, &p, &m2));
+        ASSERT_EQ(p->n_processes, 6u);
+        compose_project_free(p);
 }
 
 TEST(file_size_limit) {

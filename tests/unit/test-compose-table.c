@@ -341,6 +341,10 @@ TEST(a_new_key_needs_only_its_row) {
         s = cJSON_PrintUnformatted(j);
         cJSON_Delete(j);
         ASSERT_TRUE(strstr(s, "\"newKey\":\"from-base\""));
+        /* and written by `pcctl config` */
+        free(s);
+        ASSERT_OK(compose_project_format_yaml(p, &s));
+        ASSERT_TRUE(strstr(s, "new_key: \"own\""));
 
         /* copied (deeply) and compared */
         ASSERT_OK(compose_process_dup(compose_project_find_process(p, "base"), &copy));
