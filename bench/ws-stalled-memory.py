@@ -77,7 +77,7 @@ def main():
         time.sleep(8)   # every buffer fills
         out = subprocess.run(["ss", "-tnH", "state", "established", "( sport = :%d )" % port],
                              capture_output=True, text=True).stdout.splitlines()
-        sendq = sum(int(l.split()[2]) for l in out)
+        sendq = sum(int(l.split()[1]) for l in out)   # no State column with a state filter
         queued = metric(port, "pcctl_ws_queued_bytes")
         with open("/proc/%d/status" % up.pid) as f:
             rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) * 1024
