@@ -326,6 +326,8 @@ processes:
       period_seconds: 1
     liveness_probe:
       exec: {command: "test ! -f %(dir)s/dead"}
+      # each run removes the marker first; the delay keeps the first check of a new run behind that removal
+      initial_delay_seconds: 2
       period_seconds: 1
       failure_threshold: 1
 """
