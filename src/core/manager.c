@@ -75,7 +75,7 @@ struct Proc {
 
         LogFile *log_file;           /* its own log_location, open from its start to its end */
         bool in_project_log;         /* its ring is attached to the project's log_location */
-        sd_bus_slot *daemon_slot;    /* is_daemon: PropertiesChanged of its Service, for Launched */
+        bool watching_starter;       /* is_daemon: the starter's exit (main_exited) makes it Launched */
         Probe *readiness;            /* created at each launch, running while the process runs */
         Probe *liveness;
 
@@ -586,12 +586,14 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
 static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                  void *userdata);
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
+static void proc_on_main_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
 
 static void proc_watch_daemon(Proc *p);
 
 static const UnitEvents proc_events = {
         .started = proc_on_started,
         .start_failed = proc_on_start_failed,
+        .main_exited = proc_on_main_exited,
         .exited = proc_on_exited,
 };
 
@@ -614,7 +616,7 @@ static int proc_update_unit_name(Proc *p) {
         if (streq_ptr(unit, p->pub.unit))
                 return 0;
 
-        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        r = unit_path_for_unit(unit, &path);
         if (r < 0)
                 return r;
         suffix = endswith(unit, ".service");
@@ -626,9 +628,7 @@ static int proc_update_unit_name(Proc *p) {
         p->watch = unit_watch_free(p->watch);
         if (p->pub.unit)
                 /* a renamed replica: forget its old unit if it failed (fire and forget) */
-                (void) sd_bus_call_method_async(unit_driver_get_bus(p->m->driver), NULL, "org.freedesktop.systemd1",
-                                                "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                                "ResetFailedUnit", NULL, NULL, "s", p->pub.unit);
+                (void) unit_driver_reset_failed(p->m->driver, p->pub.unit, NULL, NULL);
         if (!p->fsm.command_running) {
                 p->shutdown_watch = unit_watch_free(p->shutdown_watch);
                 p->shutdown_unit = mfree(p->shutdown_unit);
@@ -942,7 +942,7 @@ static void proc_run_command(Proc *p) {
 static void proc_stop_unit(Proc *p) {
         int r;
 
-        r = unit_driver_stop(p->m->driver, p->pub.unit);
+        r = unit_driver_stop(p->m->driver, p->pub.unit, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
 }
@@ -975,7 +975,7 @@ static void proc_execute_one(Proc *p, ProcAction action, const ProcEvent *ev, co
                 p->ready_matching = false;
                 break;
         case PROC_ACTION_UNWATCH_STARTER:
-                p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+                p->watching_starter = false;
                 break;
         case PROC_ACTION_SET_HEALTH:
                 proc_set_health(p, a->health);
@@ -1093,55 +1093,23 @@ static int proc_dispatch(Proc *p, const ProcEvent *ev) {
 /* is_daemon: the unit (ExitType=cgroup) stays active after the starter exits; the Service's ExecMainCode
  * says when it did. A successful starter makes the process Launched; a failed one leaves it Launching until
  * the cgroup empties and the unit ends (then the restart policy decides, compat §2.3). */
-static int proc_on_daemon_properties(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+static void proc_on_main_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         Proc *p = userdata;
-        const char *iface;
-        int32_t code = 0, status = 0;
-        bool have_code = false;
         char detail[64];
-        int r;
 
-        r = sd_bus_message_read(msg, "s", &iface);
-        if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Service"))
-                return 0;
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return 0;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *name;
-                if (sd_bus_message_read(msg, "s", &name) < 0)
-                        return 0;
-                if (streq(name, "ExecMainCode")) {
-                        if (sd_bus_message_read(msg, "v", "i", &code) < 0)
-                                return 0;
-                        have_code = true;
-                } else if (streq(name, "ExecMainStatus")) {
-                        if (sd_bus_message_read(msg, "v", "i", &status) < 0)
-                                return 0;
-                } else if (sd_bus_message_skip(msg, "v") < 0)
-                        return 0;
-                if (sd_bus_message_exit_container(msg) < 0)
-                        return 0;
-        }
-        if (!have_code || code == 0)
-                return 0;
-        (void) snprintf(detail, sizeof(detail), "%s %d", code == CLD_EXITED ? "exit code" : "signal", status);
+        if (!p->watching_starter || exit->code <= 0)
+                return;
+        (void) snprintf(detail, sizeof(detail), "%s %d", exit->code == CLD_EXITED ? "exit code" : "signal",
+                        exit->status);
         (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_STARTER_EXITED,
-                                                      .ok = code == CLD_EXITED && status == 0 }, detail);
-        return 0;
+                                                      .ok = exit->code == CLD_EXITED && exit->status == 0 },
+                                    detail);
 }
 
+/* The unit driver reports the main process's exit of every run; only a daemon's matters, from its start
+ * (or adoption) until the machine says it no longer does. */
 static void proc_watch_daemon(Proc *p) {
-        int r;
-
-        p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
-        r = sd_bus_match_signal_async(unit_driver_get_bus(p->m->driver), &p->daemon_slot,
-                                      "org.freedesktop.systemd1", p->pub.unit_path,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                      proc_on_daemon_properties, NULL, p);
-        if (r < 0)
-                log_warning_errno(r, "Process %s: cannot watch the daemon's starter, it stays Launching: %m",
-                                  p->pub.name);
+        p->watching_starter = true;
 }
 
 /* Once, when every process `up` started runs: the figure bench/core-start100.sh reads. */
@@ -1239,7 +1207,7 @@ static void proc_kill_all(Proc *p) {
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
         if (p->fsm.command_running && p->shutdown_unit)
-                (void) unit_driver_stop(p->m->driver, p->shutdown_unit);
+                (void) unit_driver_stop(p->m->driver, p->shutdown_unit, NULL, NULL);
 }
 
 static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -1610,24 +1578,17 @@ static void manager_maybe_exit(Manager *m) {
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
 }
 
-static int manager_on_reset_reply(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static void manager_on_reset_done(UnitDriver *d, int error, void *userdata) {
         Manager *m = userdata;
 
+        /* errors do not matter here: a unit that is gone needs no reset */
         if (m->n_resets > 0)
                 m->n_resets--;
         manager_maybe_exit(m);
-        return 0;
 }
 
 static void manager_reset_unit(Manager *m, const char *unit) {
-        int r;
-
-        if (!unit)
-                return;
-        r = sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
-                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                     "ResetFailedUnit", manager_on_reset_reply, m, "s", unit);
-        if (r >= 0)
+        if (unit && unit_driver_reset_failed(m->driver, unit, manager_on_reset_done, m) >= 0)
                 m->n_resets++;
 }
 
@@ -1644,9 +1605,7 @@ static void manager_finish(Manager *m) {
                         manager_reset_unit(m, p->shutdown_unit);
         }
         /* and the slice: stopping it sweeps anything left in it and lets systemd collect it */
-        if (sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
-                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StopUnit",
-                                     manager_on_reset_reply, m, "ss", m->slice, "replace") >= 0)
+        if (unit_driver_stop_slice(m->driver, m->slice, manager_on_reset_done, m) >= 0)
                 m->n_resets++;
         (void) sd_event_source_set_time_relative(m->finish_timer, RESET_TIMEOUT_USEC);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
@@ -1667,7 +1626,6 @@ static Proc *proc_free(Proc *p) {
         proc_detach_logs(p);
         p->watch = unit_watch_free(p->watch);
         p->shutdown_watch = unit_watch_free(p->shutdown_watch);
-        sd_bus_slot_unref(p->daemon_slot);
         probe_free(p->readiness);
         probe_free(p->liveness);
         sd_event_source_disable_unref(p->timer);
@@ -1754,10 +1712,6 @@ sd_event *manager_get_event(Manager *m) {
         return m->event;
 }
 
-sd_bus *manager_get_bus(Manager *m) {
-        return unit_driver_get_bus(m->driver);
-}
-
 const ComposeProject *manager_get_project(Manager *m) {
         return m->project;
 }
@@ -1808,7 +1762,7 @@ static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *
                 r = unit_driver_kill(m->driver, m->slice, false, SIGKILL);
                 if (r < 0)
                         log_warning_errno(r, "Cannot kill %s: %m", m->slice);
-                r = unit_driver_stop_slice(m->driver, m->slice);
+                r = unit_driver_stop_slice(m->driver, m->slice, NULL, NULL);
                 if (r < 0)
                         log_warning_errno(r, "Cannot stop %s: %m", m->slice);
                 return 0;
