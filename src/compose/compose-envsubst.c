@@ -278,10 +278,129 @@ static char *apply(const char *name, const char *v, char **args, size_t n_args) 
 }
 
 /* Called after "${" has been consumed; start is the offset of the "$". */
+/* Parses one argument of a function and appends it to *args. */
+static int parse_arg(Parser *p, char ***args, bool (*accept)(int c), bool escapes) {
+        Buffer a = BUF_INIT;
+        int r = parse_param(p, &a, accept, escapes);
+
+        if (r < 0) {
+                buffer_done(&a);
+                return r;
+        }
+        return strv_consume(args, buffer_steal(&a, NULL));
+}
+
+/* ${VAR:offset[:length]}, after the ':' */
+static int parse_substring_args(Parser *p, char ***args, size_t start) {
+        int r;
+
+        for (int i = 0; i < 2; i++) {
+                r = parse_arg(p, args, i == 0 ? reject_colon_close : accept_not_closing, false);
+                if (r < 0)
+                        return r;
+                if (i == 0) {
+                        if (peek(p) == '}') {
+                                p->pos++;
+                                return 0;
+                        }
+                        if (peek(p) != ':')
+                                return fail(p, "bad substitution", start);
+                        while (peek(p) == ':')
+                                p->pos++;
+                }
+        }
+        return consume_rbrack(p, start);
+}
+
+/* ${VAR=default}, ${VAR:-default}, ...: arguments up to the closing brace */
+static int parse_default_args(Parser *p, char ***args) {
+        int r;
+
+        for (;;) {
+                if (peek(p) == '}') {
+                        p->pos++;
+                        return 0;
+                }
+                r = parse_arg(p, args, accept_not_closing, false);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* ${VAR/pattern/replacement}, after the operator */
+static int parse_replace_args(Parser *p, char ***args, size_t start) {
+        int r = parse_arg(p, args, accept_not_slash, true);
+
+        if (r < 0)
+                return r;
+        if (peek(p) != '/')
+                return fail(p, "bad substitution", start);
+        while (peek(p) == '/')
+                p->pos++;
+        if (peek(p) != '}') {
+                r = parse_arg(p, args, accept_not_closing, true);
+                if (r < 0)
+                        return r;
+        }
+        return consume_rbrack(p, start);
+}
+
+/* The operator after the variable name, and its arguments, up to and including the closing brace. */
+static int parse_operator(Parser *p, char **ret_fname, char ***args, size_t start) {
+        size_t b = p->pos;
+        int c = peek(p), c2 = p->pos + 1 < p->n ? (unsigned char) p->s[p->pos + 1] : -1;
+
+        switch (c) {
+        case ':':
+                if (c2 == '=' || c2 == '-' || c2 == '?' || c2 == '+') {
+                        p->pos += 2;
+                        *ret_fname = strndup(p->s + b, 2);
+                        return *ret_fname ? parse_default_args(p, args) : -ENOMEM;
+                }
+                p->pos++;
+                *ret_fname = strdup(":");
+                return *ret_fname ? parse_substring_args(p, args, start) : -ENOMEM;
+        case '=':
+                p->pos++;
+                *ret_fname = strdup("=");
+                return *ret_fname ? parse_default_args(p, args) : -ENOMEM;
+        case ',':
+        case '^':
+                while (p->pos - b < 2 && (peek(p) == ',' || peek(p) == '^'))
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                return *ret_fname ? consume_rbrack(p, start) : -ENOMEM;
+        case '/':
+                p->pos++;
+                if (c2 == '/' || c2 == '#' || c2 == '%')
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                return *ret_fname ? parse_replace_args(p, args, start) : -ENOMEM;
+        case '#':
+        case '%': {
+                int r;
+                while (p->pos - b < 2 && peek(p) == c)
+                        p->pos++;
+                *ret_fname = strndup(p->s + b, p->pos - b);
+                if (!*ret_fname)
+                        return -ENOMEM;
+                r = parse_arg(p, args, accept_not_closing, false);
+                return r < 0 ? r : consume_rbrack(p, start);
+        }
+        default:
+                if (c != '}')
+                        return fail(p, "missing closing brace", start);
+                p->pos++;
+                *ret_fname = strdup("");
+                return *ret_fname ? 0 : -ENOMEM;
+        }
+}
+
 static int parse_func(Parser *p, Buffer *out, size_t start) {
         _cleanup_free_ char *name = NULL, *fname = NULL, *result = NULL;
         _cleanup_strv_free_ char **args = NULL;
         const char *value;
+        bool length = false;
         size_t b;
         int r;
 
@@ -291,182 +410,24 @@ static int parse_func(Parser *p, Buffer *out, size_t start) {
         if (peek(p) == '#') {
                 /* ${#VAR} */
                 p->pos++;
-                b = p->pos;
-                while (is_ident_char(peek(p)))
-                        p->pos++;
-                if (p->pos == b)
-                        return fail(p, "bad substitution", start);
-                name = strndup(p->s + b, p->pos - b);
-                fname = strdup("#");
-                if (!name || !fname)
-                        return -ENOMEM;
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
+                length = true;
         }
-
         b = p->pos;
         while (is_ident_char(peek(p)))
                 p->pos++;
         if (p->pos == b)
-                return fail(p, "unable to parse variable name", start);
+                return fail(p, length ? "bad substitution" : "unable to parse variable name", start);
         name = strndup(p->s + b, p->pos - b);
         if (!name)
                 return -ENOMEM;
+        if (length) {
+                fname = strdup("#");
+                r = fname ? consume_rbrack(p, start) : -ENOMEM;
+        } else
+                r = parse_operator(p, &fname, &args, start);
+        if (r < 0)
+                return r;
 
-        switch (peek(p)) {
-        case ':': {
-                int c2 = p->pos + 1 < p->n ? (unsigned char) p->s[p->pos + 1] : -1;
-                if (c2 == '=' || c2 == '-' || c2 == '?' || c2 == '+') {
-                        fname = strndup(p->s + p->pos, 2);
-                        p->pos += 2;
-                        goto default_args;
-                }
-                /* ${VAR:offset[:length]} */
-                fname = strdup(":");
-                if (!fname)
-                        return -ENOMEM;
-                p->pos++;
-                for (int i = 0; i < 2; i++) {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, i == 0 ? reject_colon_close : accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                        if (i == 0) {
-                                if (peek(p) == '}') {
-                                        p->pos++;
-                                        goto evaluate;
-                                }
-                                if (peek(p) != ':')
-                                        return fail(p, "bad substitution", start);
-                                while (peek(p) == ':')
-                                        p->pos++;
-                        }
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-        case '=':
-                fname = strdup("=");
-                p->pos++;
-        default_args:
-                if (!fname)
-                        return -ENOMEM;
-                for (;;) {
-                        Buffer a = BUF_INIT;
-                        if (peek(p) == '}') {
-                                p->pos++;
-                                break;
-                        }
-                        r = parse_param(p, &a, accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                goto evaluate;
-
-        case ',':
-        case '^':
-                b = p->pos;
-                while (p->pos - b < 2 && (peek(p) == ',' || peek(p) == '^'))
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-
-        case '/': {
-                int c2;
-                b = p->pos++;
-                c2 = peek(p);
-                if (c2 == '/' || c2 == '#' || c2 == '%')
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_slash, true);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                if (peek(p) != '/')
-                        return fail(p, "bad substitution", start);
-                while (peek(p) == '/')
-                        p->pos++;
-                if (peek(p) != '}') {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_closing, true);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-
-        case '#':
-        case '%': {
-                int ch = peek(p);
-                b = p->pos;
-                while (p->pos - b < 2 && peek(p) == ch)
-                        p->pos++;
-                fname = strndup(p->s + b, p->pos - b);
-                if (!fname)
-                        return -ENOMEM;
-                {
-                        Buffer a = BUF_INIT;
-                        r = parse_param(p, &a, accept_not_closing, false);
-                        if (r < 0) {
-                                buffer_done(&a);
-                                return r;
-                        }
-                        r = strv_consume(&args, buffer_steal(&a, NULL));
-                        if (r < 0)
-                                return r;
-                }
-                r = consume_rbrack(p, start);
-                if (r < 0)
-                        return r;
-                goto evaluate;
-        }
-
-        default:
-                if (peek(p) != '}')
-                        return fail(p, "missing closing brace", start);
-                p->pos++;
-                fname = strdup("");
-                if (!fname)
-                        return -ENOMEM;
-        }
-
-evaluate:
         value = p->lookup(name, p->userdata);
         result = apply(fname, strempty(value), args, strv_length(args));
         if (!result)

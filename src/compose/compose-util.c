@@ -105,13 +105,104 @@ static int go_unquote(const char **p, const char *end, Buffer *out) {
         return 0;
 }
 
+/* One operand (.Name, "string", `raw`, a number, true or false) into val, *s moved past it. Returns 1, 0 when
+ * *s is no operand, or -errno with *ret_error set. */
+static int parse_operand(const char **sp, const ComposeKV *vars, size_t n_vars, Buffer *val, char **ret_error) {
+        const char *s = *sp, *end = s + strlen(s);
+        int have = 0, r;
+
+        if (*s == '.') {
+                const char *ns = ++s;
+                while (isalnum((unsigned char) *s) || *s == '_' || (unsigned char) *s >= 0x80)
+                        s++;
+                if (s == ns) {
+                        /* "{{ . }}": the whole map; process-compose never relies on it */
+                        r = template_error(ret_error, "template: unsupported action '{{ . }}'");
+                        return r;
+                }
+                {
+                        const ComposeKV *kv = NULL;
+                        for (size_t i = n_vars; i > 0; i--)
+                                if (strlen(vars[i - 1].key) == (size_t) (s - ns) &&
+                                    strneq(vars[i - 1].key, ns, s - ns)) {
+                                        kv = &vars[i - 1];
+                                        break;
+                                }
+                        r = buffer_append(val, kv ? kv->value : "<no value>",
+                                          strlen(kv ? kv->value : "<no value>"));
+                        if (r < 0)
+                                return r;
+                }
+                have = 1;
+        } else if (*s == '"') {
+                if (go_unquote(&s, end, val) < 0) {
+                        r = template_error(ret_error, "template: unterminated quoted string");
+                        return r;
+                }
+                have = 1;
+        } else if (*s == '`') {
+                const char *q = strchr(s + 1, '`');
+                if (!q) {
+                        r = template_error(ret_error, "template: unterminated raw quoted string");
+                        return r;
+                }
+                r = buffer_append(val, s + 1, q - s - 1);
+                if (r < 0)
+                        return r;
+                s = q + 1;
+                have = 1;
+        } else if (isdigit((unsigned char) *s) || *s == '-') {
+                const char *ns = s;
+                if (*s == '-')
+                        s++;
+                while (isalnum((unsigned char) *s) || *s == '.' || *s == '_')
+                        s++;
+                r = buffer_append(val, ns, s - ns);
+                if (r < 0)
+                        return r;
+                have = 1;
+        } else if (strneq(s, "true", 4) || strneq(s, "false", 5)) {
+                size_t l = s[0] == 't' ? 4 : 5;
+                r = buffer_append(val, s, l);
+                if (r < 0)
+                        return r;
+                s += l;
+                have = 1;
+        }
+        *sp = s;
+        return have;
+}
+
+/* A comment action, from its slash-star: *ret_next is set past the action and the space it trims. */
+static int skip_comment(const char *a, const char **ret_next, char **ret_error) {
+        const char *c = strstr(a + 2, "*/"), *close;
+        bool trim_right;
+
+        if (!c)
+                return template_error(ret_error, "template: unclosed comment");
+        close = c + 2;
+        while (*close == ' ' || *close == '\t' || *close == '\n' || *close == '\r')
+                close++;
+        trim_right = close[0] == '-' && close[1] == '}' && close[2] == '}';
+        if (trim_right)
+                close++;
+        if (!(close[0] == '}' && close[1] == '}'))
+                return template_error(ret_error, "template: comment ends before closing delimiter");
+        close += 2;
+        if (trim_right)
+                while (isspace((unsigned char) *close))
+                        close++;
+        *ret_next = close;
+        return 0;
+}
+
 int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char **ret, char **ret_error) {
         Buffer out = TBUF_INIT;
         const char *p = text;
         int r;
 
         for (;;) {
-                const char *open = strstr(p, "{{"), *a, *e, *close;
+                const char *open = strstr(p, "{{"), *a, *e;
                 bool trim_left, trim_right;
 
                 if (!open) {
@@ -138,93 +229,22 @@ int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char
                 while (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')
                         a++;
                 if (a[0] == '/' && a[1] == '*') {
-                        const char *c = strstr(a + 2, "*/");
-                        if (!c) {
-                                r = template_error(ret_error, "template: unclosed comment");
+                        r = skip_comment(a, &p, ret_error);
+                        if (r < 0)
                                 goto fail;
-                        }
-                        close = c + 2;
-                        while (*close == ' ' || *close == '\t' || *close == '\n' || *close == '\r')
-                                close++;
-                        trim_right = close[0] == '-' && close[1] == '}' && close[2] == '}';
-                        if (trim_right)
-                                close++;
-                        if (!(close[0] == '}' && close[1] == '}')) {
-                                r = template_error(ret_error, "template: comment ends before closing delimiter");
-                                goto fail;
-                        }
-                        p = close + 2;
-                        if (trim_right)
-                                while (isspace((unsigned char) *p))
-                                        p++;
                         continue;
                 }
 
                 /* one operand: .Name, "string", `raw`, number, true/false */
                 {
-                        const char *s = a, *end = a + strlen(a);
+                        const char *s = a;
                         Buffer val = TBUF_INIT;
-                        bool have = false;
+                        int have = parse_operand(&s, vars, n_vars, &val, ret_error);
 
-                        if (*s == '.') {
-                                const char *ns = ++s;
-                                while (isalnum((unsigned char) *s) || *s == '_' || (unsigned char) *s >= 0x80)
-                                        s++;
-                                if (s == ns) {
-                                        /* "{{ . }}": the whole map; process-compose never relies on it */
-                                        r = template_error(ret_error, "template: unsupported action '{{ . }}'");
-                                        goto fail;
-                                }
-                                {
-                                        const ComposeKV *kv = NULL;
-                                        for (size_t i = n_vars; i > 0; i--)
-                                                if (strlen(vars[i - 1].key) == (size_t) (s - ns) &&
-                                                    strneq(vars[i - 1].key, ns, s - ns)) {
-                                                        kv = &vars[i - 1];
-                                                        break;
-                                                }
-                                        r = buffer_append(&val, kv ? kv->value : "<no value>",
-                                                          strlen(kv ? kv->value : "<no value>"));
-                                        if (r < 0)
-                                                goto fail_val;
-                                }
-                                have = true;
-                        } else if (*s == '"') {
-                                if (go_unquote(&s, end, &val) < 0) {
-                                        r = template_error(ret_error, "template: unterminated quoted string");
-                                        goto fail_val;
-                                }
-                                have = true;
-                        } else if (*s == '`') {
-                                const char *q = strchr(s + 1, '`');
-                                if (!q) {
-                                        r = template_error(ret_error, "template: unterminated raw quoted string");
-                                        goto fail_val;
-                                }
-                                r = buffer_append(&val, s + 1, q - s - 1);
-                                if (r < 0)
-                                        goto fail_val;
-                                s = q + 1;
-                                have = true;
-                        } else if (isdigit((unsigned char) *s) || *s == '-') {
-                                const char *ns = s;
-                                if (*s == '-')
-                                        s++;
-                                while (isalnum((unsigned char) *s) || *s == '.' || *s == '_')
-                                        s++;
-                                r = buffer_append(&val, ns, s - ns);
-                                if (r < 0)
-                                        goto fail_val;
-                                have = true;
-                        } else if (strneq(s, "true", 4) || strneq(s, "false", 5)) {
-                                size_t l = s[0] == 't' ? 4 : 5;
-                                r = buffer_append(&val, s, l);
-                                if (r < 0)
-                                        goto fail_val;
-                                s += l;
-                                have = true;
+                        if (have < 0) {
+                                r = have;
+                                goto fail_val;
                         }
-
                         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
                                 s++;
                         trim_right = s[0] == '-' && s[1] == '}' && s[2] == '}' && s > a &&
