@@ -216,7 +216,8 @@ int unit_bus_connect(UnitManagerScope scope, sd_bus **ret, bool *ret_private_soc
                         bus = sd_bus_flush_close_unref(bus);
         }
         if (r < 0) {
-                log_debug_errno(r, "Connecting to the %s bus failed: %m", scope == UNIT_MANAGER_USER ? "user" : "system");
+                log_debug_errno(r, "Connecting to the %s bus failed: %m",
+                                scope == UNIT_MANAGER_USER ? "user" : "system");
                 /* The private socket's reason is the more telling one ("no such file"). */
                 return r_private != -ENXIO ? r_private : r;
         }
