@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cli/cli-client.h"
 #include "cli/verbs.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -29,22 +30,6 @@ static const Verb verbs[] = {
         { "__exec",    verb_exec,      NULL },
 };
 
-/* The global options of process-compose that take a separate value ("-f FILE", "--port 8080"). Only
- * needed to find the verb: "pcctl -u /run/x.sock list" must not take the path for the verb. */
-static bool option_takes_value(const char *arg) {
-        static const char *const with_value[] = {
-                "-f", "--config", "-e", "--env", "-n", "--namespace", "-p", "--port", "--address", "-a",
-                "-u", "--unix-socket", "--token-file", "-L", "--log-file",
-        };
-
-        if (strchr(arg, '='))
-                return false;
-        for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
-                if (streq(arg, with_value[k]))
-                        return true;
-        return false;
-}
-
 static void help(void) {
         printf("pcctl %s: process-compose projects as systemd units\n\n"
                "Usage: pcctl [VERB] [OPTIONS...]\n\nVerbs:\n",
@@ -68,7 +53,7 @@ int main(int argc, char **argv) {
                 }
                 if (streq(argv[i], "--"))
                         break;
-                if (option_takes_value(argv[i]) && i + 1 < argc)
+                if (cli_option_takes_value(argv[i]) && i + 1 < argc)
                         i++;
         }
 

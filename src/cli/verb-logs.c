@@ -21,10 +21,12 @@
 
 #include "cli/verbs.h"
 #include "compose/compose.h"
+#include "journal/journal-args.h"
 #include "journal/journal-follower.h"
 #include "journal/journal-output.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
 #include "unit/unit-driver.h"
@@ -87,232 +89,103 @@ static void help(void) {
                "      -1h30min, +5m, \"2 hours ago\".\n");
 }
 
-/* ---- time and priority arguments ---- */
+enum {
+        ARG_NO_PAGER = 0x100,
+        ARG_CONFIG,
+        ARG_ENV,
+        ARG_PROJECT,
+        ARG_CASE_SENSITIVE,
+};
 
-static int parse_timespan(const char *s, usec_t *ret) {
-        static const struct {
-                const char *suffix;
-                usec_t usec;
-        } units[] = {
-                { "seconds", USEC_PER_SEC }, { "second", USEC_PER_SEC }, { "sec", USEC_PER_SEC },
-                { "s", USEC_PER_SEC }, { "minutes", USEC_PER_MINUTE }, { "minute", USEC_PER_MINUTE },
-                { "min", USEC_PER_MINUTE }, { "months", 2629800 * USEC_PER_SEC },
-                { "month", 2629800 * USEC_PER_SEC }, { "msec", USEC_PER_MSEC }, { "ms", USEC_PER_MSEC },
-                { "m", USEC_PER_MINUTE }, { "hours", USEC_PER_HOUR }, { "hour", USEC_PER_HOUR },
-                { "hr", USEC_PER_HOUR }, { "h", USEC_PER_HOUR }, { "days", USEC_PER_DAY },
-                { "day", USEC_PER_DAY }, { "d", USEC_PER_DAY }, { "weeks", 7 * USEC_PER_DAY },
-                { "week", 7 * USEC_PER_DAY }, { "w", 7 * USEC_PER_DAY }, { "years", 31557600 * USEC_PER_SEC },
-                { "year", 31557600 * USEC_PER_SEC }, { "y", 31557600 * USEC_PER_SEC }, { "usec", 1 },
-                { "us", 1 }, { "M", 2629800 * USEC_PER_SEC },
-        };
-        usec_t total = 0;
-        bool any = false;
+/* -n [N|all]: also "-n 20" as a separate word, as journalctl accepts it. */
+static int parse_lines(int argc, char **argv, Args *a) {
+        const char *v = optarg;
+        int64_t n;
 
-        while (*s) {
-                unsigned long long v;
-                char *end;
-                size_t k;
-
-                while (*s == ' ')
-                        s++;
-                if (!*s)
-                        break;
-                if (*s < '0' || *s > '9')
-                        return -EINVAL;
-                errno = 0;
-                v = strtoull(s, &end, 10);
-                if (errno != 0)
-                        return -ERANGE;
-                s = end;
-                while (*s == ' ')
-                        s++;
-                for (k = 0; k < ELEMENTSOF(units); k++) {
-                        size_t l = strlen(units[k].suffix);
-
-                        if (strncmp(s, units[k].suffix, l) == 0 && !(s[l] >= 'a' && s[l] <= 'z')) {
-                                s += l;
-                                break;
-                        }
-                }
-                if (k == ELEMENTSOF(units)) {
-                        if (*s && *s != ' ')
-                                return -EINVAL;
-                        total += v * USEC_PER_SEC;      /* a bare number is seconds */
-                } else
-                        total += v * units[k].usec;
-                any = true;
+        if (!v && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                v = argv[optind++];
+        a->lines_set = true;
+        if (!v) {
+                a->lines = 10;
+                return 0;
         }
-        if (!any)
-                return -EINVAL;
-        *ret = total;
+        if (streq(v, "all")) {
+                a->lines = -1;
+                return 0;
+        }
+        if (parse_i64(v, &n) < 0 || n < 0)
+                return log_error_errno(-EINVAL, "Invalid -n/--lines value \"%s\": expected a number or \"all\".", v);
+        a->lines = n;
         return 0;
 }
 
-static usec_t tm_to_usec(struct tm *tm) {
-        time_t t;
-
-        tm->tm_isdst = -1;
-        t = mktime(tm);
-        return t == (time_t) -1 ? USEC_INFINITY : (usec_t) t * USEC_PER_SEC;
-}
-
-static int parse_date(const char *s, usec_t *ret) {
-        usec_t now = now_usec(CLOCK_REALTIME), span;
-        time_t tt = (time_t) (now / USEC_PER_SEC);
-        struct tm tm;
-        const char *e;
-        size_t l = strlen(s);
+/* One option: 0, 1 after --help, or a negative error (logged). */
+static int parse_option(int c, int argc, char **argv, Args *a) {
         int r;
 
-        localtime_r(&tt, &tm);
-        if (streq(s, "now")) {
-                *ret = now;
+        switch (c) {
+        case 'n':
+                return parse_lines(argc, argv, a);
+        case 'f':
+                a->follow = true;
                 return 0;
-        }
-        if (streq(s, "today") || streq(s, "yesterday") || streq(s, "tomorrow")) {
-                tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-                tm.tm_mday += streq(s, "yesterday") ? -1 : streq(s, "tomorrow") ? 1 : 0;
-                *ret = tm_to_usec(&tm);
-                return *ret == USEC_INFINITY ? -EINVAL : 0;
-        }
-        if (s[0] == '@') {
-                double d;
-                char *end;
-
-                errno = 0;
-                d = strtod(s + 1, &end);
-                /* !(d >= 0) also refuses NaN; past the range, the conversion to usec_t is undefined */
-                if (errno != 0 || *end || !(d >= 0) || d >= (double) (USEC_INFINITY / USEC_PER_SEC))
-                        return -EINVAL;
-                *ret = (usec_t) (d * USEC_PER_SEC);
-                return 0;
-        }
-        if (s[0] == '-' || s[0] == '+') {
-                r = parse_timespan(s + 1, &span);
+        case 'S':
+        case 'U':
+                r = journal_parse_date(optarg, c == 'S' ? &a->since : &a->until);
                 if (r < 0)
-                        return r;
-                *ret = s[0] == '-' ? (span > now ? 0 : now - span) : now + span;
+                        return log_error_errno(-EINVAL, "Invalid %s \"%s\": expected a date like \"2024-05-01 10:00\", \"today\", \"-1h\" or \"@1714557600\".",
+                                               c == 'S' ? "--since" : "--until", optarg);
+                if (c == 'S')
+                        a->since_set = true;
+                else
+                        a->until_set = true;
                 return 0;
-        }
-        if ((e = endswith(s, " ago")) || (e = endswith(s, " left"))) {
-                _cleanup_free_ char *t = strndup(s, (size_t) (e - s));
-
-                if (!t)
-                        return -ENOMEM;
-                r = parse_timespan(t, &span);
+        case 'r':
+                a->reverse = true;
+                return 0;
+        case 'p':
+                r = journal_parse_priority(optarg, &a->prio_min, &a->prio_max);
                 if (r < 0)
-                        return r;
-                *ret = streq(e, " ago") ? (span > now ? 0 : now - span) : now + span;
+                        return log_error_errno(-EINVAL, "Invalid --priority \"%s\": expected 0-7, emerg..debug, or a range A..B.", optarg);
+                a->prio_set = true;
                 return 0;
-        }
-
-        /* absolute: "YYYY-MM-DD[ HH:MM[:SS[.frac]]]" (also with 'T'), or "HH:MM[:SS]" today */
-        {
-                struct tm t2 = tm;
-                int Y, M = 1, D = 1, h = 0, m = 0, sec = 0, n = 0;
-                unsigned long frac = 0;
-                const char *rest = s;
-
-                if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &n) == 3 && n == 10) {
-                        t2.tm_year = Y - 1900;
-                        t2.tm_mon = M - 1;
-                        t2.tm_mday = D;
-                        rest = s + 10;
-                        if (*rest == ' ' || *rest == 'T')
-                                rest++;
-                        else if (*rest)
-                                return -EINVAL;
-                } else if (l == 0)
-                        return -EINVAL;
-                if (*rest) {
-                        n = 0;
-                        if (sscanf(rest, "%2d:%2d%n", &h, &m, &n) != 2)
-                                return -EINVAL;
-                        rest += n;
-                        if (*rest == ':') {
-                                n = 0;
-                                if (sscanf(rest + 1, "%2d%n", &sec, &n) != 1)
-                                        return -EINVAL;
-                                rest += 1 + n;
-                                if (*rest == '.') {
-                                        int digits = 0;
-
-                                        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-                                                if (digits < 6)
-                                                        frac = frac * 10 + (unsigned long) (*rest - '0');
-                                        for (; digits < 6; digits++)
-                                                frac *= 10;
-                                }
-                        }
-                        if (*rest)
-                                return -EINVAL;
-                } else if (rest == s)
-                        return -EINVAL;
-                if (M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60)
-                        return -EINVAL;
-                t2.tm_hour = h;
-                t2.tm_min = m;
-                t2.tm_sec = sec;
-                *ret = tm_to_usec(&t2);
-                if (*ret == USEC_INFINITY)
-                        return -EINVAL;
-                *ret += frac;
+        case 'g':
+                return free_and_strdup(&a->grep, optarg) < 0 ? log_oom() : 0;
+        case ARG_CASE_SENSITIVE:
+                if (!optarg || streq(optarg, "yes") || streq(optarg, "true") || streq(optarg, "1"))
+                        a->case_sensitive = 1;
+                else if (streq(optarg, "no") || streq(optarg, "false") || streq(optarg, "0"))
+                        a->case_sensitive = 0;
+                else
+                        return log_error_errno(-EINVAL, "Invalid --case-sensitive value \"%s\".", optarg);
                 return 0;
-        }
-}
-
-static int parse_priority_one(const char *s) {
-        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
-
-        if (s[0] >= '0' && s[0] <= '7' && s[1] == 0)
-                return s[0] - '0';
-        for (int i = 0; i < 8; i++)
-                if (streq(s, names[i]))
-                        return i;
-        if (streq(s, "panic"))
+        case 'o':
+                a->output = journal_output_mode_from_string(optarg);
+                if (a->output < 0)
+                        return log_error_errno(-EINVAL, "Unknown output mode \"%s\" (short, short-iso, short-iso-precise, short-precise, short-monotonic, short-unix, cat, json, json-pretty, export, verbose).", optarg);
                 return 0;
-        if (streq(s, "error"))
-                return 3;
-        if (streq(s, "warn"))
-                return 4;
-        return -EINVAL;
-}
-
-static int parse_priority(const char *s, int *ret_min, int *ret_max) {
-        const char *dots = strstr(s, "..");
-        int a, b;
-
-        if (!dots) {
-                a = parse_priority_one(s);
-                if (a < 0)
-                        return a;
-                *ret_min = 0;
-                *ret_max = a;
+        case 'q':
+                a->quiet = true;
                 return 0;
-        }
-        {
-                _cleanup_free_ char *x = strndup(s, (size_t) (dots - s));
-
-                if (!x)
-                        return -ENOMEM;
-                a = isempty(x) ? 0 : parse_priority_one(x);
-                b = isempty(dots + 2) ? 7 : parse_priority_one(dots + 2);
-        }
-        if (a < 0 || b < 0)
+        case ARG_NO_PAGER:
+                return 0;
+        case ARG_CONFIG:
+        case ARG_ENV:
+                return strv_extend(c == ARG_CONFIG ? &a->config_files : &a->env_files, optarg) < 0 ? log_oom() : 0;
+        case ARG_PROJECT:
+                if (isempty(optarg))
+                        return log_error_errno(-EINVAL, "--project needs a name.");
+                return free_and_strdup(&a->project, optarg) < 0 ? log_oom() : 0;
+        case 'h':
+                help();
+                return 1;
+        default:
                 return -EINVAL;
-        *ret_min = MIN(a, b);
-        *ret_max = MAX(a, b);
-        return 0;
+        }
 }
 
+/* 1 parsed, 0 after --help, or a negative error (logged). */
 static int parse_args(int argc, char **argv, Args *a) {
-        enum {
-                ARG_NO_PAGER = 0x100,
-                ARG_CONFIG,
-                ARG_ENV,
-                ARG_PROJECT,
-                ARG_CASE_SENSITIVE,
-        };
         static const struct option options[] = {
                 { "lines",          optional_argument, NULL, 'n' },
                 { "follow",         no_argument,       NULL, 'f' },
@@ -336,97 +209,11 @@ static int parse_args(int argc, char **argv, Args *a) {
 
         *a = (Args) { .lines = -1, .output = JOURNAL_OUTPUT_SHORT, .case_sensitive = -1 };
         optind = 0;
-        while ((c = getopt_long(argc, argv, "n::fS:U:rp:g:o:qh", options, NULL)) >= 0)
-                switch (c) {
-                case 'n': {
-                        const char *v = optarg;
-                        char *end;
-                        long long n;
-
-                        /* -n 20 (separate word) as journalctl accepts it */
-                        if (!v && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
-                                v = argv[optind++];
-                        a->lines_set = true;
-                        if (!v) {
-                                a->lines = 10;
-                                break;
-                        }
-                        if (streq(v, "all")) {
-                                a->lines = -1;
-                                break;
-                        }
-                        errno = 0;
-                        n = strtoll(v, &end, 10);
-                        if (errno != 0 || *end || n < 0)
-                                return log_error_errno(-EINVAL, "Invalid -n/--lines value \"%s\": expected a number or \"all\".", v);
-                        a->lines = n;
-                        break;
-                }
-                case 'f':
-                        a->follow = true;
-                        break;
-                case 'S':
-                case 'U':
-                        r = parse_date(optarg, c == 'S' ? &a->since : &a->until);
-                        if (r < 0)
-                                return log_error_errno(-EINVAL, "Invalid %s \"%s\": expected a date like \"2024-05-01 10:00\", \"today\", \"-1h\" or \"@1714557600\".",
-                                                       c == 'S' ? "--since" : "--until", optarg);
-                        if (c == 'S')
-                                a->since_set = true;
-                        else
-                                a->until_set = true;
-                        break;
-                case 'r':
-                        a->reverse = true;
-                        break;
-                case 'p':
-                        r = parse_priority(optarg, &a->prio_min, &a->prio_max);
-                        if (r < 0)
-                                return log_error_errno(-EINVAL, "Invalid --priority \"%s\": expected 0-7, emerg..debug, or a range A..B.", optarg);
-                        a->prio_set = true;
-                        break;
-                case 'g':
-                        if (free_and_strdup(&a->grep, optarg) < 0)
-                                return log_oom();
-                        break;
-                case ARG_CASE_SENSITIVE:
-                        if (!optarg || streq(optarg, "yes") || streq(optarg, "true") || streq(optarg, "1"))
-                                a->case_sensitive = 1;
-                        else if (streq(optarg, "no") || streq(optarg, "false") || streq(optarg, "0"))
-                                a->case_sensitive = 0;
-                        else
-                                return log_error_errno(-EINVAL, "Invalid --case-sensitive value \"%s\".", optarg);
-                        break;
-                case 'o':
-                        a->output = journal_output_mode_from_string(optarg);
-                        if (a->output < 0)
-                                return log_error_errno(-EINVAL, "Unknown output mode \"%s\" (short, short-iso, short-iso-precise, short-precise, short-monotonic, short-unix, cat, json, json-pretty, export, verbose).", optarg);
-                        break;
-                case 'q':
-                        a->quiet = true;
-                        break;
-                case ARG_NO_PAGER:
-                        break;
-                case ARG_CONFIG:
-                        if (strv_extend(&a->config_files, optarg) < 0)
-                                return log_oom();
-                        break;
-                case ARG_ENV:
-                        if (strv_extend(&a->env_files, optarg) < 0)
-                                return log_oom();
-                        break;
-                case ARG_PROJECT:
-                        if (isempty(optarg))
-                                return log_error_errno(-EINVAL, "--project needs a name.");
-                        if (free_and_strdup(&a->project, optarg) < 0)
-                                return log_oom();
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
+        while ((c = getopt_long(argc, argv, "n::fS:U:rp:g:o:qh", options, NULL)) >= 0) {
+                r = parse_option(c, argc, argv, a);
+                if (r != 0)
+                        return r > 0 ? 0 : r;
+        }
 
         if (a->follow && !a->lines_set)
                 a->lines = 10;
@@ -471,6 +258,40 @@ static int ident_for(const char *project, const char *process, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The compose file names the processes: no need to scan the journal's identifiers. */
+static int idents_from_compose(const Args *a, const char *project, const ComposeProject *cp, char ***ret) {
+        _cleanup_strv_free_ char **idents = NULL;
+        int r;
+
+        for (size_t i = 0; i < cp->n_processes; i++) {
+                const ComposeProcess *p = cp->processes[i];
+                _cleanup_free_ char *id = NULL;
+                bool wanted = strv_isempty(a->processes);
+
+                STRV_FOREACH(n, a->processes)
+                        if (streq(*n, p->name) || streq_ptr(*n, p->base_name))
+                                wanted = true;
+                if (!wanted)
+                        continue;
+                r = ident_for(project, p->name, &id);
+                if (r < 0)
+                        return r;
+                if (strv_consume(&idents, TAKE_PTR(id)) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH(n, a->processes) {
+                bool found = false;
+
+                for (size_t i = 0; i < cp->n_processes; i++)
+                        if (streq(*n, cp->processes[i]->name) || streq_ptr(*n, cp->processes[i]->base_name))
+                                found = true;
+                if (!found)
+                        return log_error_errno(-ENOENT, "No process \"%s\" in project %s.", *n, project);
+        }
+        *ret = TAKE_PTR(idents);
+        return 0;
+}
+
 static int collect_idents(sd_journal *j, const Args *a, const char *project, const ComposeProject *cp,
                           char ***ret) {
         _cleanup_strv_free_ char **known = NULL, **idents = NULL;
@@ -485,36 +306,8 @@ static int collect_idents(sd_journal *j, const Args *a, const char *project, con
         if (asprintf(&prefix, "pcctl-%s-", esc) < 0)
                 return -ENOMEM;
 
-        if (cp) {
-                /* the compose file names the processes: no need to scan the journal's identifiers */
-                for (size_t i = 0; i < cp->n_processes; i++) {
-                        const ComposeProcess *p = cp->processes[i];
-                        _cleanup_free_ char *id = NULL;
-                        bool wanted = strv_isempty(a->processes);
-
-                        STRV_FOREACH(n, a->processes)
-                                if (streq(*n, p->name) || streq_ptr(*n, p->base_name))
-                                        wanted = true;
-                        if (!wanted)
-                                continue;
-                        r = ident_for(project, p->name, &id);
-                        if (r < 0)
-                                return r;
-                        if (strv_consume(&idents, TAKE_PTR(id)) < 0)
-                                return -ENOMEM;
-                }
-                STRV_FOREACH(n, a->processes) {
-                        bool found = false;
-
-                        for (size_t i = 0; i < cp->n_processes; i++)
-                                if (streq(*n, cp->processes[i]->name) || streq_ptr(*n, cp->processes[i]->base_name))
-                                        found = true;
-                        if (!found)
-                                return log_error_errno(-ENOENT, "No process \"%s\" in project %s.", *n, project);
-                }
-                *ret = TAKE_PTR(idents);
-                return 0;
-        }
+        if (cp)
+                return idents_from_compose(a, project, cp, ret);
 
         if (!strv_isempty(a->processes)) {
                 /* --project with names: exactly those (no scan; replicas are named one by one, "web-0") */
@@ -616,14 +409,10 @@ static bool stdout_closed(void) {
         return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
-static int show(sd_journal *j, Args *a, regex_t *re) {
-        bool need_seek = false, first_line = true, color, boot_valid = false;
-        sd_id128_t previous_boot = {};
-        uint64_t n_shown = 0;
-        usec_t hot_until = 0;
+/* Positions j where journalctl starts: --since, --until with -r, the tail with -r or -n, else the head.
+ * Returns 1 on an entry, 0 when there is none yet, or a negative error (logged). */
+static int seek_start(sd_journal *j, const Args *a) {
         int r;
-
-        color = isatty(STDOUT_FILENO) && isempty(getenv("NO_COLOR")) && !streq_ptr(getenv("TERM"), "dumb");
 
         if (a->since_set && !a->reverse) {
                 r = sd_journal_seek_realtime_usec(j, a->since);
@@ -648,75 +437,129 @@ static int show(sd_journal *j, Args *a, regex_t *re) {
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to position in the journal: %m");
-        if (r == 0)
-                need_seek = true;
+        return r > 0;
+}
 
-        for (;;) {
-                bool printed = false;
+typedef struct ShowState {
+        bool need_seek, first_line, color, boot_valid;
+        sd_id128_t previous_boot;
+        uint64_t n_shown;
+} ShowState;
 
-                while (a->lines < 0 || (int64_t) n_shown < a->lines || (a->follow && !first_line)) {
-                        if (need_seek) {
-                                r = a->reverse ? sd_journal_previous(j) : sd_journal_next(j);
-                                if (r < 0)
-                                        return log_error_errno(r, "Failed to iterate through the journal: %m");
-                                if (r == 0)
-                                        break;
-                        }
-                        need_seek = true;
+/* The "-- Boot ... --" separator when the entry's boot differs from the previous entry's. */
+static void show_boot_separator(sd_journal *j, ShowState *st) {
+        sd_id128_t boot;
 
-                        if (a->until_set && !a->reverse) {
-                                usec_t u;
+        if (sd_journal_get_monotonic_usec(j, NULL, &boot) < 0)
+                return;
+        if (st->boot_valid && !sd_id128_equal(boot, st->previous_boot))
+                printf("%s-- Boot " SD_ID128_FORMAT_STR " --%s\n", st->color ? "\x1B[0;1;39m" : "",
+                       SD_ID128_FORMAT_VAL(boot), st->color ? "\x1B[0m" : "");
+        st->previous_boot = boot;
+        st->boot_valid = true;
+}
 
-                                if (sd_journal_get_realtime_usec(j, &u) >= 0 && u > a->until)
-                                        break;
-                        }
-                        if (a->since_set && a->reverse) {
-                                usec_t u;
+/* 1 when the entry's MESSAGE matches re, 0 when not (or it has none), or a negative error (logged). */
+static int entry_matches(sd_journal *j, regex_t *re) {
+        _cleanup_free_ char *s = NULL;
+        const void *m;
+        size_t l;
+        int r;
 
-                                if (sd_journal_get_realtime_usec(j, &u) >= 0 && u < a->since)
-                                        break;
-                        }
-                        if (!a->quiet) {
-                                sd_id128_t boot;
+        (void) sd_journal_set_data_threshold(j, 0);
+        r = sd_journal_get_data(j, "MESSAGE", &m, &l);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read MESSAGE: %m");
+        s = strndup((const char *) m + 8, l - 8);
+        if (!s)
+                return log_oom();
+        return regexec(re, s, 0, NULL, 0) == 0;
+}
 
-                                if (sd_journal_get_monotonic_usec(j, NULL, &boot) >= 0) {
-                                        if (boot_valid && !sd_id128_equal(boot, previous_boot))
-                                                printf("%s-- Boot " SD_ID128_FORMAT_STR " --%s\n",
-                                                       color ? "\x1B[0;1;39m" : "", SD_ID128_FORMAT_VAL(boot),
-                                                       color ? "\x1B[0m" : "");
-                                        previous_boot = boot;
-                                        boot_valid = true;
-                                }
-                        }
-                        if (re) {
-                                const void *m;
-                                size_t l;
-                                _cleanup_free_ char *s = NULL;
+/* Shows the entries available now, within -n, --since/--until. Returns 1 if any was printed, 0 if none, or a
+ * negative error (logged). */
+static int show_available(sd_journal *j, const Args *a, regex_t *re, ShowState *st) {
+        bool printed = false;
+        int r;
 
-                                (void) sd_journal_set_data_threshold(j, 0);
-                                r = sd_journal_get_data(j, "MESSAGE", &m, &l);
-                                if (r == -ENOENT)
-                                        continue;
-                                if (r < 0)
-                                        return log_error_errno(r, "Failed to read MESSAGE: %m");
-                                s = strndup((const char *) m + 8, l - 8);
-                                if (!s)
-                                        return log_oom();
-                                if (regexec(re, s, 0, NULL, 0) != 0)
-                                        continue;
-                        }
+        while (a->lines < 0 || (int64_t) st->n_shown < a->lines || (a->follow && !st->first_line)) {
+                usec_t u;
 
-                        r = journal_output_entry(stdout, j, a->output, color);
-                        if (r == -EADDRNOTAVAIL)
+                if (st->need_seek) {
+                        r = a->reverse ? sd_journal_previous(j) : sd_journal_next(j);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to iterate through the journal: %m");
+                        if (r == 0)
                                 break;
-                        if (r < 0 && r != -EBADMSG)
-                                return log_error_errno(r, "Failed to show a journal entry: %m");
-                        n_shown++;
-                        printed = true;
+                }
+                st->need_seek = true;
+
+                if (a->until_set && !a->reverse && sd_journal_get_realtime_usec(j, &u) >= 0 && u > a->until)
+                        break;
+                if (a->since_set && a->reverse && sd_journal_get_realtime_usec(j, &u) >= 0 && u < a->since)
+                        break;
+                if (!a->quiet)
+                        show_boot_separator(j, st);
+                if (re) {
+                        r = entry_matches(j, re);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                continue;
                 }
 
+                r = journal_output_entry(stdout, j, a->output, st->color);
+                if (r == -EADDRNOTAVAIL)
+                        break;
+                if (r < 0 && r != -EBADMSG)
+                        return log_error_errno(r, "Failed to show a journal entry: %m");
+                st->n_shown++;
+                printed = true;
+        }
+        return printed;
+}
+
+/* After journald's notification the entries are complete: seek to the last entry shown again so that
+ * sd-journal searches afresh (it may have looked while an entry was counted but not yet linked, and would
+ * skip the file until the next one; see docs/logs.md). */
+static int reseek_after_wakeup(sd_journal *j, ShowState *st) {
+        _cleanup_free_ char *cursor = NULL;
+        int r;
+
+        if (sd_journal_get_cursor(j, &cursor) < 0 || sd_journal_seek_cursor(j, cursor) < 0)
+                return 0;
+        r = sd_journal_next(j);
+        if (r < 0)
+                return log_error_errno(r, "Failed to iterate through the journal: %m");
+        /* on the entry shown last: continue after it; on a new one: show it */
+        st->need_seek = r == 0 || sd_journal_test_cursor(j, cursor) > 0;
+        return 0;
+}
+
+static int show(sd_journal *j, Args *a, regex_t *re) {
+        ShowState st = { .first_line = true };
+        usec_t hot_until = 0;
+        int r;
+
+        st.color = isatty(STDOUT_FILENO) && isempty(getenv("NO_COLOR")) && !streq_ptr(getenv("TERM"), "dumb");
+
+        r = seek_start(j, a);
+        if (r < 0)
+                return r;
+        st.need_seek = r == 0;
+
+        for (;;) {
+                bool printed;
+
+                r = show_available(j, a, re, &st);
+                if (r < 0)
+                        return r;
+                printed = r > 0;
+
                 if (!a->follow) {
-                        if (n_shown == 0 && !a->quiet)
+                        if (st.n_shown == 0 && !a->quiet)
                                 printf("-- No entries --\n");
                         break;
                 }
@@ -728,31 +571,21 @@ static int show(sd_journal *j, Args *a, regex_t *re) {
 
                 /* journald wakes readers every 250 ms at most: poll the mmap fast while lines flow
                  * (systemd-notes §0.1), sleep on inotify otherwise */
-                if (printed || first_line)
+                if (printed || st.first_line)
                         hot_until = now_usec(CLOCK_MONOTONIC) + FOLLOW_HOT_USEC;
                 r = sd_journal_wait(j, now_usec(CLOCK_MONOTONIC) < hot_until ? FOLLOW_POLL_USEC
                                                                           : 500 * USEC_PER_MSEC);
                 if (r < 0)
                         return log_error_errno(r, "Failed to wait for journal changes: %m");
-                first_line = false;
-                if (r != SD_JOURNAL_NOP && need_seek && !a->reverse) {
-                        /* journald's notification: the entries are complete now. Seek to the last entry
-                         * again so that sd-journal searches afresh (it may have looked while an entry was
-                         * counted but not yet linked, and would skip the file until the next one; see
-                         * docs/logs.md). */
-                        _cleanup_free_ char *cursor = NULL;
-
-                        if (sd_journal_get_cursor(j, &cursor) >= 0 && sd_journal_seek_cursor(j, cursor) >= 0) {
-                                r = sd_journal_next(j);
-                                if (r < 0)
-                                        return log_error_errno(r, "Failed to iterate through the journal: %m");
-                                /* on the entry shown last: continue after it; on a new one: show it */
-                                need_seek = r == 0 || sd_journal_test_cursor(j, cursor) > 0;
-                        }
+                st.first_line = false;
+                if (r != SD_JOURNAL_NOP && st.need_seek && !a->reverse) {
+                        r = reseek_after_wakeup(j, &st);
+                        if (r < 0)
+                                return r;
                 }
         }
 
-        if (re && n_shown == 0)
+        if (re && st.n_shown == 0)
                 return -ENOENT;   /* like grep (and journalctl --grep): nothing matched */
         return 0;
 }
@@ -762,6 +595,35 @@ static bool has_upper(const char *s) {
                 if (*s >= 'A' && *s <= 'Z')
                         return true;
         return false;
+}
+
+/* The compose project of -f/--env (or PC_CONFIG_FILES, discovery), for its name and processes. */
+static int load_project(Args *a, ComposeProject **ret) {
+        ComposeLoadOptions opts;
+        ComposeError err = {};
+        int r;
+
+        compose_load_options_init(&opts);
+        (void) compose_load_options_from_env(&opts, NULL);
+        if (a->config_files) {
+                strv_free(opts.files);
+                opts.files = TAKE_PTR(a->config_files);
+        }
+        if (a->env_files) {
+                strv_free(opts.env_files);
+                opts.env_files = TAKE_PTR(a->env_files);
+        }
+        r = compose_load(&opts, ret, &err);
+        compose_load_options_done(&opts);
+        if (r < 0) {
+                _cleanup_free_ char *msg = compose_error_format(&err);
+
+                compose_error_done(&err);
+                log_error("%s", msg ?: "Failed to load the project.");
+                log_error("Use --project NAME to read the logs of a project without its compose file.");
+                return r;
+        }
+        return 0;
 }
 
 int verb_logs(int argc, char **argv) {
@@ -781,29 +643,9 @@ int verb_logs(int argc, char **argv) {
         if (a.project)
                 project = a.project;
         else {
-                ComposeLoadOptions opts;
-                ComposeError err = {};
-
-                compose_load_options_init(&opts);
-                (void) compose_load_options_from_env(&opts, NULL);
-                if (a.config_files) {
-                        strv_free(opts.files);
-                        opts.files = TAKE_PTR(a.config_files);
-                }
-                if (a.env_files) {
-                        strv_free(opts.env_files);
-                        opts.env_files = TAKE_PTR(a.env_files);
-                }
-                r = compose_load(&opts, &cp, &err);
-                compose_load_options_done(&opts);
-                if (r < 0) {
-                        _cleanup_free_ char *msg = compose_error_format(&err);
-
-                        compose_error_done(&err);
-                        log_error("%s", msg ?: "Failed to load the project.");
-                        log_error("Use --project NAME to read the logs of a project without its compose file.");
+                r = load_project(&a, &cp);
+                if (r < 0)
                         return EXIT_FAILURE;
-                }
                 project = cp->project_name;
         }
 

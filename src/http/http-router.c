@@ -1,60 +1,17 @@
-/* The REST router and handlers (compat §3.2). See http-router.h. */
-#include <ctype.h>
+/* The REST router (compat §3.2): authentication, path segments, route matching, the response helpers and
+ * the deferred completions. The handlers and their table are in rest-handlers.c. See http-router.h. */
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "compose/compose-json.h"
-#include "compose/compose.h"
+#include "http/http-router-internal.h"
 #include "http/http-router.h"
-#include "http/rest-json.h"
-#include "journal/logring.h"
-#include "shared/buffer.h"
 #include "shared/json-util.h"
-#include "shared/parse-util.h"
-#include "shared/strv.h"
 #include "shared/url-util.h"
-
-#define HTTP_STATUS_MIN 100U
-#define HTTP_STATUS_MAX 599U
-
-typedef struct HttpDeferred HttpDeferred;
-
-struct HttpRouter {
-        const HttpBackend *backend;
-        void *ctx;
-        char *token;
-        uint64_t by_status[HTTP_STATUS_MAX + 1];
-        HttpDeferred *deferred;          /* pending completions, a doubly linked list */
-};
-
-typedef enum DeferredKind {
-        DEFERRED_NAME,                   /* {"name": name} */
-        DEFERRED_STOPPED,                /* {"status": "stopped"} */
-} DeferredKind;
-
-struct HttpDeferred {
-        HttpRouter *router;              /* NULL once the router is gone: the completion is dropped */
-        HttpDeferred *prev, *next;
-        DeferredKind kind;
-        char *name;
-        HttpCompleteFunc complete;
-        void *userdata;                  /* NULL once cancelled */
-};
-
-typedef struct Call {
-        HttpRouter *r;
-        const HttpRequest *req;
-        char **params;
-        HttpResponse *resp;
-        HttpCompleteFunc complete;
-        void *userdata;
-} Call;
 
 void http_ports_done(HttpPorts *p) {
         if (!p)
@@ -81,32 +38,6 @@ bool http_token_equal(const char *expected, const char *given) {
 
 int http_unescape_segment(const char *s, size_t len, char **ret) {
         return url_unescape(s, len, false, ret);
-}
-
-/* The decoded value of key in a raw query string; NULL when absent or malformed (gin's c.Query() ignores a
- * pair that does not unescape). */
-static char *query_get(const char *query, const char *key) {
-        char *v = NULL;
-
-        return url_query_get(query, key, &v) > 0 ? v : NULL;
-}
-
-/* Go's strconv.ParseBool. */
-static bool parse_go_bool(const char *s) {
-        return s && (streq(s, "1") || streq(s, "t") || streq(s, "T") || streq(s, "true") || streq(s, "TRUE") ||
-                     streq(s, "True"));
-}
-
-/* Go's strconv.Atoi on a 64-bit int; on failure ret_error is its message. */
-static int parse_go_int(const char *s, int64_t *ret, char **ret_error) {
-        int r = parse_i64(s, ret);
-
-        if (r >= 0)
-                return 0;
-        if (asprintf(ret_error, "strconv.Atoi: parsing \"%s\": %s", s,
-                     r == -ERANGE ? "value out of range" : "invalid syntax") < 0)
-                *ret_error = NULL;
-        return r == -ERANGE ? -ERANGE : -EINVAL;
 }
 
 int http_response_set_json(HttpResponse *resp, unsigned status, cJSON *json) {
@@ -139,8 +70,7 @@ int http_response_set_error(HttpResponse *resp, unsigned status, const char *mes
         return http_response_set_json(resp, status, o);
 }
 
-static int set_errorf(HttpResponse *resp, unsigned status, const char *fmt, ...) _printf_(3, 4);
-static int set_errorf(HttpResponse *resp, unsigned status, const char *fmt, ...) {
+int http_set_errorf(HttpResponse *resp, unsigned status, const char *fmt, ...) {
         _cleanup_free_ char *m = NULL;
         va_list ap;
         int r;
@@ -156,7 +86,7 @@ static int set_errorf(HttpResponse *resp, unsigned status, const char *fmt, ...)
         return http_response_set_error(resp, status, m);
 }
 
-static int set_text(HttpResponse *resp, unsigned status, const char *content_type, char *body) {
+int http_set_text(HttpResponse *resp, unsigned status, const char *content_type, char *body) {
         http_response_done(resp);
         resp->status = status;
         resp->body = body;
@@ -173,10 +103,10 @@ static int set_text(HttpResponse *resp, unsigned status, const char *content_typ
 }
 
 void http_response_set_not_found(HttpResponse *resp) {
-        (void) set_text(resp, 404, "text/plain", strdup("404 page not found"));
+        (void) http_set_text(resp, 404, "text/plain", strdup("404 page not found"));
 }
 
-static int set_name(HttpResponse *resp, const char *key, const char *value) {
+int http_set_name(HttpResponse *resp, const char *key, const char *value) {
         cJSON *o = cJSON_CreateObject();
 
         if (o && !cJSON_AddStringToObject(o, key, value)) {
@@ -187,19 +117,19 @@ static int set_name(HttpResponse *resp, const char *key, const char *value) {
 }
 
 /* A backend error: its message, or a generic one when it gave none. */
-static int set_backend_error(HttpResponse *resp, unsigned status, int r, char *error) {
+int http_set_backend_error(HttpResponse *resp, unsigned status, int r, char *error) {
         _cleanup_free_ char *e = error;
 
         if (e)
                 return http_response_set_error(resp, status, e);
-        return set_errorf(resp, status, "%s", strerror(r < 0 ? -r : EIO));
+        return http_set_errorf(resp, status, "%s", strerror(r < 0 ? -r : EIO));
 }
 
-static int set_unsupported(HttpResponse *resp) {
+int http_set_unsupported(HttpResponse *resp) {
         return http_response_set_error(resp, 500, "not supported by this server");
 }
 
-static int parse_json_body(const Call *c, cJSON **ret) {
+int http_call_parse_json(const Call *c, cJSON **ret) {
         const char *end = NULL;
         cJSON *j;
 
@@ -210,7 +140,7 @@ static int parse_json_body(const Call *c, cJSON **ret) {
         j = cJSON_ParseWithLengthOpts(c->req->body, c->req->body_size, &end, false);
         if (!j) {
                 size_t at = end && end >= c->req->body ? (size_t) (end - c->req->body) : 0;
-                set_errorf(c->resp, 400, "invalid JSON body: syntax error at byte %zu", at);
+                http_set_errorf(c->resp, 400, "invalid JSON body: syntax error at byte %zu", at);
                 return -EINVAL;
         }
         *ret = j;
@@ -219,7 +149,7 @@ static int parse_json_body(const Call *c, cJSON **ret) {
 
 /* ---- deferred completions ---- */
 
-static HttpDeferred *deferred_new(Call *c, DeferredKind kind, const char *name) {
+HttpDeferred *http_deferred_new(Call *c, DeferredKind kind, const char *name) {
         HttpDeferred *d = calloc(1, sizeof *d);
 
         if (!d)
@@ -252,27 +182,27 @@ static void deferred_unlink(HttpDeferred *d) {
         d->prev = d->next = NULL;
 }
 
-static void deferred_free(HttpDeferred *d) {
+void http_deferred_free(HttpDeferred *d) {
         deferred_unlink(d);
         free(d->name);
         free(d);
 }
 
-static void deferred_done(int result, void *userdata) {
+void http_deferred_done(int result, void *userdata) {
         HttpDeferred *d = userdata;
         HttpResponse resp = {};
 
         if (d->router && d->userdata && d->complete) {
                 if (result < 0)
-                        set_errorf(&resp, 400, "%s: %s", d->name, strerror(-result));
+                        http_set_errorf(&resp, 400, "%s: %s", d->name, strerror(-result));
                 else if (d->kind == DEFERRED_STOPPED)
-                        set_name(&resp, "status", "stopped");
+                        http_set_name(&resp, "status", "stopped");
                 else
-                        set_name(&resp, "name", d->name);
+                        http_set_name(&resp, "name", d->name);
                 d->complete(&resp, d->userdata);
                 http_response_done(&resp);
         }
-        deferred_free(d);
+        http_deferred_free(d);
 }
 
 /**
@@ -292,7 +222,7 @@ void http_router_flush(HttpRouter *r) {
                         continue;
                 d->userdata = NULL;
                 if (d->kind == DEFERRED_STOPPED)
-                        set_name(&resp, "status", "stopped");
+                        http_set_name(&resp, "status", "stopped");
                 else
                         http_response_set_error(&resp, 503, "the controller is shutting down");
                 d->complete(&resp, userdata);
@@ -305,722 +235,6 @@ void http_router_cancel(HttpRouter *r, void *userdata) {
                 if (d->userdata == userdata)
                         d->userdata = NULL;
 }
-
-/* ---- handlers ---- */
-
-#define BACKEND(c) ((c)->r->backend)
-#define CTX(c) ((c)->r->ctx)
-
-static size_t collect_processes(Call *c, Process ***ret) {
-        size_t n = BACKEND(c)->n_processes ? BACKEND(c)->n_processes(CTX(c)) : 0, k = 0;
-        Process **a = calloc(n ?: 1, sizeof(Process *));
-
-        if (!a) {
-                *ret = NULL;
-                return 0;
-        }
-        for (size_t i = 0; i < n; i++) {
-                Process *p = BACKEND(c)->process_at(CTX(c), i);
-                if (p)
-                        a[k++] = p;
-        }
-        *ret = a;
-        return k;
-}
-
-static Process *find(Call *c, const char *name) {
-        return BACKEND(c)->find_process ? BACKEND(c)->find_process(CTX(c), name) : NULL;
-}
-
-static void h_live(Call *c) {
-        set_name(c->resp, "status", "alive");
-}
-
-static void h_processes(Call *c) {
-        _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
-        cJSON *o = cJSON_CreateObject(), *a = o ? cJSON_AddArrayToObject(o, "data") : NULL;
-        usec_t now = now_usec(CLOCK_REALTIME);
-
-        if (!procs || !a) {
-                cJSON_Delete(o);
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        for (size_t i = 0; i < n; i++) {
-                cJSON *s = process_state_to_json_at(procs[i], true, now);
-                if (!s) {
-                        cJSON_Delete(o);
-                        http_response_set_error(c->resp, 500, "out of memory");
-                        return;
-                }
-                cJSON_AddItemToArray(a, s);
-        }
-        http_response_set_json(c->resp, 200, o);
-}
-
-static void h_process(Call *c) {
-        Process *p = find(c, c->params[0]);
-
-        if (!p) {
-                set_errorf(c->resp, 400, "can't get state of process %s: no such process", c->params[0]);
-                return;
-        }
-        http_response_set_json(c->resp, 200, process_state_to_json(p, true));
-}
-
-static void h_process_info(Call *c) {
-        Process *p = find(c, c->params[0]);
-        cJSON *j;
-
-        if (!p || !p->config) {
-                set_errorf(c->resp, 400, "no such process: %s", c->params[0]);
-                return;
-        }
-        j = compose_process_to_json(p->config);
-        if (!j) {
-                set_errorf(c->resp, 500, "can't serialize the configuration of process %s", c->params[0]);
-                return;
-        }
-        http_response_set_json(c->resp, 200, j);
-}
-
-static void h_process_update(Call *c) {
-        _cleanup_json_ cJSON *body = NULL, *echo = NULL;
-        _cleanup_(compose_process_freep) ComposeProcess *proc = NULL;
-        _cleanup_free_ char *error = NULL;
-        const char *name;
-        int r;
-
-        if (parse_json_body(c, &body) < 0)
-                return;
-        if (!cJSON_IsObject(body)) {
-                http_response_set_error(c->resp, 400,
-                                        "json: cannot unmarshal non-object into Go value of type types.ProcessConfig");
-                return;
-        }
-        r = compose_process_from_json(body, &proc, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        name = proc->replica_name ?: proc->name;
-        if (!name || !find(c, name)) {
-                set_errorf(c->resp, 400, "no such process: %s", name ?: "");
-                return;
-        }
-        if (!BACKEND(c)->update_process) {
-                set_unsupported(c->resp);
-                return;
-        }
-        /* The answer is the process as the server understood it (Go re-marshals the decoded struct). */
-        echo = compose_process_to_json(proc);
-        if (!echo)
-                echo = TAKE_PTR(body);
-        r = BACKEND(c)->update_process(CTX(c), proc, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        TAKE_PTR(proc);
-        http_response_set_json(c->resp, 200, TAKE_PTR(echo));
-}
-
-static int cmp_u16(const void *a, const void *b) {
-        return (int) *(const uint16_t *) a - (int) *(const uint16_t *) b;
-}
-
-static void h_process_ports(Call *c) {
-        Process *p = find(c, c->params[0]);
-        _cleanup_(http_ports_done) HttpPorts ports = {};
-        _cleanup_free_ char *error = NULL;
-        cJSON *o, *t, *u;
-        int r;
-
-        if (!p || !rest_status_is_running(p->status) || p->pid <= 0) {
-                set_errorf(c->resp, 400, "can't get ports: process %s is not running", c->params[0]);
-                return;
-        }
-        if (!BACKEND(c)->process_ports) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = BACKEND(c)->process_ports(CTX(c), p, &ports, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        if (ports.n_tcp > 1)
-                qsort(ports.tcp, ports.n_tcp, sizeof(uint16_t), cmp_u16);
-        if (ports.n_udp > 1)
-                qsort(ports.udp, ports.n_udp, sizeof(uint16_t), cmp_u16);
-
-        o = cJSON_CreateObject();
-        if (!o || !cJSON_AddStringToObject(o, "name", c->params[0]) ||
-            !(t = cJSON_AddArrayToObject(o, "tcp_ports")) || !(u = cJSON_AddArrayToObject(o, "udp_ports"))) {
-                cJSON_Delete(o);
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        for (size_t i = 0; i < ports.n_tcp; i++)
-                cJSON_AddItemToArray(t, cJSON_CreateNumber(ports.tcp[i]));
-        for (size_t i = 0; i < ports.n_udp; i++)
-                cJSON_AddItemToArray(u, cJSON_CreateNumber(ports.udp[i]));
-        http_response_set_json(c->resp, 200, o);
-}
-
-static void h_process_logs(Call *c) {
-        _cleanup_free_ char *error = NULL;
-        int64_t end_offset, limit;
-        uint64_t first = 0;
-        size_t n = 0;
-        Process *p;
-        cJSON *o, *a;
-
-        if (parse_go_int(c->params[1], &end_offset, &error) < 0 || parse_go_int(c->params[2], &limit, &error) < 0) {
-                set_backend_error(c->resp, 400, -EINVAL, TAKE_PTR(error));
-                return;
-        }
-        p = find(c, c->params[0]);
-        if (!p) {
-                set_errorf(c->resp, 400, "process %s doesn't exist", c->params[0]);
-                return;
-        }
-        if (p->log)
-                log_ring_range(p->log, end_offset, limit, &first, &n);
-
-        o = cJSON_CreateObject();
-        a = o ? cJSON_AddArrayToObject(o, "logs") : NULL;
-        if (!a) {
-                cJSON_Delete(o);
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        for (size_t i = 0; i < n; i++) {
-                const LogEntry *e = log_ring_get(p->log, first + i);
-                cJSON *s;
-
-                if (!e)
-                        continue;
-                s = cJSON_CreateString(e->message);
-                if (!s) {
-                        cJSON_Delete(o);
-                        http_response_set_error(c->resp, 500, "out of memory");
-                        return;
-                }
-                cJSON_AddItemToArray(a, s);
-        }
-        http_response_set_json(c->resp, 200, o);
-}
-
-typedef int (*NameOp)(void *ctx, const char *name, char **ret_error);
-
-static void name_op(Call *c, NameOp op) {
-        _cleanup_free_ char *error = NULL;
-        int r;
-
-        if (!op) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = op(CTX(c), c->params[0], &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        set_name(c->resp, "name", c->params[0]);
-}
-
-static void h_logs_truncate(Call *c) {
-        name_op(c, BACKEND(c)->truncate_logs);
-}
-
-static void h_process_stop(Call *c) {
-        name_op(c, BACKEND(c)->stop_process);
-}
-
-static void h_process_start(Call *c) {
-        name_op(c, BACKEND(c)->start_process);
-}
-
-static void h_namespace_start(Call *c) {
-        name_op(c, BACKEND(c)->start_namespace);
-}
-
-static void h_namespace_stop(Call *c) {
-        name_op(c, BACKEND(c)->stop_namespace);
-}
-
-static void h_processes_stop(Call *c) {
-        _cleanup_json_ cJSON *body = NULL, *out = NULL;
-        size_t ok = 0, n;
-        const cJSON *it;
-
-        if (parse_json_body(c, &body) < 0)
-                return;
-        if (!cJSON_IsArray(body)) {
-                http_response_set_error(c->resp, 400, "json: cannot unmarshal non-array into Go value of type []string");
-                return;
-        }
-        n = (size_t) cJSON_GetArraySize(body);
-        if (n > HTTP_STOP_NAMES_MAX) {
-                set_errorf(c->resp, 400, "too many process names: %zu (limit %u)", n, HTTP_STOP_NAMES_MAX);
-                return;
-        }
-        cJSON_ArrayForEach(it, body)
-                if (!cJSON_IsString(it)) {
-                        http_response_set_error(c->resp, 400,
-                                                "json: cannot unmarshal non-string into Go value of type string");
-                        return;
-                }
-        if (!BACKEND(c)->stop_process) {
-                set_unsupported(c->resp);
-                return;
-        }
-        out = cJSON_CreateObject();
-        if (!out) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        cJSON_ArrayForEach(it, body) {
-                _cleanup_free_ char *error = NULL;
-                const char *name = it->valuestring;
-                int r = BACKEND(c)->stop_process(CTX(c), name, &error);
-
-                cJSON_DeleteItemFromObjectCaseSensitive(out, name);
-                if (r >= 0) {
-                        ok++;
-                        cJSON_AddStringToObject(out, name, "ok");
-                } else if (error)
-                        cJSON_AddStringToObject(out, name, error);
-                else
-                        cJSON_AddStringToObject(out, name, strerror(-r));
-        }
-        /* As process-compose: 207 with the map if anything failed, even when everything did. */
-        http_response_set_json(c->resp, ok == n ? 200 : 207, TAKE_PTR(out));
-}
-
-static void h_process_signal(Call *c) {
-        _cleanup_free_ char *error = NULL;
-        int64_t sig;
-        int r;
-
-        if (parse_go_int(c->params[1], &sig, &error) < 0) {
-                set_errorf(c->resp, 400, "invalid signal: %s", error ?: "bad number");
-                return;
-        }
-        if (sig < 0 || sig > 22) {
-                set_errorf(c->resp, 400, "invalid signal: %" PRIi64 ". Must be between 0 and 22", sig);
-                return;
-        }
-        if (!BACKEND(c)->signal_process) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = BACKEND(c)->signal_process(CTX(c), c->params[0], (int) sig, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        set_name(c->resp, "name", c->params[0]);
-}
-
-static void h_process_scale(Call *c) {
-        _cleanup_free_ char *error = NULL;
-        int64_t count;
-        int r;
-
-        if (parse_go_int(c->params[1], &count, &error) < 0) {
-                set_backend_error(c->resp, 400, -EINVAL, TAKE_PTR(error));
-                return;
-        }
-        if (count < 1) {
-                set_errorf(c->resp, 400, "cannot scale process %s to a negative or zero value %" PRIi64,
-                           c->params[0], count);
-                return;
-        }
-        if (count > 10000) {
-                set_errorf(c->resp, 400, "cannot scale process %s to %" PRIi64 ": the limit is 10000",
-                           c->params[0], count);
-                return;
-        }
-        if (!BACKEND(c)->scale_process) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = BACKEND(c)->scale_process(CTX(c), c->params[0], (int) count, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        set_name(c->resp, "name", c->params[0]);
-}
-
-static void h_send_keys(Call *c) {
-        _cleanup_json_ cJSON *body = NULL;
-        const cJSON *keys;
-        Process *p;
-
-        if (parse_json_body(c, &body) < 0)
-                return;
-        keys = cJSON_GetObjectItem(body, "keys");
-        if (!cJSON_IsObject(body) || (keys && !cJSON_IsString(keys))) {
-                http_response_set_error(c->resp, 400, "json: cannot unmarshal into Go value of type api.SendKeysRequest");
-                return;
-        }
-        p = find(c, c->params[0]);
-        if (!p) {
-                set_errorf(c->resp, 400, "process %s does not exist", c->params[0]);
-                return;
-        }
-        /* Units have no terminal: no process is interactive (is_interactive needs a PTY). */
-        set_errorf(c->resp, 400, "process %s is not interactive; cannot send keys", c->params[0]);
-}
-
-static void deferred_start(Call *c, DeferredKind kind,
-                           int (*op)(void *ctx, const char *name, HttpDoneFunc done, void *userdata, char **ret_error)) {
-        _cleanup_free_ char *error = NULL;
-        HttpDeferred *d;
-        int r;
-
-        if (!op) {
-                set_unsupported(c->resp);
-                return;
-        }
-        d = deferred_new(c, kind, c->params[0]);
-        if (!d) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        r = op(CTX(c), c->params[0], deferred_done, d, &error);
-        if (r < 0) {
-                deferred_free(d);
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        http_response_done(c->resp);
-        c->resp->status = 200;
-        c->resp->deferred = true;
-}
-
-static void h_process_restart(Call *c) {
-        deferred_start(c, DEFERRED_NAME, BACKEND(c)->restart_process);
-}
-
-static void h_namespace_restart(Call *c) {
-        deferred_start(c, DEFERRED_NAME, BACKEND(c)->restart_namespace);
-}
-
-static void h_namespaces(Call *c) {
-        char **l = BACKEND(c)->list_namespaces ? BACKEND(c)->list_namespaces(CTX(c)) : NULL;
-        cJSON *a = cJSON_CreateArray();
-
-        STRV_FOREACH(s, l)
-                if (a)
-                        cJSON_AddItemToArray(a, cJSON_CreateString(*s));
-        strv_free(l);
-        http_response_set_json(c->resp, 200, a);
-}
-
-static void h_project_name(Call *c) {
-        const char *n = BACKEND(c)->project_name ? BACKEND(c)->project_name(CTX(c)) : NULL;
-
-        set_name(c->resp, "projectName", n ?: "");
-}
-
-static void h_project_state(Call *c) {
-        _cleanup_free_ Process **procs = NULL;
-        _cleanup_free_ char *wm = query_get(c->req->query, "withMemory");
-        size_t n = collect_processes(c, &procs);
-        ProjectStateInfo info = {
-                .project = BACKEND(c)->get_project ? BACKEND(c)->get_project(CTX(c)) : NULL,
-                .project_name = BACKEND(c)->project_name ? BACKEND(c)->project_name(CTX(c)) : NULL,
-                .start_time = BACKEND(c)->start_time ? BACKEND(c)->start_time(CTX(c)) : 0,
-                .with_memory = parse_go_bool(wm),
-        };
-        cJSON *j;
-
-        if (!procs) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        j = project_state_to_json(&info, procs, n);
-        if (!j) {
-                http_response_set_error(c->resp, 500, "can't build the project state");
-                return;
-        }
-        http_response_set_json(c->resp, 200, j);
-}
-
-static void h_project_stop(Call *c) {
-        HttpDeferred *d;
-        int r;
-
-        if (!BACKEND(c)->stop_project) {
-                set_unsupported(c->resp);
-                return;
-        }
-        d = deferred_new(c, DEFERRED_STOPPED, NULL);
-        if (!d) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        r = BACKEND(c)->stop_project(CTX(c), deferred_done, d);
-        if (r < 0) {
-                deferred_free(d);
-                set_backend_error(c->resp, 400, r, NULL);
-                return;
-        }
-        http_response_done(c->resp);
-        c->resp->status = 200;
-        c->resp->deferred = true;
-}
-
-static void update_result(Call *c, int r, cJSON *status, char *error) {
-        _cleanup_json_ cJSON *st = status;
-        _cleanup_free_ char *e = error;
-
-        if (r < 0) {
-                if (st && cJSON_GetArraySize(st) > 0) {
-                        http_response_set_json(c->resp, 207, TAKE_PTR(st));
-                        return;
-                }
-                set_backend_error(c->resp, 400, r, TAKE_PTR(e));
-                return;
-        }
-        if (!st)
-                st = cJSON_CreateObject();
-        http_response_set_json(c->resp, r > 0 ? 207 : 200, TAKE_PTR(st));
-}
-
-static void h_project_update(Call *c) {
-        _cleanup_json_ cJSON *body = NULL;
-        _cleanup_(compose_project_freep) ComposeProject *project = NULL;
-        _cleanup_free_ char *error = NULL;
-        cJSON *status = NULL;
-        int r;
-
-        if (parse_json_body(c, &body) < 0)
-                return;
-        if (!cJSON_IsObject(body)) {
-                http_response_set_error(c->resp, 400,
-                                        "json: cannot unmarshal non-object into Go value of type types.Project");
-                return;
-        }
-        r = compose_project_from_json(body, &project, &error);
-        if (r < 0) {
-                set_backend_error(c->resp, 400, r, TAKE_PTR(error));
-                return;
-        }
-        if (!BACKEND(c)->update_project) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = BACKEND(c)->update_project(CTX(c), project, &status, &error);
-        if (r >= 0)
-                TAKE_PTR(project);
-        update_result(c, r, status, TAKE_PTR(error));
-}
-
-static void h_project_reload(Call *c) {
-        _cleanup_free_ char *error = NULL;
-        cJSON *status = NULL;
-        int r;
-
-        if (!BACKEND(c)->reload_project) {
-                set_unsupported(c->resp);
-                return;
-        }
-        r = BACKEND(c)->reload_project(CTX(c), &status, &error);
-        update_result(c, r, status, TAKE_PTR(error));
-}
-
-static void h_graph(Call *c) {
-        _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
-
-        if (!procs) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        http_response_set_json(c->resp, 200, graph_to_json(procs, n));
-}
-
-static void ws_upgrade(Call *c, HttpUpgrade kind) {
-        if (!BACKEND(c)->ws_check_upgrade) {
-                http_response_set_not_found(c->resp);
-                return;
-        }
-        http_response_done(c->resp);
-        BACKEND(c)->ws_check_upgrade(CTX(c), kind, c->req, c->resp);
-        if (c->resp->status < HTTP_STATUS_MIN || c->resp->status > HTTP_STATUS_MAX) {
-                http_response_done(c->resp);
-                http_response_set_error(c->resp, 500, "bad upgrade answer");
-        }
-}
-
-static void h_ws_logs(Call *c) {
-        ws_upgrade(c, HTTP_UPGRADE_WS_LOGS);
-}
-
-static void h_ws_states(Call *c) {
-        ws_upgrade(c, HTTP_UPGRADE_WS_STATES);
-}
-
-/* ---- metrics (Prometheus text format 0.0.4) ---- */
-
-/* A label value: backslash, double quote and newline escaped. */
-static char *label_escape(const char *s) {
-        size_t l = strlen(s);
-        char *o = malloc(l * 2 + 1), *q = o;
-
-        if (!o)
-                return NULL;
-        for (; *s; s++) {
-                if (*s == '\\' || *s == '"') {
-                        *q++ = '\\';
-                        *q++ = *s;
-                } else if (*s == '\n') {
-                        *q++ = '\\';
-                        *q++ = 'n';
-                } else
-                        *q++ = *s;
-        }
-        *q = 0;
-        return o;
-}
-
-static void h_metrics(Call *c) {
-        _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
-        _cleanup_strv_free_ char **names = NULL;
-        HttpWsStats ws = {};
-        Buffer b = {};
-
-        if (!procs) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        names = calloc(n + 1, sizeof(char *));
-        if (!names) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        for (size_t i = 0; i < n; i++)
-                if (!(names[i] = label_escape(procs[i]->name ?: ""))) {
-                        http_response_set_error(c->resp, 500, "out of memory");
-                        return;
-                }
-
-        buffer_printf(&b, "# HELP pcctl_process_status Current status of each process (1 for the status it is in).\n"
-                          "# TYPE pcctl_process_status gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_status{process=\"%s\",status=\"%s\"} 1\n", names[i],
-                              rest_status_to_string(process_derived_status(procs[i])) ?: "Pending");
-        buffer_printf(&b, "# HELP pcctl_process_running Whether the process is running (Running, Launching, Launched).\n"
-                          "# TYPE pcctl_process_running gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_running{process=\"%s\"} %d\n", names[i],
-                              rest_status_is_running(procs[i]->status));
-        buffer_printf(&b, "# HELP pcctl_process_ready Whether the process is Ready (1), Not Ready (0) or unknown (-1).\n"
-                          "# TYPE pcctl_process_ready gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_ready{process=\"%s\"} %d\n", names[i],
-                              procs[i]->health == PROC_HEALTH_READY ? 1 :
-                              procs[i]->health == PROC_HEALTH_NOT_READY ? 0 : -1);
-        buffer_printf(&b, "# HELP pcctl_process_restarts_total Restarts of the process.\n"
-                          "# TYPE pcctl_process_restarts_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_restarts_total{process=\"%s\"} %u\n", names[i], procs[i]->restarts);
-        buffer_printf(&b, "# HELP pcctl_process_exit_code Exit code of the last run (-1 when killed by a signal).\n"
-                          "# TYPE pcctl_process_exit_code gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_exit_code{process=\"%s\"} %d\n", names[i], procs[i]->exit_code);
-        buffer_printf(&b, "# HELP pcctl_process_log_lines_total Log lines read for the process.\n"
-                          "# TYPE pcctl_process_log_lines_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_log_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->log_lines_total);
-        buffer_printf(&b, "# HELP pcctl_process_journal_dropped_lines_total Lines journald suppressed (rate limit).\n"
-                          "# TYPE pcctl_process_journal_dropped_lines_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_journal_dropped_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->journal_dropped);
-        buffer_printf(&b, "# HELP pcctl_process_memory_bytes Memory of the process's unit (systemd MemoryCurrent).\n"
-                          "# TYPE pcctl_process_memory_bytes gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_memory_bytes{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->mem_bytes);
-
-        if (BACKEND(c)->ws_stats)
-                BACKEND(c)->ws_stats(CTX(c), &ws);
-        buffer_printf(&b, "# HELP pcctl_ws_sessions Open WebSocket sessions.\n"
-                          "# TYPE pcctl_ws_sessions gauge\n"
-                          "pcctl_ws_sessions %" PRIu64 "\n"
-                          "# HELP pcctl_ws_queued_bytes Bytes waiting in WebSocket send queues.\n"
-                          "# TYPE pcctl_ws_queued_bytes gauge\n"
-                          "pcctl_ws_queued_bytes %" PRIu64 "\n"
-                          "# HELP pcctl_ws_evictions_total WebSocket sessions closed for a write stall.\n"
-                          "# TYPE pcctl_ws_evictions_total counter\n"
-                          "pcctl_ws_evictions_total %" PRIu64 "\n"
-                          "# HELP pcctl_ws_dropped_lines_total Log lines WebSocket sessions lost to overrun.\n"
-                          "# TYPE pcctl_ws_dropped_lines_total counter\n"
-                          "pcctl_ws_dropped_lines_total %" PRIu64 "\n",
-                      ws.sessions, ws.queued_bytes, ws.evictions, ws.dropped_lines);
-
-        buffer_printf(&b, "# HELP pcctl_http_requests_total HTTP responses by status code.\n"
-                          "# TYPE pcctl_http_requests_total counter\n");
-        for (unsigned s = HTTP_STATUS_MIN; s <= HTTP_STATUS_MAX; s++)
-                if (c->r->by_status[s] > 0)
-                        buffer_printf(&b, "pcctl_http_requests_total{code=\"%u\"} %" PRIu64 "\n", s,
-                                      c->r->by_status[s]);
-
-        if (b.error < 0 || !b.data) {
-                buffer_done(&b);
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        set_text(c->resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.data);
-}
-
-/* ---- the table ---- */
-
-typedef struct Route {
-        const char *method;
-        const char *pattern;     /* "/process/logs/:/:/:" — ":" is a parameter */
-        void (*handler)(Call *c);
-} Route;
-
-static const Route routes[] = {
-        { "GET",    "/live",                         h_live },
-        { "GET",    "/processes",                    h_processes },
-        { "GET",    "/process/logs/ws",              h_ws_logs },
-        { "GET",    "/process/states/ws",            h_ws_states },
-        { "GET",    "/process/:",                    h_process },
-        { "GET",    "/process/info/:",               h_process_info },
-        { "POST",   "/process",                      h_process_update },
-        { "GET",    "/process/ports/:",              h_process_ports },
-        { "GET",    "/process/logs/:/:/:",           h_process_logs },
-        { "DELETE", "/process/logs/:",               h_logs_truncate },
-        { "PATCH",  "/process/stop/:",               h_process_stop },
-        { "PATCH",  "/process/signal/:/:",           h_process_signal },
-        { "PATCH",  "/processes/stop",               h_processes_stop },
-        { "POST",   "/process/start/:",              h_process_start },
-        { "POST",   "/process/restart/:",            h_process_restart },
-        { "POST",   "/process/send-keys/:",          h_send_keys },
-        { "PATCH",  "/process/scale/:/:",            h_process_scale },
-        { "POST",   "/project/stop",                 h_project_stop },
-        { "POST",   "/project",                      h_project_update },
-        { "POST",   "/project/configuration",        h_project_reload },
-        { "GET",    "/project/name",                 h_project_name },
-        { "GET",    "/project/state",                h_project_state },
-        { "POST",   "/namespace/start/:",            h_namespace_start },
-        { "POST",   "/namespace/stop/:",             h_namespace_stop },
-        { "POST",   "/namespace/restart/:",          h_namespace_restart },
-        { "GET",    "/namespaces",                   h_namespaces },
-        { "GET",    "/graph",                        h_graph },
-        { "GET",    "/metrics",                      h_metrics },
-};
 
 /* Matches the decoded segments against a pattern; params point into segs. */
 static bool route_match(const char *pattern, char **segs, size_t n, char **params) {
@@ -1151,18 +365,18 @@ void http_router_dispatch(HttpRouter *r, const HttpRequest *req, HttpResponse *r
                         goto finish;
                 }
                 if (k < 0) {
-                        set_errorf(resp, 400, "invalid URL escape in path segment %zu", n + 1);
+                        http_set_errorf(resp, 400, "invalid URL escape in path segment %zu", n + 1);
                         goto finish;
                 }
                 n++;
                 i += l + 1;
         }
 
-        for (size_t i = 0; i < ELEMENTSOF(routes); i++) {
-                if (!route_match(routes[i].pattern, segs, n, params))
+        for (size_t i = 0; i < http_n_routes; i++) {
+                if (!route_match(http_routes[i].pattern, segs, n, params))
                         continue;
                 path_matched = true;
-                if (!streq(routes[i].method, req->method))
+                if (!streq(http_routes[i].method, req->method))
                         continue;
 
                 Call c = {
@@ -1173,7 +387,7 @@ void http_router_dispatch(HttpRouter *r, const HttpRequest *req, HttpResponse *r
                         .complete = complete,
                         .userdata = userdata,
                 };
-                routes[i].handler(&c);
+                http_routes[i].handler(&c);
                 goto finish;
         }
         (void) path_matched;   /* a wrong method is a 404 too (gin's HandleMethodNotAllowed is off) */

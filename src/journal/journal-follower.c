@@ -6,7 +6,10 @@
  *            writes each entry into the shared mmap at once, so this sees it long before the inotify
  *            wake-up) and switches itself off when the project has been quiet for a while;
  *   defer    re-arms the drain when a batch was cut short, so a flood never starves the loop.
- * A fourth, timeout, honours sd_journal_get_timeout() on file systems without inotify. */
+ * A fourth, timeout, honours sd_journal_get_timeout() on file systems without inotify.
+ *
+ * Which journal files the handle holds, and its reopen on journald's rotations, are in
+ * journal-follower-files.c; the match terms and the fields read from an entry in journal-entry.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,8 +24,9 @@
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
+#include "journal/journal-entry.h"
 #include "journal/journal-files.h"
-#include "journal/journal-follower.h"
+#include "journal/journal-follower-internal.h"
 #include "shared/event-util.h"
 #include "shared/log.h"
 #include "shared/parse-util.h"
@@ -34,60 +38,6 @@
  * a ring's followers (WebSocket sessions) pull after at most two batches, so a flood read in batches never
  * evicts lines they have not seen. */
 #define DRAIN_BATCH 256u
-#define REOPEN_FAILURES_WARN 5u                /* ~150 ms of failed reopens after a file change */
-#define DATA_THRESHOLD (256u * 1024u)          /* > journald's LineMax: messages are never cut */
-
-typedef struct Source {
-        char *ident;
-        char *unit;
-        size_t ident_len, unit_len;
-        LogRing *ring;
-        JournalCountFunc count;
-        void *userdata;
-
-        /* Position of the newest entry appended, to never append an entry twice (several match terms, a
-         * match rebuild from a cursor, backfill overlapping the live position). */
-        sd_id128_t last_seqnum_id;
-        uint64_t last_seqnum;
-        bool have_last;
-} Source;
-
-struct JournalFollower {
-        sd_event *event;
-        sd_journal *journal;
-        sd_event_source *io, *poll, *defer, *timeout;
-
-        Source **sources;
-        size_t n_sources, n_allocated;
-        Source *last_hit;
-
-        char *slice;                  /* every source's unit runs in it: one term for all their units */
-        char *cursor;                 /* the last entry read before the latest match rebuild */
-        bool skip_cursor;             /* the next entry may be that entry again */
-        usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
-        int inotify_fd;               /* ours, with the active files; -EBADF with the whole journal */
-        bool matches_dirty;
-        bool reseek;                  /* journald finished writing since the last read: search afresh */
-        bool reopen_pending;         /* the active files changed: reopen once the old ones are read out */
-        unsigned reopen_failures;     /* in a row; the retry waits longer each time */
-
-        usec_t hot_until;             /* CLOCK_MONOTONIC: poll until then */
-
-        /* The handle holds only the journal files journald writes to (system.journal, user-UID.journal):
-         * archived files never get new lines, and every match costs a lookup in every open file on each
-         * sd_journal_next() (measured: 46 files, 10 processes: 0.5 s for the first read after a match
-         * change, 0.3-0.5 ms per idle poll; with the active file only: 1.5 ms and ~1 µs). When journald
-         * rotates or a new active file appears, the handle is reopened and resumes from the cursor. */
-        char **files;                 /* NULL: fallback, the whole local journal */
-        ino_t *inodes;
-        size_t n_files, n_active;     /* the active files first, then archived ones being caught up on */
-        /* Archived files read to their end (they were in the handle when journald archived them): a
-         * reopen never opens them again. Pruned to the files that still exist. */
-        ino_t *done;
-        size_t n_done;
-        JournalFollowerStats stats;
-};
-
 static Source *source_free(Source *s) {
         if (!s)
                 return NULL;
@@ -118,38 +68,6 @@ JournalFollower *journal_follower_free(JournalFollower *f) {
         free(f->inodes);
         free(f->done);
         return mfree(f);
-}
-
-/* ---- the journal files ---- */
-
-/* The first n files of the set are the handle's first n, path and inode. */
-static bool file_set_same_prefix(const JournalFollower *f, const JournalFileSet *s, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (!streq(s->paths[i], f->files[i]) || s->inodes[i] != f->inodes[i])
-                        return false;
-        return true;
-}
-
-/* Same active files as the handle has (archived ones being caught up on do not count). */
-static bool file_set_same_active(const JournalFollower *f, const JournalFileSet *s) {
-        return s->n_active == f->n_active && file_set_same_prefix(f, s, s->n_active);
-}
-
-static bool file_set_same(const JournalFollower *f, const JournalFileSet *s) {
-        return s->n == f->n_files && s->n_active == f->n_active && file_set_same_prefix(f, s, s->n);
-}
-
-/* Opens the active files (or, if there are none to be found, the whole local journal). */
-static int journal_open_active(JournalFileSet *set, sd_journal **ret) {
-        int r;
-
-        if (journal_file_set_scan_local(NULL, set) >= 0 && set->n > 0) {
-                r = sd_journal_open_files(ret, (const char **) set->paths, 0);
-                if (r >= 0)
-                        return 1;
-        }
-        journal_file_set_done(set);
-        return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
 }
 
 /* ---- lookup ---- */
@@ -185,88 +103,6 @@ static ssize_t find_index(JournalFollower *f, const char *ident) {
 
 /* ---- matches ---- */
 
-static int add_match_str(sd_journal *j, const char *field, const char *value) {
-        _cleanup_free_ char *m = NULL;
-
-        if (asprintf(&m, "%s=%s", field, value) < 0)
-                return -ENOMEM;
-        return sd_journal_add_match(j, m, 0);
-}
-
-/* The slice's share of the terms: what runs in it (system manager, or a user manager at the cgroup root as
- * in the sandbox: _SYSTEMD_SLICE; a user manager under user@UID.service: _SYSTEMD_USER_SLICE), and
- * journald's suppression notes about it (their object fields describe the rate-limited process). */
-static int add_slice_matches(sd_journal *j, const char *slice) {
-        static const char *const slice_fields[] = { "_SYSTEMD_SLICE", "_SYSTEMD_USER_SLICE" };
-        static const char *const object_fields[] = { "OBJECT_SYSTEMD_SLICE", "OBJECT_SYSTEMD_USER_SLICE" };
-        int r;
-
-        for (size_t k = 0; k < ELEMENTSOF(slice_fields); k++) {
-                r = sd_journal_add_disjunction(j);
-                if (r >= 0)
-                        r = add_match_str(j, slice_fields[k], slice);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t k = 0; k < ELEMENTSOF(object_fields); k++) {
-                r = sd_journal_add_disjunction(j);
-                if (r >= 0)
-                        r = sd_journal_add_match(j, "MESSAGE_ID=" JOURNAL_SUPPRESSED_MESSAGE_ID, 0);
-                if (r >= 0)
-                        r = add_match_str(j, object_fields[k], slice);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* notes §4.2: OR of four kinds of terms. Within a term the same field ORs, different fields AND. */
-int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n,
-                                const char *slice) {
-        static const char *const unit_fields[] = { "_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT" };
-        static const char *const object_fields[] = { "OBJECT_SYSTEMD_UNIT", "OBJECT_SYSTEMD_USER_UNIT" };
-        bool have_units = false;
-        int r;
-
-        for (size_t i = 0; i < n; i++) {
-                r = add_match_str(j, "SYSLOG_IDENTIFIER", idents[i]);
-                if (r < 0)
-                        return r;
-                have_units = have_units || (units && units[i]);
-        }
-        if (slice)
-                return add_slice_matches(j, slice);
-        if (!have_units)
-                return 0;
-
-        for (size_t k = 0; k < ELEMENTSOF(unit_fields); k++) {
-                r = sd_journal_add_disjunction(j);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < n; i++)
-                        if (units[i]) {
-                                r = add_match_str(j, unit_fields[k], units[i]);
-                                if (r < 0)
-                                        return r;
-                        }
-        }
-        for (size_t k = 0; k < ELEMENTSOF(object_fields); k++) {
-                r = sd_journal_add_disjunction(j);
-                if (r < 0)
-                        return r;
-                r = sd_journal_add_match(j, "MESSAGE_ID=" JOURNAL_SUPPRESSED_MESSAGE_ID, 0);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < n; i++)
-                        if (units[i]) {
-                                r = add_match_str(j, object_fields[k], units[i]);
-                                if (r < 0)
-                                        return r;
-                        }
-        }
-        return 0;
-}
-
 static int add_matches(sd_journal *j, Source *const *sources, size_t n, const char *slice) {
         _cleanup_free_ const char **idents = new(const char *, n), **units = new(const char *, n);
 
@@ -281,7 +117,7 @@ static int add_matches(sd_journal *j, Source *const *sources, size_t n, const ch
 
 /* The current entry is the last one read (or the anchor): remember it, before a flush of the matches, a
  * seek or a reopen detaches the position. Without a current entry (just sought, never read) keep the old. */
-static void follower_remember_position(JournalFollower *f) {
+void follower_remember_position(JournalFollower *f) {
         _cleanup_free_ char *cursor = NULL;
 
         if (sd_journal_get_cursor(f->journal, &cursor) >= 0) {
@@ -345,105 +181,10 @@ static void follower_reseek(JournalFollower *f) {
 
 /* ---- dispatch ---- */
 
-static bool field_is(const void *data, size_t len, const char *field, const char **ret_value,
-                     size_t *ret_len) {
-        size_t fl = strlen(field);
-
-        if (len <= fl || memcmp(data, field, fl) != 0 || ((const char *) data)[fl] != '=')
-                return false;
-        *ret_value = (const char *) data + fl + 1;
-        *ret_len = len - fl - 1;
-        return true;
-}
-
-/* The cursor's "s=<seqnum id>;i=<seqnum hex>" orders entries of one journald instance. */
-static bool cursor_position(const char *cursor, sd_id128_t *ret_id, uint64_t *ret_seqnum) {
-        const char *s = NULL, *i = NULL;
-        char idbuf[33];
-        char *end;
-
-        for (const char *p = cursor; p && *p; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
-                if (startswith(p, "s="))
-                        s = p + 2;
-                else if (startswith(p, "i="))
-                        i = p + 2;
-        }
-        if (!s || !i || strcspn(s, ";") != 32)
-                return false;
-        memcpy(idbuf, s, 32);
-        idbuf[32] = 0;
-        if (sd_id128_from_string(idbuf, ret_id) < 0)
-                return false;
-        errno = 0;
-        *ret_seqnum = strtoull(i, &end, 16);
-        return errno == 0 && end != i && (*end == ';' || *end == 0);
-}
-
-typedef struct EntryFields {
-        const char *message, *ident, *unit, *user_unit, *message_id, *object_unit, *object_user_unit;
-        const char *priority, *pid, *n_dropped;
-        size_t message_len, ident_len, unit_len, user_unit_len, message_id_len, object_unit_len,
-                object_user_unit_len, priority_len, pid_len, n_dropped_len;
-} EntryFields;
-
-static void entry_fields_read(sd_journal *j, EntryFields *e) {
-        const void *data;
-        size_t len;
-
-        *e = (EntryFields) {};
-        sd_journal_restart_data(j);
-        while (sd_journal_enumerate_data(j, &data, &len) > 0) {
-                const char *v;
-                size_t n;
-
-#define TAKE_FIELD(name, member)                                                \
-                if (!e->member && field_is(data, len, name, &v, &n)) {           \
-                        e->member = v;                                          \
-                        e->member##_len = n;                                    \
-                        continue;                                               \
-                }
-                TAKE_FIELD("MESSAGE", message);
-                TAKE_FIELD("PRIORITY", priority);
-                TAKE_FIELD("SYSLOG_IDENTIFIER", ident);
-                TAKE_FIELD("_PID", pid);
-                TAKE_FIELD("_SYSTEMD_UNIT", unit);
-                TAKE_FIELD("_SYSTEMD_USER_UNIT", user_unit);
-                TAKE_FIELD("MESSAGE_ID", message_id);
-                TAKE_FIELD("OBJECT_SYSTEMD_UNIT", object_unit);
-                TAKE_FIELD("OBJECT_SYSTEMD_USER_UNIT", object_user_unit);
-                TAKE_FIELD("N_DROPPED", n_dropped);
-#undef TAKE_FIELD
-        }
-}
-
-static bool is_suppression_note(const EntryFields *e) {
-        return e->message_id && e->message_id_len == STRLEN(JOURNAL_SUPPRESSED_MESSAGE_ID) &&
-                memcmp(e->message_id, JOURNAL_SUPPRESSED_MESSAGE_ID, e->message_id_len) == 0;
-}
-
-static uint64_t suppressed_count(const EntryFields *e) {
-        uint64_t n;
-
-        if (e->n_dropped && parse_u64_len(e->n_dropped, e->n_dropped_len, &n) >= 0)
-                return n;
-        /* "Suppressed N messages from UNIT" */
-        if (e->message && e->message_len > STRLEN("Suppressed ") &&
-            memcmp(e->message, "Suppressed ", STRLEN("Suppressed ")) == 0) {
-                const char *p = e->message + STRLEN("Suppressed ");
-                size_t k = 0, left = e->message_len - STRLEN("Suppressed ");
-
-                while (k < left && p[k] >= '0' && p[k] <= '9')
-                        k++;
-                if (parse_u64_len(p, k, &n) >= 0)
-                        return n;
-        }
-        return 0;
-}
-
 static int dispatch_entry(JournalFollower *f, sd_journal *j) {
         _cleanup_free_ char *cursor = NULL;
         JournalCount count = { .lines = 1 };
-        EntryFields e;
+        JournalEntryFields e;
         Source *s = NULL;
         sd_id128_t seqnum_id = {};
         uint64_t seqnum = 0, realtime = 0;
@@ -451,9 +192,9 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
         int priority = LOG_INFO, r;
         pid_t pid = 0;
 
-        entry_fields_read(j, &e);
+        journal_entry_fields_read(j, &e);
 
-        note = is_suppression_note(&e);
+        note = journal_entry_is_suppression_note(&e);
         if (note) {
                 /* user@ machines: the note names the rate-limited user@UID.service as OBJECT_SYSTEMD_UNIT
                  * and the unit that logged as OBJECT_SYSTEMD_USER_UNIT. */
@@ -475,14 +216,14 @@ static int dispatch_entry(JournalFollower *f, sd_journal *j) {
         r = sd_journal_get_cursor(j, &cursor);
         if (r < 0)
                 return r;
-        have_pos = cursor_position(cursor, &seqnum_id, &seqnum);
+        have_pos = journal_cursor_position(cursor, &seqnum_id, &seqnum);
         if (have_pos && s->have_last && sd_id128_equal(seqnum_id, s->last_seqnum_id) && seqnum <= s->last_seqnum)
                 return 0;        /* seen already */
 
         (void) sd_journal_get_realtime_usec(j, &realtime);
 
         if (note) {
-                uint64_t n = suppressed_count(&e);
+                uint64_t n = journal_entry_suppressed_count(&e);
                 char buf[64];
                 int k;
 
@@ -547,8 +288,6 @@ static void follower_update_timeout(JournalFollower *f) {
         (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
 }
 
-static void follower_reopen(JournalFollower *f);
-
 static bool follower_drain(JournalFollower *f) {
         unsigned n, appended = 0;
         int r;
@@ -602,127 +341,6 @@ static bool follower_drain(JournalFollower *f) {
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
-
-/* The handle's files that journald has archived are complete, and were read to their end: remember
- * them, so that no reopen takes them again; forget the ones that are gone. */
-static void follower_update_done(JournalFollower *f, const JournalFileSet *set) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < f->n_done; i++)
-                if (journal_inode_in(set->archived, set->n_archived, f->done[i]))
-                        f->done[n++] = f->done[i];
-        f->n_done = n;
-        for (size_t i = 0; i < f->n_files; i++) {
-                ino_t *v;
-
-                if (!journal_inode_in(set->archived, set->n_archived, f->inodes[i]) ||
-                    journal_inode_in(f->done, f->n_done, f->inodes[i]))
-                        continue;
-                v = reallocarray(f->done, f->n_done + 1, sizeof(ino_t));
-                if (!v)
-                        return;         /* at worst an archived file is read twice: its lines are skipped */
-                f->done = v;
-                f->done[f->n_done++] = f->inodes[i];
-        }
-}
-
-/* Opens the current set of active files and continues there from the cursor of the last entry read.
- * Archived files that start after that entry and were never in the handle are opened too: journald
- * rotated more than once since the last read (a follower far behind, or `journalctl --rotate` twice),
- * and their lines are still to be read. The next reopen, once they are read, drops them again. */
-static void follower_reopen(JournalFollower *f) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        JournalArchiveFilter filter = {
-                .skip = { f->done, f->inodes },
-                .n_skip = { f->n_done, f->n_files },
-        };
-        bool have_pos;
-        JournalFileSet set = {};
-        int r;
-
-        f->reopen_pending = false;
-        follower_remember_position(f);
-        have_pos = f->cursor && cursor_position(f->cursor, &filter.seqnum_id, &filter.after);
-        if (journal_file_set_scan_local(have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 ||
-            file_set_same(f, &set)) {
-                journal_file_set_done(&set);
-                return;
-        }
-        /* journald may have added lines to a file of the handle after the last read and archived it since:
-         * read those first (the file is complete now) */
-        r = sd_journal_next(f->journal);
-        if (r > 0) {
-                (void) sd_journal_previous(f->journal);
-                f->reopen_pending = true;
-                (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-                journal_file_set_done(&set);
-                return;
-        }
-        r = sd_journal_open_files(&j, (const char **) set.paths, 0);
-        if (r >= 0)
-                (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
-        if (r < 0) {
-                /* Usually a file journald has just created and not yet given its header (-ENODATA): its
-                 * next write wakes us anyway, but do not count on it. Retry after 10 ms, 20 ms, ... 1 s;
-                 * say so only if it lasts. */
-                usec_t delay = MIN((usec_t) 10 * USEC_PER_MSEC << MIN(f->reopen_failures, 7u), USEC_PER_SEC);
-
-                f->reopen_failures++;
-                log_full_errno(f->reopen_failures == REOPEN_FAILURES_WARN ? LOG_WARNING : LOG_DEBUG, r,
-                               "Failed to reopen the journal after a file change (attempt %u), keeping the old "
-                               "files and retrying: %m", f->reopen_failures);
-                (void) sd_event_source_set_time(f->timeout, event_now(f->event, CLOCK_MONOTONIC) + delay);
-                (void) sd_event_source_set_enabled(f->timeout, SD_EVENT_ONESHOT);
-                journal_file_set_done(&set);
-                return;
-        }
-        if (f->reopen_failures >= REOPEN_FAILURES_WARN)
-                log_info("Reopened the journal after %u failed attempts.", f->reopen_failures);
-        f->reopen_failures = 0;
-        if (set.n > set.n_active)
-                log_debug("Catching up on %zu archived journal file(s) after more than one rotation.",
-                          set.n - set.n_active);
-
-        follower_update_done(f, &set);
-        sd_journal_close(f->journal);
-        f->journal = TAKE_PTR(j);
-        for (size_t i = 0; i < f->n_files; i++)
-                free(f->files[i]);
-        free(f->files);
-        free(f->inodes);
-        free(set.archived);
-        f->files = set.paths;
-        f->inodes = set.inodes;
-        f->n_files = set.n;
-        f->n_active = set.n_active;
-        f->matches_dirty = true;        /* re-adds the matches and seeks to f->cursor */
-        f->stats.reopens++;
-        f->stats.caught_up_files += set.n - set.n_active;
-}
-
-/* journald rotated a file or started a new one: finish the old files, then continue on the new set from
- * the cursor of the last entry read. The old files are read out in batches like any other drain, so the
- * loop (and the followers of the rings) keeps running while a large backlog is read; follower_drain()
- * reopens when it reaches their end. */
-static void follower_check_files(JournalFollower *f) {
-        JournalFileSet set = {};
-        bool same;
-
-        if (!f->files)
-                return;         /* the whole journal is open: sd-journal follows new files itself */
-        if (f->reopen_pending)
-                return;         /* noticed already */
-        if (journal_file_set_scan_local(NULL, &set) < 0 || set.n == 0) {
-                journal_file_set_done(&set);
-                return;
-        }
-        same = file_set_same_active(f, &set);
-        journal_file_set_done(&set);
-        if (same)
-                return;
-        f->reopen_pending = true;
-        (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
-}
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         JournalFollower *f = userdata;
@@ -800,7 +418,7 @@ int journal_follower_new(sd_event *e, JournalFollower **ret) {
         {
                 JournalFileSet set = {};
 
-                r = journal_open_active(&set, &f->journal);
+                r = follower_open_active(&set, &f->journal);
                 if (r < 0)
                         return r;
                 f->files = set.paths;

@@ -40,6 +40,7 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 
+#include "journal/journal-entry.h"
 #include "journal/logring.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
@@ -65,21 +66,6 @@ typedef struct JournalSource {
         JournalCountFunc count;      /* may be NULL: called after each entry appended to ring */
         void *userdata;
 } JournalSource;
-
-#define JOURNAL_SUPPRESSED_MESSAGE_ID "a596d6fe7bfa4994828e72309e95d61e"
-
-/* Adds the match terms of systemd-notes §4.2 for n processes to j: SYSLOG_IDENTIFIER=idents[i], OR the unit
- * fields (_SYSTEMD_UNIT, _SYSTEMD_USER_UNIT) for units[i], OR journald's suppression notes naming units[i].
- * units[i] may be NULL (identifier only). The follower and `pcctl logs` both select lines with it.
- *
- * With slice (the project's "pcctl-<project>.slice", which holds every unit), the unit and note terms are
- * four for the whole slice instead of four per unit: _SYSTEMD_SLICE / _SYSTEMD_USER_SLICE, and the
- * suppression notes whose OBJECT_SYSTEMD_SLICE / OBJECT_SYSTEMD_USER_SLICE is the slice. That is n + 4 terms
- * instead of 5n + 1 (each term costs a lookup in every open journal file on a read), but it selects every
- * unit of the slice: the caller must sort entries out by identifier and unit, as the follower does. The
- * identifier terms stay: journald loses the unit and slice fields of processes that exit at once. */
-int journal_add_process_matches(sd_journal *j, const char *const *idents, const char *const *units, size_t n,
-                                const char *slice);
 
 int journal_follower_new(sd_event *e, JournalFollower **ret);
 JournalFollower *journal_follower_free(JournalFollower *f);

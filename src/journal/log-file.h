@@ -14,7 +14,7 @@
  *         ...
  *         lf = log_file_close(lf);                         <- flushes
  *
- * Formats:
+ * Formats (log-format.h):
  *   JSON (default), zerolog's field order:
  *     {"level":"info","process":"web","replica":0,"time":"2024-05-01T10:00:00+02:00","message":"line"}
  *     stderr lines are "error"; "time" only with add_timestamp (RFC 3339, or timestamp_format, a Go layout);
@@ -34,31 +34,12 @@
 
 #include <systemd/sd-event.h>
 
+#include "journal/log-format.h"
 #include "journal/logring.h"
 #include "shared/buffer.h"
 #include "shared/macro.h"
 
-typedef struct ComposeLogConfig ComposeLogConfig;
-
-typedef struct LogFileConfig {
-        bool disable_json;
-        bool add_timestamp;
-        const char *timestamp_format;    /* Go layout; NULL: RFC 3339 (JSON) or "3:04PM" (console) */
-        bool no_metadata;
-        bool no_color;
-        bool flush_each_line;
-        char *const *fields_order;       /* console parts order, NULL-terminated; NULL: time level message */
-        bool rotate;
-        int max_size_mb;                 /* 0: 100 */
-        int max_backups;                 /* 0: keep all */
-        int max_age_days;                /* 0: no age limit */
-        bool compress;
-} LogFileConfig;
-
 typedef struct LogFile LogFile;
-
-/* Fills cfg from the compose model; c may be NULL (defaults). The strings stay owned by c. */
-void log_file_config_from_compose(const ComposeLogConfig *c, LogFileConfig *ret);
 
 /* Creates parent directories (0755) and opens path (0600): truncated, or appended to with rotation. */
 int log_file_open(sd_event *e, const char *path, const LogFileConfig *cfg, LogFile **ret);
@@ -81,10 +62,3 @@ typedef struct LogFileStats {
         uint64_t rotations;
 } LogFileStats;
 void log_file_get_stats(const LogFile *f, LogFileStats *ret);
-
-/* Formatting, exposed for tests. Appends one formatted line (with its '\n') to b; on failure b is as before
- * and usable. */
-int log_file_format_line(const LogFileConfig *cfg, Buffer *b, const char *process, int replica, bool is_error,
-                         const char *message, size_t msg_len, usec_t realtime);
-/* Go's time.Format for a µs realtime in the local time zone. Returns the length written (< size). */
-size_t go_time_format(char *buf, size_t size, const char *layout, usec_t realtime);

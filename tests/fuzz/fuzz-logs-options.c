@@ -2,7 +2,8 @@
  * through the -S/-U date parser, the time-span parser, the -p priority parser and the -o mode names, then
  * the words together are parsed as the verb's command line (getopt_long, -n, --case-sensitive, ...).
  *
- * The parsers are static in verb-logs.c, so this file includes it. Must hold: no crash, leak or undefined
+ * The parsers are in journal/journal-args.c; the verb's static ones are in verb-logs.c, which this file
+ * includes. Must hold: no crash, leak or undefined
  * behaviour; an accepted date has a month and a day in range; an accepted priority is a range inside 0..7;
  * an accepted mode has a name; the command line is either refused with -EINVAL/-E2BIG or gives coherent
  * arguments. */
@@ -23,7 +24,7 @@ static void check_word(const char *w) {
         JournalOutputMode m;
         char ident[64];
 
-        if (parse_date(w, &t) >= 0) {
+        if (journal_parse_date(w, &t) >= 0) {
                 int y, mo, d, n = 0;
 
                 /* an accepted calendar date names a real month and day */
@@ -31,8 +32,8 @@ static void check_word(const char *w) {
                     (mo < 1 || mo > 12 || d < 1 || d > 31))
                         abort();
         }
-        (void) parse_timespan(w, &t);
-        if (parse_priority(w, &a, &b) >= 0 && (a < 0 || b > 7 || a > b))
+        (void) journal_parse_timespan(w, &t);
+        if (journal_parse_priority(w, &a, &b) >= 0 && (a < 0 || b > 7 || a > b))
                 abort();
         m = journal_output_mode_from_string(w);
         if (m >= 0 && !journal_output_mode_to_string(m))
