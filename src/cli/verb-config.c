@@ -3,6 +3,7 @@
  *   pcctl config [-f FILE]... [-e FILE]... [--disable-dotenv] [-n NS]... [-o yaml|json] [--verbose]
  *
  * Any load error is printed as "file:line:col: message" on stderr and the exit code is 1. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cli/verbs.h"
 #include "compose/compose-json.h"
 #include "compose/compose.h"
+#include "shared/json-util.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
 
@@ -31,7 +33,25 @@ static void config_help(void) {
                "  -h, --help              Show this help\n");
 }
 
-int verb_config(int argc, char **argv) {
+typedef struct ConfigArgs {
+        char **files, **env_files, **namespaces;
+        const char *output;
+        bool verbose, disable_dotenv, strict;
+} ConfigArgs;
+
+static void config_args_done(ConfigArgs *a) {
+        strv_free(a->files);
+        strv_free(a->env_files);
+        strv_free(a->namespaces);
+}
+
+static int config_oom(void) {
+        fprintf(stderr, "pcctl config: out of memory\n");
+        return -ENOMEM;
+}
+
+/* 1 parsed, 0 after --help, or a negative error (printed). */
+static int config_parse_args(int argc, char **argv, ConfigArgs *a) {
         enum { ARG_DISABLE_DOTENV = 0x100, ARG_STRICT };
         static const struct option options[] = {
                 { "config",         required_argument, NULL, 'f' },
@@ -44,73 +64,96 @@ int verb_config(int argc, char **argv) {
                 { "help",           no_argument,       NULL, 'h' },
                 {}
         };
-        _cleanup_(compose_project_freep) ComposeProject *project = NULL;
-        _cleanup_strv_free_ char **files = NULL, **env_files = NULL, **namespaces = NULL;
-        ComposeLoadOptions opts;
-        ComposeError error = {};
-        const char *output = "yaml";
-        bool verbose = false, disable_dotenv = false, strict = false;
-        int c, r, ret = EXIT_FAILURE;
+        int c;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "f:e:n:o:vh", options, NULL)) >= 0)
                 switch (c) {
                 case 'f':
-                        if (strv_extend(&files, optarg) < 0)
-                                goto oom;
-                        break;
                 case 'e':
-                        if (strv_extend(&env_files, optarg) < 0)
-                                goto oom;
+                        if (strv_extend(c == 'f' ? &a->files : &a->env_files, optarg) < 0)
+                                return config_oom();
                         break;
-                case 'n':
+                case 'n': {
                         /* "-n a,b" and "-n a -n b" both work, as cobra's string slices */
-                        {
-                                _cleanup_strv_free_ char **l = strv_split(optarg, ",", false);
-                                if (!l)
-                                        goto oom;
-                                STRV_FOREACH(s, l)
-                                        if (strv_extend(&namespaces, *s) < 0)
-                                                goto oom;
-                        }
+                        _cleanup_strv_free_ char **l = strv_split(optarg, ",", false);
+
+                        if (!l)
+                                return config_oom();
+                        STRV_FOREACH(s, l)
+                                if (strv_extend(&a->namespaces, *s) < 0)
+                                        return config_oom();
                         break;
+                }
                 case 'o':
                         if (!streq(optarg, "yaml") && !streq(optarg, "json")) {
                                 fprintf(stderr, "pcctl config: unknown output format '%s' (yaml or json)\n", optarg);
-                                return EXIT_FAILURE;
+                                return -EINVAL;
                         }
-                        output = optarg;
+                        a->output = optarg;
                         break;
                 case ARG_DISABLE_DOTENV:
-                        disable_dotenv = true;
+                        a->disable_dotenv = true;
                         break;
                 case ARG_STRICT:
-                        strict = true;
+                        a->strict = true;
                         break;
                 case 'v':
-                        verbose = true;
+                        a->verbose = true;
                         break;
                 case 'h':
                         config_help();
-                        return EXIT_SUCCESS;
+                        return 0;
                 default:
-                        return EXIT_FAILURE;
+                        return -EINVAL;
                 }
         if (optind < argc) {
                 fprintf(stderr, "pcctl config: unexpected argument '%s'\n", argv[optind]);
-                return EXIT_FAILURE;
+                return -EINVAL;
         }
+        return 1;
+}
+
+static int config_print(const ComposeProject *project, const char *output) {
+        if (streq(output, "json")) {
+                _cleanup_json_ cJSON *j = compose_project_to_json(project);
+                _cleanup_free_ char *s = j ? cJSON_Print(j) : NULL;
+
+                if (!s)
+                        return config_oom();
+                printf("%s\n", s);
+        } else {
+                _cleanup_free_ char *s = NULL;
+
+                if (compose_project_format_yaml(project, &s) < 0)
+                        return config_oom();
+                fputs(s, stdout);
+        }
+        return fflush(stdout) == 0 ? 0 : -EIO;
+}
+
+int verb_config(int argc, char **argv) {
+        _cleanup_(compose_project_freep) ComposeProject *project = NULL;
+        _cleanup_(config_args_done) ConfigArgs a = { .output = "yaml" };
+        ComposeLoadOptions opts;
+        ComposeError error = {};
+        int r;
+
+        r = config_parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         compose_load_options_init(&opts);
         /* flags win over the environment */
-        opts.files = TAKE_PTR(files);
-        opts.env_files = TAKE_PTR(env_files);
-        opts.namespaces = TAKE_PTR(namespaces);
-        opts.disable_dotenv = disable_dotenv;
-        opts.strict = strict;
+        opts.files = TAKE_PTR(a.files);
+        opts.env_files = TAKE_PTR(a.env_files);
+        opts.namespaces = TAKE_PTR(a.namespaces);
+        opts.disable_dotenv = a.disable_dotenv;
+        opts.strict = a.strict;
         if (compose_load_options_from_env(&opts, NULL) < 0) {
                 compose_load_options_done(&opts);
-                goto oom;
+                config_oom();
+                return EXIT_FAILURE;
         }
 
         r = compose_load(&opts, &project, &error);
@@ -125,30 +168,11 @@ int verb_config(int argc, char **argv) {
         if (cli_validate_x_systemd(project) < 0)
                 return EXIT_FAILURE;
 
-        if (verbose) {
+        if (a.verbose) {
                 STRV_FOREACH(w, project->warnings)
                         fprintf(stderr, "warning: %s\n", *w);
                 STRV_FOREACH(n, project->notes)
                         fprintf(stderr, "note: %s\n", *n);
         }
-
-        if (streq(output, "json")) {
-                cJSON *j = compose_project_to_json(project);
-                char *s = j ? cJSON_Print(j) : NULL;
-                cJSON_Delete(j);
-                if (!s)
-                        goto oom;
-                printf("%s\n", s);
-                free(s);
-        } else {
-                _cleanup_free_ char *s = NULL;
-                if (compose_project_format_yaml(project, &s) < 0)
-                        goto oom;
-                fputs(s, stdout);
-        }
-        ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-        return ret;
-oom:
-        fprintf(stderr, "pcctl config: out of memory\n");
-        return EXIT_FAILURE;
+        return config_print(project, a.output) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

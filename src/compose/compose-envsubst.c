@@ -558,15 +558,120 @@ static int dotenv_expand(const char *v, char * const *env, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* A quoted value from its opening quote; *pp is moved past the closing one (-EINVAL when there is none).
+ * Double quotes know escapes and ${VAR} expansion, single quotes nothing. */
+static int dotenv_quoted(const char **pp, const char *end, unsigned *line, char * const *env, char **ret) {
+        const char *p = *pp;
+        char q = *p++;
+        Buffer b = BUF_INIT;
+        bool closed = false;
+        int r = 0;
+
+        while (p < end) {
+                if (*p == '\\' && q == '"' && p + 1 < end) {
+                        char o;
+                        switch (p[1]) {
+                        case 'n': o = '\n'; break;
+                        case 'r': o = '\r'; break;
+                        case 't': o = '\t'; break;
+                        case '"': o = '"'; break;
+                        case '\\': o = '\\'; break;
+                        default: o = 0;
+                        }
+                        if (p[1] == '$')
+                                /* keep the escape for dotenv_expand */
+                                r = buffer_append(&b, "\\$", 2);
+                        else
+                                r = o ? buffer_append(&b, &o, 1) : buffer_append(&b, p, 2);
+                        p += 2;
+                } else if (*p == q) {
+                        p++;
+                        closed = true;
+                        break;
+                } else {
+                        if (*p == '\n')
+                                (*line)++;
+                        r = buffer_append(&b, p, 1);
+                        p++;
+                }
+                if (r < 0) {
+                        buffer_done(&b);
+                        return r;
+                }
+        }
+        *pp = p;
+        if (!closed) {
+                buffer_done(&b);
+                return -EINVAL;
+        }
+        if (q == '"') {
+                r = dotenv_expand(strempty(b.data), env, ret);
+                buffer_done(&b);
+                return r;
+        }
+        *ret = buffer_steal(&b, NULL);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* An unquoted value up to the end of the line or an inline comment (" #"); *pp is moved to the end of line. */
+static int dotenv_unquoted(const char **pp, const char *end, char * const *env, char **ret) {
+        const char *vs = *pp, *eol, *ve;
+        _cleanup_free_ char *raw = NULL;
+
+        eol = vs < end ? (memchr(vs, '\n', (size_t) (end - vs)) ?: end) : end;
+        ve = eol;
+        for (const char *c = vs; c < eol; c++)
+                if (*c == '#' && c > vs && (c[-1] == ' ' || c[-1] == '\t')) {
+                        ve = c;
+                        break;
+                }
+        while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
+                ve--;
+        raw = strndup(vs, ve - vs);
+        if (!raw)
+                return -ENOMEM;
+        *pp = eol;
+        return dotenv_expand(raw, env, ret);
+}
+
+/* "[export ]KEY=" or "KEY:"; *pp is moved past the separator and the blanks after it. */
+static int dotenv_key(const char **pp, const char *end, char **ret) {
+        const char *p = *pp, *ks, *ke;
+
+        if (end - p > 7 && strneq(p, "export", 6) && (p[6] == ' ' || p[6] == '\t')) {
+                p += 6;
+                while (p < end && (*p == ' ' || *p == '\t'))
+                        p++;
+        }
+        ks = p;
+        while (p < end && *p != '=' && *p != ':' && *p != '\n' && *p != '#')
+                p++;
+        if (p >= end || (*p != '=' && *p != ':'))
+                return -EINVAL;
+        ke = p;
+        while (ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'))
+                ke--;
+        /* a NUL would cut the key short, down to an empty name */
+        if (ke == ks || memchr(ks, 0, ke - ks))
+                return -EINVAL;
+        *ret = strndup(ks, ke - ks);
+        if (!*ret)
+                return -ENOMEM;
+        p++; /* '=' or ':' */
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        *pp = p;
+        return 0;
+}
+
 int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line) {
         const char *p = text, *end = text + size;
         unsigned line = 1;
         int r;
 
         while (p < end) {
-                const char *eol, *ks, *ke;
                 _cleanup_free_ char *key = NULL, *value = NULL;
-                unsigned start_line = line;
+                unsigned start_line;
 
                 /* skip blank space and comments */
                 while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
@@ -582,119 +687,18 @@ int dotenv_parse(const char *text, size_t size, char ***env, unsigned *ret_line)
                         continue;
                 }
                 start_line = line;
-                if (end - p > 7 && strneq(p, "export", 6) && (p[6] == ' ' || p[6] == '\t')) {
-                        p += 6;
-                        while (p < end && (*p == ' ' || *p == '\t'))
-                                p++;
-                }
-                ks = p;
-                while (p < end && *p != '=' && *p != ':' && *p != '\n' && *p != '#')
-                        p++;
-                if (p >= end || (*p != '=' && *p != ':')) {
-                        if (ret_line)
-                                *ret_line = start_line;
-                        return -EINVAL;
-                }
-                ke = p;
-                while (ke > ks && (ke[-1] == ' ' || ke[-1] == '\t'))
-                        ke--;
-                /* a NUL would cut the key short, down to an empty name */
-                if (ke == ks || memchr(ks, 0, ke - ks)) {
-                        if (ret_line)
-                                *ret_line = start_line;
-                        return -EINVAL;
-                }
-                key = strndup(ks, ke - ks);
-                if (!key)
-                        return -ENOMEM;
-                p++; /* '=' or ':' */
-                while (p < end && (*p == ' ' || *p == '\t'))
-                        p++;
-
-                if (p < end && (*p == '\'' || *p == '"')) {
-                        char q = *p++;
-                        Buffer b = BUF_INIT;
-                        bool closed = false;
-                        while (p < end) {
-                                if (*p == '\\' && q == '"' && p + 1 < end) {
-                                        char c = p[1], o;
-                                        switch (c) {
-                                        case 'n': o = '\n'; break;
-                                        case 'r': o = '\r'; break;
-                                        case 't': o = '\t'; break;
-                                        case '"': o = '"'; break;
-                                        case '\\': o = '\\'; break;
-                                        case '$':
-                                                /* keep the escape for dotenv_expand */
-                                                r = buffer_append(&b, "\\$", 2);
-                                                p += 2;
-                                                if (r < 0) {
-                                                        buffer_done(&b);
-                                                        return r;
-                                                }
-                                                continue;
-                                        default:
-                                                o = 0;
-                                        }
-                                        if (o) {
-                                                r = buffer_append(&b, &o, 1);
-                                                p += 2;
-                                        } else {
-                                                r = buffer_append(&b, p, 2);
-                                                p += 2;
-                                        }
-                                } else if (*p == q) {
-                                        p++;
-                                        closed = true;
-                                        break;
-                                } else {
-                                        if (*p == '\n')
-                                                line++;
-                                        r = buffer_append(&b, p, 1);
-                                        p++;
-                                }
-                                if (r < 0) {
-                                        buffer_done(&b);
-                                        return r;
-                                }
-                        }
-                        if (!closed) {
-                                buffer_done(&b);
-                                if (ret_line)
-                                        *ret_line = start_line;
-                                return -EINVAL;
-                        }
-                        if (q == '"') {
-                                r = dotenv_expand(strempty(b.data), *env, &value);
-                                buffer_done(&b);
-                                if (r < 0)
-                                        return r;
-                        } else
-                                value = buffer_steal(&b, NULL);
+                r = dotenv_key(&p, end, &key);
+                if (r >= 0 && p < end && (*p == '\'' || *p == '"')) {
+                        r = dotenv_quoted(&p, end, &line, *env, &value);
                         /* rest of the line: only a comment may follow */
-                        while (p < end && *p != '\n')
+                        while (r >= 0 && p < end && *p != '\n')
                                 p++;
-                } else {
-                        const char *vs = p, *ve;
-                        _cleanup_free_ char *raw = NULL;
-                        eol = p < end ? (memchr(p, '\n', (size_t) (end - p)) ?: end) : end;
-                        ve = eol;
-                        /* an inline comment starts at " #" */
-                        for (const char *c = vs; c < eol; c++)
-                                if (*c == '#' && c > vs && (c[-1] == ' ' || c[-1] == '\t')) {
-                                        ve = c;
-                                        break;
-                                }
-                        while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
-                                ve--;
-                        raw = strndup(vs, ve - vs);
-                        if (!raw)
-                                return -ENOMEM;
-                        r = dotenv_expand(raw, *env, &value);
-                        if (r < 0)
-                                return r;
-                        p = eol;
-                }
+                } else if (r >= 0)
+                        r = dotenv_unquoted(&p, end, *env, &value);
+                if (r == -EINVAL && ret_line)
+                        *ret_line = start_line;
+                if (r < 0)
+                        return r;
                 if (!value)
                         return -ENOMEM;
                 r = strv_env_set(env, key, value);

@@ -20,3 +20,8 @@
 
 /* Shared sub-tables. */
 extern const ComposeTable compose_log_config_table;
+
+/* Callbacks of the process keys with rules of their own (compose-fields-ops.c). */
+extern const ComposeFieldOps compose_depends_on_ops;
+extern const ComposeFieldOps compose_exit_codes_ops;
+extern const ComposeFieldOps compose_x_systemd_ops;

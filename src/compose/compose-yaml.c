@@ -321,6 +321,107 @@ static int attach(Builder *b, YamlNode *n, YamlNode **pending_key) {
         }
 }
 
+static int on_scalar(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlDoc *doc = b->doc;
+        YamlNode *n;
+        int r;
+
+        if (e->data.scalar.length > COMPOSE_STRING_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "string is too long (%zu bytes, limit %u)",
+                                         e->data.scalar.length, COMPOSE_STRING_MAX);
+        n = node_new(b, YAML_NODE_SCALAR, &e->start_mark);
+        if (!n)
+                return b->budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
+        n->value = doc_strndup(doc, (const char *) e->data.scalar.value, e->data.scalar.length);
+        if (!n->value)
+                return -ENOMEM;
+        /* Embedded NULs would silently truncate names and commands; refuse them. */
+        if (strlen(n->value) != e->data.scalar.length)
+                return compose_error_set(b->error, -EINVAL, b->file, n->line, n->column,
+                                         "string contains a NUL character");
+        n->len = e->data.scalar.length;
+        n->hash = fnv1a(n->value, n->len);
+        n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                   (!e->data.scalar.tag ||
+                    !streq((const char *) e->data.scalar.tag, "tag:yaml.org,2002:str"));
+        n->is_null = scalar_is_null(e);
+        n->complete = true;
+        r = register_anchor(b, e->data.scalar.anchor, n);
+        if (r >= 0)
+                r = attach(b, n, pending_key);
+        return r;
+}
+
+static int on_alias(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlNode *target = NULL;
+
+        for (size_t i = 0; i < b->n_anchors; i++)
+                if (streq(b->anchors[i].name, (const char *) e->data.alias.anchor))
+                        target = b->anchors[i].node;
+        if (!target)
+                return compose_error_set(b->error, -EINVAL, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "unknown anchor '%s' referenced",
+                                         (const char *) e->data.alias.anchor);
+        if (!target->complete)
+                return compose_error_set(b->error, -EINVAL, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "anchor '%s' is referenced inside itself",
+                                         (const char *) e->data.alias.anchor);
+        if (++b->budget > COMPOSE_NODES_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "too many YAML nodes (more than %u)",
+                                         COMPOSE_NODES_MAX);
+        /* A small file whose aliases expand to millions of nodes is refused here, as
+         * process-compose refuses it, rather than walked (seconds and hundreds of MB). */
+        b->visits += target->expanded;
+        b->visits_aliased += target->expanded;
+        if (excessive_aliasing(b))
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1, "document contains excessive aliasing");
+        return attach(b, target, pending_key);
+}
+
+static int on_collection_start(Builder *b, const yaml_event_t *e, YamlNode **pending_key) {
+        YamlNode *n;
+        int r;
+
+        if (b->depth >= COMPOSE_DEPTH_MAX)
+                return compose_error_set(b->error, -E2BIG, b->file, e->start_mark.line + 1,
+                                         e->start_mark.column + 1,
+                                         "nesting is too deep (limit %u levels)", COMPOSE_DEPTH_MAX);
+        n = node_new(b, e->type == YAML_SEQUENCE_START_EVENT ? YAML_NODE_SEQ : YAML_NODE_MAP,
+                     &e->start_mark);
+        if (!n)
+                return b->budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
+        r = register_anchor(b, e->type == YAML_SEQUENCE_START_EVENT ? e->data.sequence_start.anchor
+                                                                 : e->data.mapping_start.anchor,
+                            n);
+        if (r < 0)
+                return r;
+        if (!GREEDY_REALLOC(b->stack, b->stack_allocated, b->depth + 1))
+                return -ENOMEM;
+        b->stack[b->depth] = n;
+        pending_key[b->depth] = NULL;
+        b->depth++;
+        return r;
+}
+
+static int on_collection_end(Builder *b, YamlNode **pending_key) {
+        YamlNode *n;
+        int r;
+
+        n = b->stack[--b->depth];
+        if (n->type == YAML_NODE_MAP) {
+                r = map_resolve_merge(b, n);
+                if (r < 0)
+                        return r;
+        }
+        n->complete = true;
+        return attach(b, n, pending_key);
+}
+
 int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc **ret, ComposeError *ret_error) {
         _cleanup_(yaml_doc_freep) YamlDoc *doc = NULL;
         YamlNode *pending_key[COMPOSE_DEPTH_MAX + 1] = {};
@@ -344,7 +445,6 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
 
         while (!done) {
                 yaml_event_t e;
-                YamlNode *n = NULL;
 
                 if (!yaml_parser_parse(&parser, &e)) {
                         const yaml_mark_t *m = parser.problem_mark.line || parser.problem_mark.column
@@ -373,117 +473,21 @@ int yaml_doc_parse(const char *text, size_t size, const char *file_name, YamlDoc
                         break;
 
                 case YAML_SCALAR_EVENT:
-                        if (e.data.scalar.length > COMPOSE_STRING_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "string is too long (%zu bytes, limit %u)",
-                                                      e.data.scalar.length, COMPOSE_STRING_MAX);
-                                break;
-                        }
-                        n = node_new(&b, YAML_NODE_SCALAR, &e.start_mark);
-                        if (!n) {
-                                r = b.budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
-                                break;
-                        }
-                        n->value = doc_strndup(doc, (const char *) e.data.scalar.value, e.data.scalar.length);
-                        if (!n->value) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        /* Embedded NULs would silently truncate names and commands; refuse them. */
-                        if (strlen(n->value) != e.data.scalar.length) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, n->line, n->column,
-                                                      "string contains a NUL character");
-                                break;
-                        }
-                        n->len = e.data.scalar.length;
-                        n->hash = fnv1a(n->value, n->len);
-                        n->plain = e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-                                   (!e.data.scalar.tag ||
-                                    !streq((const char *) e.data.scalar.tag, "tag:yaml.org,2002:str"));
-                        n->is_null = scalar_is_null(&e);
-                        n->complete = true;
-                        r = register_anchor(&b, e.data.scalar.anchor, n);
-                        if (r >= 0)
-                                r = attach(&b, n, pending_key);
+                        r = on_scalar(&b, &e, pending_key);
                         break;
 
-                case YAML_ALIAS_EVENT: {
-                        YamlNode *target = NULL;
-
-                        for (size_t i = 0; i < b.n_anchors; i++)
-                                if (streq(b.anchors[i].name, (const char *) e.data.alias.anchor))
-                                        target = b.anchors[i].node;
-                        if (!target) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1, "unknown anchor '%s' referenced",
-                                                      (const char *) e.data.alias.anchor);
-                                break;
-                        }
-                        if (!target->complete) {
-                                r = compose_error_set(ret_error, -EINVAL, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "anchor '%s' is referenced inside itself",
-                                                      (const char *) e.data.alias.anchor);
-                                break;
-                        }
-                        if (++b.budget > COMPOSE_NODES_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1, "too many YAML nodes (more than %u)",
-                                                      COMPOSE_NODES_MAX);
-                                break;
-                        }
-                        /* A small file whose aliases expand to millions of nodes is refused here, as
-                         * process-compose refuses it, rather than walked (seconds and hundreds of MB). */
-                        b.visits += target->expanded;
-                        b.visits_aliased += target->expanded;
-                        if (excessive_aliasing(&b)) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1, "document contains excessive aliasing");
-                                break;
-                        }
-                        r = attach(&b, target, pending_key);
+                case YAML_ALIAS_EVENT:
+                        r = on_alias(&b, &e, pending_key);
                         break;
-                }
 
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT:
-                        if (b.depth >= COMPOSE_DEPTH_MAX) {
-                                r = compose_error_set(ret_error, -E2BIG, file_name, e.start_mark.line + 1,
-                                                      e.start_mark.column + 1,
-                                                      "nesting is too deep (limit %u levels)", COMPOSE_DEPTH_MAX);
-                                break;
-                        }
-                        n = node_new(&b, e.type == YAML_SEQUENCE_START_EVENT ? YAML_NODE_SEQ : YAML_NODE_MAP,
-                                     &e.start_mark);
-                        if (!n) {
-                                r = b.budget > COMPOSE_NODES_MAX ? -E2BIG : -ENOMEM;
-                                break;
-                        }
-                        r = register_anchor(&b, e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
-                                                                                 : e.data.mapping_start.anchor,
-                                            n);
-                        if (r < 0)
-                                break;
-                        if (!GREEDY_REALLOC(b.stack, b.stack_allocated, b.depth + 1)) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        b.stack[b.depth] = n;
-                        pending_key[b.depth] = NULL;
-                        b.depth++;
+                        r = on_collection_start(&b, &e, pending_key);
                         break;
 
                 case YAML_SEQUENCE_END_EVENT:
                 case YAML_MAPPING_END_EVENT:
-                        n = b.stack[--b.depth];
-                        if (n->type == YAML_NODE_MAP) {
-                                r = map_resolve_merge(&b, n);
-                                if (r < 0)
-                                        break;
-                        }
-                        n->complete = true;
-                        r = attach(&b, n, pending_key);
+                        r = on_collection_end(&b, pending_key);
                         break;
 
                 default:

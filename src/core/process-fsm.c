@@ -454,6 +454,127 @@ static void on_adopted_ended(const ProcFsm *f, const ProcEvent *ev, const ProcFs
         on_exited(&(ProcFsm) { .state = PROC_STATE_RUNNING, .ran = true, .removed = f->removed }, ev, ctx, n, a);
 }
 
+static int on_start(const ProcFsm *f, const ProcFsmContext *ctx, ProcFsm *n, ProcActions *a) {
+        if (f->removed)
+                return -ENOENT;
+        if (ctx->shutting_down)
+                return -ESHUTDOWN;
+        if (process_fsm_is_busy(f->state))
+                return -EBUSY;
+        new_incarnation(n, a);
+        return 0;
+}
+
+/* The check pass's verdict on the dependencies of a waiting process. */
+static void on_deps(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext *ctx, ProcFsm *n,
+                    ProcActions *a) {
+        if (f->state != PROC_STATE_WAITING || ctx->shutting_down)
+                return;
+        if (ev->type == PROC_EVENT_DEPS_FAILED) {
+                end_run(f, ctx, PROC_STATE_SKIPPED, 1, false, n, a);
+                return;
+        }
+        n->state = PROC_STATE_STARTING;
+        a->mask |= PROC_ACTION_START_UNIT | PROC_ACTION_REOPEN_LOG;
+}
+
+static void on_start_failed(const ProcFsm *f, const ProcFsmContext *ctx, ProcFsm *n, ProcActions *a) {
+        bool starting = IN_SET(f->state, PROC_STATE_STARTING, PROC_STATE_RESTART_STARTING);
+
+        if (process_fsm_is_stopping(f->state) || (ctx->shutting_down && starting))
+                /* the stop cancelled the start: the run is over before it began */
+                end_run(f, ctx, PROC_STATE_COMPLETED, 0, true, n, a);
+        else if (starting) {
+                a->mask |= PROC_ACTION_REPORT_START_FAILED;
+                end_run(f, ctx, PROC_STATE_ERROR, 1, false, n, a);
+        }
+}
+
+static void on_starter_exited(const ProcFsm *f, const ProcEvent *ev, ProcFsm *n, ProcActions *a) {
+        if (f->state != PROC_STATE_LAUNCHING)
+                return;
+        if (ev->ok) {
+                n->state = PROC_STATE_LAUNCHED;
+                a->mask |= PROC_ACTION_NOTIFY;
+        } else
+                a->mask |= PROC_ACTION_REPORT_STARTER_FAILED;
+}
+
+/* The process's one timer: the backoff of an automatic restart, or the pause of an API restart. */
+static void on_timer(const ProcFsm *f, const ProcFsmContext *ctx, ProcFsm *n, ProcActions *a) {
+        if (f->state == PROC_STATE_BACKOFF && !ctx->shutting_down) {
+                n->state = PROC_STATE_RESTART_STARTING;
+                n->ran = false;
+                a->mask |= PROC_ACTION_COUNT_RESTART | PROC_ACTION_START_UNIT | PROC_ACTION_NOTIFY;
+        } else if (f->state == PROC_STATE_RESTART_DELAY && !ctx->shutting_down) {
+                a->mask |= PROC_ACTION_COMPLETE_RESTART;
+                new_incarnation(n, a);
+        } else if (f->state == PROC_STATE_RESTART_DELAY) {
+                n->state = PROC_STATE_COMPLETED;
+                a->mask |= PROC_ACTION_COMPLETE_RESTART;
+        }
+}
+
+/* Readiness and liveness probe results and ready_log_line: they act only while the process runs. */
+static void on_health(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext *ctx, ProcActions *a) {
+        if (!state_is_up(f->state))
+                return;
+        switch (ev->type) {
+        case PROC_EVENT_READINESS:
+                a->mask |= PROC_ACTION_SET_HEALTH;
+                a->health = ev->ok ? PROC_HEALTH_READY : PROC_HEALTH_NOT_READY;
+                if (!ev->ok && ev->fatal)
+                        on_probe_fatal(ctx, a);
+                break;
+        case PROC_EVENT_LIVENESS_FATAL:
+                /* liveness never sets health */
+                on_probe_fatal(ctx, a);
+                break;
+        case PROC_EVENT_LOG_READY:
+                a->mask |= PROC_ACTION_SET_HEALTH | PROC_ACTION_STOP_READY_MATCH;
+                a->health = PROC_HEALTH_READY;
+                break;
+        default:
+                break;
+        }
+}
+
+/* The shutdown.command unit: its own small machine beside the state (command_running). */
+static void on_command(const ProcFsm *f, const ProcEvent *ev, ProcFsm *n, ProcActions *a) {
+        n->command_running = false;
+        if (!process_fsm_is_stopping(f->state))
+                return;
+        if (ev->type == PROC_EVENT_COMMAND_START_FAILED)
+                a->mask |= PROC_ACTION_STOP_UNIT;
+        else if (!ev->ok)
+                /* process-compose kills the group when the shutdown command fails */
+                a->mask |= PROC_ACTION_KILL;
+}
+
+/* Adoption after a controller restart (issue 12). */
+static int on_adoption(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext *ctx, ProcFsm *n,
+                       ProcActions *a) {
+        if (ev->type == PROC_EVENT_ADOPT) {
+                if (f->state != PROC_STATE_DORMANT || f->removed)
+                        return -EBUSY;
+                n->state = PROC_STATE_ADOPTING;
+                a->mask |= PROC_ACTION_NOTIFY;
+                return 0;
+        }
+        if (f->state != PROC_STATE_ADOPTING)
+                return 0;
+        if (ev->type == PROC_EVENT_ADOPTED_RUNNING)
+                on_adopted_running(ev, ctx, n, a);
+        else if (ev->type == PROC_EVENT_ADOPTED_ENDED)
+                on_adopted_ended(f, ev, ctx, n, a);
+        else {
+                n->state = PROC_STATE_DORMANT;
+                n->ran = false;
+                a->mask |= PROC_ACTION_NOTIFY;
+        }
+        return 0;
+}
+
 /**
  * process_fsm_step() - the next state of a process after one event, and what the process must do
  * @f: the current state
@@ -473,159 +594,62 @@ int process_fsm_step(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext
                      ProcActions *ret_actions) {
         ProcFsm n = *f;
         ProcActions a = {};
-        ProcState s = f->state;
         int r = 0;
 
         switch (ev->type) {
         case PROC_EVENT_START:
-                if (f->removed)
-                        r = -ENOENT;
-                else if (ctx->shutting_down)
-                        r = -ESHUTDOWN;
-                else if (process_fsm_is_busy(s))
-                        r = -EBUSY;
-                else
-                        new_incarnation(&n, &a);
+                r = on_start(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_DEPS_OK:
-                if (s == PROC_STATE_WAITING && !ctx->shutting_down) {
-                        n.state = PROC_STATE_STARTING;
-                        a.mask |= PROC_ACTION_START_UNIT | PROC_ACTION_REOPEN_LOG;
-                }
-                break;
-
         case PROC_EVENT_DEPS_FAILED:
-                if (s == PROC_STATE_WAITING && !ctx->shutting_down)
-                        end_run(f, ctx, PROC_STATE_SKIPPED, 1, false, &n, &a);
+                on_deps(f, ev, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_STARTED:
                 on_started(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_START_FAILED:
-                if (process_fsm_is_stopping(s) ||
-                    (ctx->shutting_down && IN_SET(s, PROC_STATE_STARTING, PROC_STATE_RESTART_STARTING)))
-                        /* the stop cancelled the start: the run is over before it began */
-                        end_run(f, ctx, PROC_STATE_COMPLETED, 0, true, &n, &a);
-                else if (IN_SET(s, PROC_STATE_STARTING, PROC_STATE_RESTART_STARTING)) {
-                        a.mask |= PROC_ACTION_REPORT_START_FAILED;
-                        end_run(f, ctx, PROC_STATE_ERROR, 1, false, &n, &a);
-                }
+                on_start_failed(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_STARTER_EXITED:
-                if (s != PROC_STATE_LAUNCHING)
-                        break;
-                if (ev->ok) {
-                        n.state = PROC_STATE_LAUNCHED;
-                        a.mask |= PROC_ACTION_NOTIFY;
-                } else
-                        a.mask |= PROC_ACTION_REPORT_STARTER_FAILED;
+                on_starter_exited(f, ev, &n, &a);
                 break;
-
         case PROC_EVENT_EXITED:
                 on_exited(f, ev, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_TIMER:
-                if (s == PROC_STATE_BACKOFF && !ctx->shutting_down) {
-                        n.state = PROC_STATE_RESTART_STARTING;
-                        n.ran = false;
-                        a.mask |= PROC_ACTION_COUNT_RESTART | PROC_ACTION_START_UNIT | PROC_ACTION_NOTIFY;
-                } else if (s == PROC_STATE_RESTART_DELAY && !ctx->shutting_down) {
-                        a.mask |= PROC_ACTION_COMPLETE_RESTART;
-                        new_incarnation(&n, &a);
-                } else if (s == PROC_STATE_RESTART_DELAY) {
-                        n.state = PROC_STATE_COMPLETED;
-                        a.mask |= PROC_ACTION_COMPLETE_RESTART;
-                }
+                on_timer(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_KILL_TIMER:
-                if (IN_SET(s, PROC_STATE_STOPPING_COMMAND, PROC_STATE_RESTART_STOPPING_COMMAND))
+                if (IN_SET(f->state, PROC_STATE_STOPPING_COMMAND, PROC_STATE_RESTART_STOPPING_COMMAND))
                         a.mask |= PROC_ACTION_KILL;
                 break;
-
         case PROC_EVENT_STOP:
                 r = on_stop(f, ev, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_RESTART:
                 r = on_restart(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_READINESS:
-                if (!state_is_up(s))
-                        break;
-                a.mask |= PROC_ACTION_SET_HEALTH;
-                a.health = ev->ok ? PROC_HEALTH_READY : PROC_HEALTH_NOT_READY;
-                if (!ev->ok && ev->fatal)
-                        on_probe_fatal(ctx, &a);
-                break;
-
         case PROC_EVENT_LIVENESS_FATAL:
-                /* liveness never sets health */
-                if (state_is_up(s))
-                        on_probe_fatal(ctx, &a);
-                break;
-
         case PROC_EVENT_LOG_READY:
-                if (state_is_up(s)) {
-                        a.mask |= PROC_ACTION_SET_HEALTH | PROC_ACTION_STOP_READY_MATCH;
-                        a.health = PROC_HEALTH_READY;
-                }
+                on_health(f, ev, ctx, &a);
                 break;
-
         case PROC_EVENT_COMMAND_START_FAILED:
-                n.command_running = false;
-                if (process_fsm_is_stopping(s))
-                        a.mask |= PROC_ACTION_STOP_UNIT;
-                break;
-
         case PROC_EVENT_COMMAND_EXITED:
-                n.command_running = false;
-                /* process-compose kills the group when the shutdown command fails */
-                if (!ev->ok && process_fsm_is_stopping(s))
-                        a.mask |= PROC_ACTION_KILL;
+                on_command(f, ev, &n, &a);
                 break;
-
         case PROC_EVENT_CONFIG_REPLACED:
                 r = on_config_replaced(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_REMOVED:
                 on_removed(f, ctx, &n, &a);
                 break;
-
         case PROC_EVENT_ADOPT:
-                if (s != PROC_STATE_DORMANT || f->removed)
-                        r = -EBUSY;
-                else {
-                        n.state = PROC_STATE_ADOPTING;
-                        a.mask |= PROC_ACTION_NOTIFY;
-                }
-                break;
-
         case PROC_EVENT_ADOPTED_RUNNING:
-                if (s == PROC_STATE_ADOPTING)
-                        on_adopted_running(ev, ctx, &n, &a);
-                break;
-
         case PROC_EVENT_ADOPTED_ENDED:
-                if (s == PROC_STATE_ADOPTING)
-                        on_adopted_ended(f, ev, ctx, &n, &a);
-                break;
-
         case PROC_EVENT_ADOPTED_NONE:
-                if (s == PROC_STATE_ADOPTING) {
-                        n.state = PROC_STATE_DORMANT;
-                        n.ran = false;
-                        a.mask |= PROC_ACTION_NOTIFY;
-                }
+                r = on_adoption(f, ev, ctx, &n, &a);
                 break;
-
         default:
                 r = -EINVAL;
                 break;

@@ -4,22 +4,15 @@
  * (ProcFsmContext), and returns the next state and the actions the process must carry out: start or stop its
  * unit, run its shutdown.command, arm a timer, start or stop its probes, complete restart waiters, end the
  * project (exit_on_*). It allocates nothing, logs nothing and touches no I/O, so every ordering of events can
- * be tested from a table (tests/unit/test-process-fsm.c). The Proc in manager.c holds a ProcFsm, feeds
- * it the events of its unit, timers, probes and the API, and carries out the actions; it changes the state
- * nowhere else, as systemd's service.c changes a service's state only in service_set_state().
+ * be tested from a table (tests/unit/test-process-fsm.c). The Proc (core/manager-process.c) holds a
+ * ProcFsm, feeds it the events of its unit, timers, probes and the API, and carries out the actions; it
+ * changes the state nowhere else, as systemd's service.c changes a service's state only in
+ * service_set_state().
  *
  * The public status (Pending, Running, Terminating, ...) follows from the state alone, plus the config's
  * disabled and is_foreground flags for a process that does not run: process_fsm_status().
  *
- *   DORMANT ──start──▶ WAITING ──deps ok──▶ STARTING ──started──▶ RUNNING | LAUNCHING ──starter ok──▶ LAUNCHED
- *      ▲                  │ deps failed        │ start failed           │ exited
- *      │ config           ▼                    ▼                        ├─ restart policy ─▶ BACKOFF ──timer──▶
- *      │ replaced      SKIPPED               ERROR                      │                 RESTART_STARTING ─┘
- *      │                                                                 └─ no restart ─▶ COMPLETED
- *   stop: WAITING, BACKOFF ─▶ COMPLETED at once; STARTING with a shutdown.command ─▶ STOP_DEFERRED ─started─▶
- *         STOPPING_COMMAND; running ─▶ STOPPING (StopUnit) or STOPPING_COMMAND; ─exited─▶ COMPLETED
- *   API restart: the same stop in its RESTART_ variant ─exited─▶ RESTART_DELAY ─timer─▶ WAITING
- *   adoption (issue 12): DORMANT ─adopt─▶ ADOPTING ─▶ RUNNING/LAUNCHING/LAUNCHED, BACKOFF/COMPLETED, DORMANT
+ * docs/lifecycle.md has the diagram and the table of states with the status each one shows.
  */
 #pragma once
 
@@ -30,22 +23,6 @@
 #include "compose/compose.h"
 #include "core/lifecycle.h"
 #include "core/process.h"
-
-#ifndef IN_SET
-/* until shared/macro.h has it */
-#define IN_SET(x, ...)                                                                   \
-        ({                                                                               \
-                const typeof(x) _in_set_x_ = (x);                                        \
-                const typeof(x) _in_set_v_[] = { __VA_ARGS__ };                          \
-                bool _in_set_found_ = false;                                             \
-                for (size_t _in_set_i_ = 0; _in_set_i_ < ELEMENTSOF(_in_set_v_); _in_set_i_++) \
-                        if (_in_set_v_[_in_set_i_] == _in_set_x_) {                      \
-                                _in_set_found_ = true;                                   \
-                                break;                                                   \
-                        }                                                                \
-                _in_set_found_;                                                          \
-        })
-#endif
 
 typedef enum ProcState {
         PROC_STATE_DORMANT,                  /* not wanted (yet): Pending, Disabled or Foreground */

@@ -1,0 +1,203 @@
+/* What the parts of the Manager share (manager*.c): the Manager and Proc structures and the functions one part
+ * calls in another. Not for use outside src/core/manager*.c: the rest of pcctl uses manager.h. */
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "compose/compose.h"
+#include "compose/compose-json.h"
+#include "core/console.h"
+#include "core/lifecycle.h"
+#include "core/manager.h"
+#include "core/process-fsm.h"
+#include "core/process-spec.h"
+#include "journal/journal-follower.h"
+#include "journal/log-file.h"
+#include "journal/logring.h"
+#include "probe/probe.h"
+#include "shared/error-util.h"
+#include "shared/json-util.h"
+#include "shared/log.h"
+#include "shared/strv.h"
+#include "unit/unit-driver.h"
+#include "unit/unit-xprops.h"
+
+#define EXIT_CHDIR 200
+#define EXIT_EXEC 203
+
+typedef struct Waiter {
+        ManagerDoneFunc done;
+        void *userdata;
+        int result;
+} Waiter;
+
+typedef struct Proc Proc;
+
+struct Proc {
+        Process pub;                 /* first: manager_process_at() hands out &pub */
+        Manager *m;
+        ComposeProcess *owned_config;/* the config when the project no longer holds it (scaled away) */
+        ComposeProcess *next_config; /* POST /process: installed once the current run has ended */
+
+        ProcFsm fsm;                 /* the state; only proc_dispatch() changes it */
+        bool ignore_warned;          /* the "not waiting for it" warning was logged for this incarnation */
+
+        UnitWatch *watch;
+        bool following;
+
+        sd_event_source *timer;      /* backoff (BACKOFF) or restart delay (RESTART_DELAY) */
+
+        /* the shutdown.command run, as its own transient unit */
+        UnitWatch *shutdown_watch;
+        char *shutdown_unit;
+        sd_event_source *kill_timer;
+
+        /* API restarts: coalesced, completed when the new incarnation was launched */
+        Waiter *restart_waiters;
+        size_t n_restart_waiters, allocated_restart_waiters;
+
+        LogFile *log_file;           /* its own log_location, open from its start to its end */
+        bool in_project_log;         /* its ring is attached to the project's log_location */
+        bool watching_starter;       /* is_daemon: the starter's exit (main_exited) makes it Launched */
+        Probe *readiness;            /* created at each launch, running while the process runs */
+        Probe *liveness;
+
+        LogRingObserver *ring_observer;
+        bool log_dirty;
+        uint64_t print_seq;          /* next ring entry to print on the console */
+        uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
+        bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
+};
+
+struct ManagerObserver {
+        Manager *manager;
+        ManagerStateFunc func;
+        void *userdata;
+        bool dead;
+        ManagerObserver *next;
+};
+
+typedef struct NamespaceRestart {
+        char *ns;
+        Waiter waiter;
+        usec_t deadline;
+        struct NamespaceRestart *next;
+} NamespaceRestart;
+
+struct Manager {
+        ManagerOptions options;
+        char **os_environ;
+
+        sd_event *event;
+        UnitDriver *driver;
+        JournalFollower *follower;
+        Console *console;
+        LogFile *project_log;
+
+        ComposeProject *project;
+        char *project_name;          /* "<hostname>/<name>" */
+        char *slice;
+        usec_t start_time;
+
+        Proc **procs;                /* creation order */
+        size_t n_procs, allocated_procs;
+        Proc **by_name;              /* sorted by name, rebuilt when names change */
+        size_t n_by_name, allocated_by_name;
+        bool by_name_dirty;
+
+        ManagerObserver *observers;
+        unsigned notifying;
+        bool observers_dead;
+
+        sd_event_source *check_event;
+        sd_event_source *log_event;
+        sd_event_source *status_timer;
+        sd_event_source *finish_timer;
+        bool settling;               /* finishing: waiting for the journal's last lines */
+        uint64_t settle_entries;
+        usec_t settle_deadline;
+        sd_event_source *signal_sources[3];
+
+        Waiter *completions;         /* callbacks to run from the next check pass */
+        size_t n_completions, allocated_completions;
+        Waiter *stop_waiters;        /* manager_stop_project() callers */
+        size_t n_stop_waiters, allocated_stop_waiters;
+        NamespaceRestart *ns_restarts;
+
+        bool ever_started;
+        bool shutting_down;
+        bool project_done;           /* every process ended after a shutdown or auto-completion */
+        bool finishing;              /* resetting failed units before leaving the loop */
+        bool completed_notice;
+        bool all_running_logged;
+        unsigned n_resets;
+        unsigned n_signals;
+        int exit_code;
+};
+
+static inline const ComposeProcess *proc_config(const Proc *p) {
+        return p->pub.config;
+}
+
+/* Something is under way: a wait, a start, a run, a stop, a backoff (not the pause of an API restart). */
+static inline bool proc_in_flight(const Proc *p) {
+        return process_fsm_is_active(p->fsm.state);
+}
+
+/* In flight, or an API restart is under way. */
+static inline bool proc_busy(const Proc *p) {
+        return process_fsm_is_busy(p->fsm.state);
+}
+
+/* manager-unit.c */
+void proc_unfollow(Proc *p);
+int proc_update_unit_name(Proc *p);
+void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecInput *ret);
+void proc_launch(Proc *p, bool reopen_log);
+void proc_attach(Proc *p);
+void proc_run_command(Proc *p);
+void proc_stop_unit(Proc *p);
+void proc_kill_all(Proc *p);
+
+/* manager-namespace.c */
+void manager_progress_namespace_restarts(Manager *m);
+
+/* manager-check.c */
+int manager_on_check(sd_event_source *s, void *userdata);
+void manager_schedule_check(Manager *m);
+int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* manager-logs.c */
+void proc_log(Proc *p, const char *fmt, ...) _printf_(2, 3);
+void proc_open_log_file(Proc *p);
+void proc_close_log_file(Proc *p);
+void proc_attach_project_log(Proc *p);
+void proc_detach_logs(Proc *p);
+void manager_open_project_log(Manager *m);
+int manager_on_log(sd_event_source *s, void *userdata);
+void proc_on_ring(LogRing *ring, void *userdata);
+int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata);
+void manager_status_dirty(Manager *m);
+void manager_log_all_running(Manager *m);
+
+/* manager.c */
+void manager_complete(Manager *m, Waiter *w, size_t n, int result);
+Proc *manager_find(Manager *m, const char *name);
+void proc_changed(Proc *p);
+Proc *proc_free(Proc *p);
+void proc_reset_ring(Proc *p);
+int proc_new(Manager *m, ComposeProcess *c, Proc **ret);
+
+/* manager-process.c */
+void proc_complete_restart(Proc *p, int result);
+void proc_setup_probes(Proc *p, const ProcessSpec *run);
+int proc_dispatch_detail(Proc *p, const ProcEvent *ev, const char *detail);
+int proc_dispatch(Proc *p, const ProcEvent *ev);
+
+/* manager-update.c */
+void proc_install_config(Proc *p);
