@@ -22,6 +22,7 @@
 #include "client/http-client.h"
 #include "shared/buffer.h"
 #include "shared/log.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
 #include "ws/ws-client.h"
 #include "ws/ws-session.h"
@@ -349,10 +350,12 @@ int verb_process_logs(int argc, char **argv) {
                         follow = true;
                         break;
                 case 'n': {
-                        char *end;
-                        errno = 0;
-                        tail = strtoll(optarg, &end, 10);
-                        if (errno != 0 || *end || end == optarg) {
+                        int64_t t;
+
+                        /* Go's strconv.Atoi, as cobra's int flag */
+                        if (parse_i64(optarg, &t) >= 0)
+                                tail = t;
+                        else {
                                 fprintf(stderr, "pcctl: invalid argument \"%s\" for \"-n, --tail\" flag: expected an "
                                         "integer\n", optarg);
                                 return EXIT_FAILURE;

@@ -9,14 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "cli/cli-x-systemd.h"
 #include "cli/verbs.h"
 #include "compose/compose.h"
+#include "core/state-file.h"
 #include "daemon/daemon.h"
 #include "shared/command-util.h"
 #include "shared/log.h"
@@ -38,6 +42,9 @@ typedef struct UpArgs {
         bool logs_truncate;
         bool system;
         bool use_uds;
+        bool detached;
+        bool keep_running;
+        bool recreate;
         char *token_file;
 } UpArgs;
 
@@ -76,6 +83,11 @@ static void help(void) {
                "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
                "      --keep-project         keep running when every process has ended\n"
                "      --logs-truncate        clear each process's log at every start\n"
+               "  -D, --detached             run the controller as the transient unit pcctl-<project>.service\n"
+               "                             and return at once (stop it with 'pcctl down')\n"
+               "      --keep-running         SIGINT/SIGTERM end the controller only; the processes keep\n"
+               "                             running and the next 'pcctl up' adopts them\n"
+               "      --recreate             replace adopted units whose configuration changed\n"
                "      --system               use the system manager (root)\n"
                "  -h, --help                 show this help\n");
 }
@@ -205,6 +217,8 @@ enum {
         ARG_SYSTEM,
         ARG_WS_WRITE_TIMEOUT,
         ARG_WS_ALLOW_ANY_ORIGIN,
+        ARG_KEEP_RUNNING,
+        ARG_RECREATE,
         ARG_ALLOWED_HOST,
 };
 
@@ -230,6 +244,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "system",              optional_argument, NULL, ARG_SYSTEM },
                 { "ws-write-timeout",    required_argument, NULL, ARG_WS_WRITE_TIMEOUT },
                 { "ws-allow-any-origin", optional_argument, NULL, ARG_WS_ALLOW_ANY_ORIGIN },
+                { "detached",            optional_argument, NULL, 'D' },
+                { "keep-running",        optional_argument, NULL, ARG_KEEP_RUNNING },
+                { "recreate",            optional_argument, NULL, ARG_RECREATE },
                 { "allowed-host",        required_argument, NULL, ARG_ALLOWED_HOST },
                 { "help",                no_argument,       NULL, 'h' },
                 {}
@@ -258,7 +275,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:e:n:t::p:u:U::h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+f:e:n:t::p:u:U::D::h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         r = append_list(&files, optarg);
@@ -334,6 +351,15 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 }
                 case ARG_WS_ALLOW_ANY_ORIGIN:
                         r = parse_bool_arg("--ws-allow-any-origin", optarg, &a->http.ws_allow_any_origin);
+                        break;
+                case 'D':
+                        r = parse_bool_arg("--detached", optarg, &a->detached);
+                        break;
+                case ARG_KEEP_RUNNING:
+                        r = parse_bool_arg("--keep-running", optarg, &a->keep_running);
+                        break;
+                case ARG_RECREATE:
+                        r = parse_bool_arg("--recreate", optarg, &a->recreate);
                         break;
                 case ARG_ALLOWED_HOST:
                         if (isempty(optarg)) {
@@ -411,11 +437,216 @@ static int exec_helper(const char *self, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+
+/* Where the API listens, as the state file and the messages name it. NULL without an API. */
+static char *api_address_string(const UpArgs *a) {
+        char *s = NULL;
+
+        if (a->http.disabled)
+                return NULL;
+        if (a->http.unix_socket)
+                (void) asprintf(&s, "unix:%s", a->http.unix_socket);
+        else
+                (void) asprintf(&s, "%s:%u", strna(a->http.address), (unsigned) a->http.port);
+        return s;
+}
+
+static void report_live_controller(const char *project, const char *dir) {
+        _cleanup_(state_file_done) StateFile s = {};
+
+        if (state_file_read(dir, &s, NULL) >= 0 && s.controller_pid > 0)
+                fprintf(stderr, "pcctl: project %s already has a running controller (PID %d, API %s); use the "
+                        "client verbs, or 'pcctl down' to stop it\n", project, (int) s.controller_pid,
+                        s.api_address ?: "disabled");
+        else
+                fprintf(stderr, "pcctl: project %s already has a running controller; use the client verbs, or "
+                        "'pcctl down' to stop it\n", project);
+}
+
+/* One controller per project: takes the project's lock and reads what an earlier controller left. Returns
+ * the lock fd (>= 0), -EBUSY when a live controller holds it (reported), or -ENXIO when no state can be kept
+ * (no $XDG_RUNTIME_DIR; reported, and `up` goes on without). */
+static int up_claim_project(const char *project, char **ret_dir, StateFile *ret_saved, bool *ret_have_saved) {
+        _cleanup_free_ char *dir = NULL, *err = NULL;
+        int fd, r;
+
+        *ret_have_saved = false;
+        r = state_file_dir(NULL, project, &dir);
+        if (r >= 0)
+                r = state_file_mkdir(dir);
+        if (r == -ENOENT || r == -ENXIO) {
+                /* no runtime directory: no user manager either, which manager_new() reports */
+                log_debug_errno(r, "No runtime directory for the state file of project %s: %m", project);
+                return -ENXIO;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Cannot keep a state file for project %s, a restarted controller will not "
+                                  "know restart counts: %m", project);
+                return -ENXIO;
+        }
+        fd = state_file_lock(dir);
+        if (fd == -EWOULDBLOCK) {
+                report_live_controller(project, dir);
+                return -EBUSY;
+        }
+        if (fd < 0) {
+                log_warning_errno(fd, "Cannot lock %s, going on without a state file: %m", dir);
+                return -ENXIO;
+        }
+        r = state_file_read(dir, ret_saved, &err);
+        if (r >= 0)
+                *ret_have_saved = true;
+        else if (r != -ENOENT)
+                fprintf(stderr, "pcctl: warning: the state file %s/" STATE_FILE_NAME " %s; ignoring it (restart "
+                        "counts and stop flags of running processes start afresh)\n", dir,
+                        err ?: strerror(-r));
+        *ret_dir = TAKE_PTR(dir);
+        return fd;
+}
+
+/* A user manager dies at logout unless the user lingers: a detached project would die with it. Only on a
+ * real systemd host (the sandbox's manager is not a login session's). */
+static void warn_linger(void) {
+        _cleanup_free_ char *path = NULL;
+        struct passwd *pw;
+
+        if (sd_booted() <= 0)
+                return;
+        pw = getpwuid(getuid());
+        if (!pw || asprintf(&path, "/var/lib/systemd/linger/%s", pw->pw_name) < 0)
+                return;
+        if (access(path, F_OK) >= 0)
+                return;
+        fprintf(stderr, "pcctl: warning: lingering is off for user %s: the user manager, and this project with it, "
+                "stops at logout. Turn it on with: loginctl enable-linger %s\n", pw->pw_name, pw->pw_name);
+}
+
+typedef struct DetachResult {
+        bool done;
+        int error;
+        char *message;
+} DetachResult;
+
+static void detach_on_started(UnitWatch *w, pid_t main_pid, usec_t ts, void *userdata) {
+        DetachResult *d = userdata;
+        d->done = true;
+}
+
+static void detach_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
+                                   void *userdata) {
+        DetachResult *d = userdata;
+        d->done = true;
+        d->error = error < 0 ? error : -EIO;
+        d->message = message ? strdup(message) : NULL;
+}
+
+static void detach_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
+        DetachResult *d = userdata;
+        d->done = true;
+        if (!d->error)
+                d->error = -ECHILD;
+}
+
+/* -D: the controller itself runs as the transient unit pcctl-<project>.service (outside the project's slice,
+ * its output in the journal), with this command line minus -D, in this directory and environment. */
+static int up_detach(int argc, char **argv, const char *self, const char *project, const UpArgs *a) {
+        static const UnitEvents events = {
+                .started = detach_on_started,
+                .start_failed = detach_on_start_failed,
+                .exited = detach_on_exited,
+        };
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(unit_driver_freep) UnitDriver *driver = NULL;
+        _cleanup_(unit_watch_freep) UnitWatch *watch = NULL;
+        _cleanup_strv_free_ char **args = NULL, **env = NULL;
+        _cleanup_free_ char *esc = NULL, *unit = NULL, *wd = NULL, *dir = NULL, *api = NULL;
+        DetachResult res = {};
+        extern char **environ;
+        UnitSpec spec;
+        int r;
+
+        r = state_file_dir(NULL, project, &dir);
+        if (r >= 0 && state_file_is_locked(dir) > 0) {
+                report_live_controller(project, dir);
+                return -EBUSY;
+        }
+        if (unit_name_escape(project, &esc) < 0 || asprintf(&unit, "pcctl-%s.service", esc) < 0)
+                return log_oom();
+        /* options first: `up` stops at the first process name */
+        if (strv_extend(&args, self) < 0 || strv_extend(&args, "up") < 0 || strv_extend(&args, "--tui=false") < 0)
+                return log_oom();
+        for (int i = 1, rest = 0; i < argc; i++) {
+                rest = rest || streq(argv[i], "--");
+                if (!rest && (streq(argv[i], "-D") || startswith(argv[i], "-D=") || streq(argv[i], "--detached") ||
+                    startswith(argv[i], "--detached=")))
+                        continue;
+                if (strv_extend(&args, argv[i]) < 0)
+                        return log_oom();
+        }
+        env = strv_copy(environ);
+        wd = get_current_dir_name();
+        if (!env || !wd)
+                return log_oom();
+
+        r = sd_event_default(&event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the event loop: %m");
+        r = unit_driver_new(event, a->system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER, &driver);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (unit_driver_unreachable_message(a->system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER, r,
+                                                    &msg) >= 0)
+                        log_error("%s", msg);
+                return r;
+        }
+        r = unit_watch_new(driver, unit, &events, &res, &watch);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch %s: %m", unit);
+        spec = (UnitSpec) {
+                .unit = unit,
+                .description = "pcctl controller",
+                .syslog_identifier = unit,
+                .argv = args,
+                .environment = env,
+                .working_directory = wd,
+                .kill_signal = SIGTERM,
+                /* SIGTERM shuts the project down first; that takes as long as the processes' shutdowns */
+                .timeout_stop = 300 * USEC_PER_SEC,
+                .send_sigkill = true,
+                .kill_mode = UNIT_KILL_MIXED,
+        };
+        r = unit_driver_start(driver, watch, &spec);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start %s: %m", unit);
+        while (!res.done) {
+                r = sd_event_run(event, 30 * USEC_PER_SEC);
+                if (r < 0)
+                        return log_error_errno(r, "Event loop failed: %m");
+                if (r == 0) {
+                        log_error("The service manager did not start %s within 30 s.", unit);
+                        return -ETIMEDOUT;
+                }
+        }
+        if (res.error < 0) {
+                log_error("Cannot start the controller as %s: %s", unit, res.message ?: strerror(-res.error));
+                free(res.message);
+                return res.error;
+        }
+        warn_linger();
+        api = api_address_string(a);
+        printf("Started the controller of project %s as %s (API %s). Stop it with 'pcctl down'; its own log: "
+               "journalctl --user -u %s\n", project, unit, api ?: "disabled", unit);
+        return 0;
+}
+
 int verb_up(int argc, char **argv) {
         _cleanup_(up_args_done) UpArgs a = {};
         _cleanup_(compose_project_freep) ComposeProject *project = NULL;
         _cleanup_(daemon_freep) Daemon *d = NULL;
-        _cleanup_free_ char *self = NULL, *exe = NULL;
+        _cleanup_free_ char *self = NULL, *exe = NULL, *state_dir = NULL, *api_address = NULL;
+        _cleanup_(state_file_done) StateFile saved = {};
+        _cleanup_close_ int lock_fd = -EBADF;
+        bool have_saved = false;
         ComposeError err = {};
         DaemonOptions o;
         bool tty;
@@ -481,6 +712,18 @@ int verb_up(int argc, char **argv) {
         if (r < 0)
                 return log_oom(), EXIT_FAILURE;
 
+        if (a.detached) {
+                /* the API settings are checked here, and used by the controller unit */
+                if (!a.http.disabled && !a.http.address && !(a.http.address = strdup("localhost")))
+                        return log_oom(), EXIT_FAILURE;
+                return up_detach(argc, argv, self, project->project_name, &a) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
+
+        /* one controller per project; what an earlier one left is adopted (docs/lifecycle.md) */
+        lock_fd = up_claim_project(project->project_name, &state_dir, &saved, &have_saved);
+        if (lock_fd == -EBUSY)
+                return EXIT_FAILURE;
+
         (void) compose_run_env_cmds(project, NULL, command_run_capture, NULL);
 
         /* the API settings: token, unix socket */
@@ -509,6 +752,7 @@ int verb_up(int argc, char **argv) {
         }
 
         tty = isatty(STDOUT_FILENO);
+        api_address = api_address_string(&a);
         o = (DaemonOptions) {
                 .manager = {
                         .scope = a.system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER,
@@ -518,6 +762,12 @@ int verb_up(int argc, char **argv) {
                         .load_options = &a.load,
                         .selection = a.selection,
                         .no_deps = a.no_deps,
+                        .state_dir = state_dir,
+                        .saved_state = have_saved ? &saved : NULL,
+                        .adopt = state_dir != NULL,
+                        .recreate = a.recreate,
+                        .keep_running = a.keep_running,
+                        .api_address = api_address,
                 },
                 .http = &a.http,
                 .console_fd = STDOUT_FILENO,

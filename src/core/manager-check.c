@@ -268,6 +268,10 @@ static void manager_finish(Manager *m) {
         if (m->finishing)
                 return;
         m->finishing = true;
+        /* nothing is left to adopt: the state file goes with the units */
+        m->state_timer = sd_event_source_disable_unref(m->state_timer);
+        if (m->options.state_dir)
+                (void) state_file_remove(m->options.state_dir);
 
         /* Failed units stay loaded until reset (systemd-notes §2.3): `up` leaves nothing behind. */
         for (size_t i = 0; i < m->n_procs; i++) {

@@ -16,6 +16,7 @@
 #include "core/manager.h"
 #include "core/process-fsm.h"
 #include "core/process-spec.h"
+#include "core/state-file.h"
 #include "journal/journal-follower.h"
 #include "journal/log-file.h"
 #include "journal/logring.h"
@@ -46,6 +47,9 @@ struct Proc {
 
         ProcFsm fsm;                 /* the state; only proc_dispatch() changes it */
         bool ignore_warned;          /* the "not waiting for it" warning was logged for this incarnation */
+        bool user_stopped;           /* its run was ended by a user stop (kept in the state file) */
+        bool recreate;               /* adopted with a changed spec and --recreate: replace it once attached */
+        usec_t away_exit;            /* adopted: when its run ended while no controller watched (realtime) */
 
         UnitWatch *watch;
         bool following;
@@ -69,6 +73,7 @@ struct Proc {
 
         LogRingObserver *ring_observer;
         bool log_dirty;
+        bool log_dirty_state;        /* lines since the last state file write */
         uint64_t print_seq;          /* next ring entry to print on the console */
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
         bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
@@ -135,6 +140,10 @@ struct Manager {
         bool finishing;              /* resetting failed units before leaving the loop */
         bool completed_notice;
         bool all_running_logged;
+        sd_event_source *state_timer;/* writes the state file a moment after a change */
+        UnitCall *list_call;         /* adoption: ListUnitsByPatterns in flight */
+        bool state_dirty;
+        bool leaving;                /* --keep-running: the controller ends, the units stay */
         unsigned n_resets;
         unsigned n_signals;
         int exit_code;
@@ -198,6 +207,21 @@ void proc_complete_restart(Proc *p, int result);
 void proc_setup_probes(Proc *p, const ProcessSpec *run);
 int proc_dispatch_detail(Proc *p, const ProcEvent *ev, const char *detail);
 int proc_dispatch(Proc *p, const ProcEvent *ev);
+
+/* manager-unit.c, for adoption */
+int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason);
+int proc_watch_new(Proc *p);
+void proc_on_journal_count(const JournalCount *count, void *userdata);
+
+/* manager-adopt.c: controller restarts (docs/lifecycle.md "Controller restarts") */
+int manager_adopt_units(Manager *m);
+void manager_want_all(Manager *m);
+void manager_state_dirty(Manager *m);
+void manager_save_state(Manager *m);
+int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata);
+void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp);
+void proc_on_adopted_none(Proc *p);
+usec_t proc_backoff_usec(Proc *p, ProcAction action);
 
 /* manager-update.c */
 void proc_install_config(Proc *p);

@@ -142,6 +142,7 @@ void proc_on_ring(LogRing *ring, void *userdata) {
         Proc *p = userdata;
 
         p->log_dirty = true;
+        p->log_dirty_state = true;
         (void) sd_event_source_set_enabled(p->m->log_event, SD_EVENT_ONESHOT);
 }
 

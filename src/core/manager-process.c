@@ -217,7 +217,7 @@ static void proc_execute_one(Proc *p, ProcAction action, const ProcEvent *ev, co
         case PROC_ACTION_ARM_BACKOFF:
         case PROC_ACTION_ARM_RESTART_DELAY:
                 /* an automatic restart, or the pause of an API restart between stop and start */
-                proc_arm_timer(p, lifecycle_backoff_usec(proc_config(p)));
+                proc_arm_timer(p, proc_backoff_usec(p, action));
                 break;
         case PROC_ACTION_COMPLETE_RESTART:
                 proc_complete_restart(p, 0);
@@ -277,6 +277,10 @@ int proc_dispatch_detail(Proc *p, const ProcEvent *ev, const char *detail) {
         if (r < 0)
                 return r;
         proc_set_state(p, &next, ev);
+        if (ev->type == PROC_EVENT_STOP && ev->stop == PROC_STOP_USER)
+                p->user_stopped = true;
+        else if (a.mask & (PROC_ACTION_NEW_INCARNATION | PROC_ACTION_START_UNIT))
+                p->user_stopped = false;
         for (uint32_t bit = 1; bit && bit <= _PROC_ACTION_LAST; bit <<= 1)
                 if (a.mask & bit)
                         proc_execute_one(p, (ProcAction) bit, ev, &a, detail);

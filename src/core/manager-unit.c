@@ -20,6 +20,12 @@ static const UnitEvents proc_events = {
         .exited = proc_on_exited,
 };
 
+int proc_watch_new(Proc *p) {
+        if (p->watch)
+                return 0;
+        return unit_watch_new(p->m->driver, p->pub.unit, &proc_events, p, &p->watch);
+}
+
 void proc_unfollow(Proc *p) {
         if (p->following && p->m->follower)
                 (void) journal_follower_remove(p->m->follower, p->pub.ident);
@@ -66,7 +72,7 @@ int proc_update_unit_name(Proc *p) {
 }
 
 /* The follower appended an entry to the process's ring. */
-static void proc_on_journal_count(const JournalCount *count, void *userdata) {
+void proc_on_journal_count(const JournalCount *count, void *userdata) {
         Proc *p = userdata;
 
         p->pub.log_lines_total += count->lines;
@@ -115,7 +121,7 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
 /* Builds the spec of a run of the process or of its shutdown.command. The env_file is read here, at every
  * start (compat §1.5); the rest is process_spec_build(). On failure *ret_reason may say why, for the
  * process log. */
-static int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason) {
+int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason) {
         _cleanup_(compose_env_file_done) ComposeEnvFile env_file = {};
         ProcessSpecInput in;
         int r;
@@ -258,6 +264,10 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
         Proc *p = userdata;
 
         p->pub.pid = main_pid;
+        if (p->fsm.state == PROC_STATE_ADOPTING) {
+                proc_on_adopted_running(p, main_pid, start_timestamp);
+                return;
+        }
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STARTED, .pid = main_pid,
                                                .timestamp = start_timestamp });
 }
@@ -287,7 +297,14 @@ static char *proc_start_failure_reason(Proc *p, const char *message, const UnitE
 static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                  void *userdata) {
         Proc *p = userdata;
-        _cleanup_free_ char *reason = proc_start_failure_reason(p, message, exit);
+        _cleanup_free_ char *reason = NULL;
+
+        if (p->fsm.state == PROC_STATE_ADOPTING) {
+                /* the unit went away between the listing and the adoption */
+                proc_on_adopted_none(p);
+                return;
+        }
+        reason = proc_start_failure_reason(p, message, exit);
 
         /* a stop may have cancelled the start: the run is over before it began (Completed); else it failed
          * (Error, with the reason) */

@@ -137,6 +137,7 @@ void proc_changed(Proc *p) {
 
         manager_status_dirty(m);
         manager_schedule_check(m);
+        manager_state_dirty(m);
 }
 
 static size_t manager_log_length(Manager *m) {
@@ -266,6 +267,14 @@ static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *
         Manager *m = userdata;
 
         m->n_signals++;
+        if (m->options.keep_running && !m->shutting_down) {
+                /* --keep-running: only the controller ends; a later `pcctl up` adopts the units */
+                log_info("Received %s: leaving the project's processes running (--keep-running).",
+                         strsignal((int) si->ssi_signo));
+                manager_save_state(m);
+                m->leaving = true;
+                return sd_event_exit(m->event, 0);
+        }
         if (m->n_signals == 1) {
                 log_info("Received %s: shutting the project down%s.", strsignal((int) si->ssi_signo),
                          m->project->ordered_shutdown ? " in order" : "");
@@ -359,6 +368,14 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         (void) sd_event_source_set_enabled(m->log_event, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_OFF);
 
+        if (options->state_dir) {
+                r = sd_event_add_time_relative(m->event, &m->state_timer, CLOCK_MONOTONIC, 0, 0,
+                                               manager_on_state_timer, m);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set up the event loop: %m");
+                (void) sd_event_source_set_enabled(m->state_timer, SD_EVENT_OFF);
+        }
+
         if (m->console) {
                 r = sd_event_add_time_relative(m->event, &m->status_timer, CLOCK_MONOTONIC, 100 * USEC_PER_MSEC,
                                                10 * USEC_PER_MSEC, manager_on_status_timer, m);
@@ -408,6 +425,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->log_event);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->finish_timer);
+        sd_event_source_disable_unref(m->state_timer);
+        unit_call_cancel(m->list_call);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
         unit_driver_free(m->driver);
@@ -431,9 +450,26 @@ int manager_run(Manager *m) {
         }
 
         manager_open_project_log(m);
+        manager_state_dirty(m);
 
-        /* Every enabled process is wanted at once; the first check pass starts all whose dependencies are
-         * met, pipelined. */
+        if (m->options.adopt) {
+                /* the units an earlier controller left are adopted first; the rest starts after */
+                r = manager_adopt_units(m);
+                if (r >= 0)
+                        goto loop;
+                log_warning_errno(r, "Cannot list the project's units, starting afresh: %m");
+        }
+        manager_want_all(m);
+loop:
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+/* Every enabled process is wanted at once; the first check pass starts all whose dependencies are met,
+ * pipelined. Processes an earlier controller's run accounts for (adopted, or ended) are left alone. */
+void manager_want_all(Manager *m) {
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
                 const ComposeProcess *c = proc_config(p);
@@ -443,15 +479,12 @@ int manager_run(Manager *m) {
                  * run_on_start runs them once */
                 if (compose_schedule_is_set(c->schedule) && !c->schedule->run_on_start)
                         continue;
+                if (p->fsm.state != PROC_STATE_DORMANT)
+                        continue;
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         }
         manager_schedule_check(m);
         manager_status_dirty(m);
-
-        r = sd_event_loop(m->event);
-        if (r < 0)
-                return log_error_errno(r, "Event loop failed: %m");
-        return r;
 }
 
 int manager_start_process(Manager *m, const char *name) {

@@ -58,6 +58,15 @@ typedef struct ManagerOptions {
         const ComposeLoadOptions *load_options;
         char **selection;
         bool no_deps;
+        /* Controller restarts (docs/lifecycle.md): the directory of the state file (NULL: none is kept),
+         * what the previous controller left there (borrowed, may be NULL), and whether to adopt the
+         * project's units that are still loaded. */
+        const char *state_dir;
+        const struct StateFile *saved_state;
+        bool adopt;
+        bool recreate;                   /* --recreate: replace adopted units whose spec changed */
+        bool keep_running;               /* --keep-running: SIGINT/SIGTERM end only the controller */
+        const char *api_address;         /* for the state file: "unix:PATH" or "HOST:PORT" */
 } ManagerOptions;
 
 /* Connects to the service manager and builds one Process per replica. The project moves to the manager on

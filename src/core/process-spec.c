@@ -199,6 +199,61 @@ static usec_t stop_timeout(const ComposeProcess *c) {
         return (usec_t) sec * USEC_PER_SEC;
 }
 
+/* FNV-1a, 64 bits: a fingerprint, not a security boundary (the units are the user's own). The terminating NUL
+ * goes in too, so that ("ab", "c") and ("a", "bc") differ. */
+static uint64_t fnv1a_str(uint64_t h, const char *s) {
+        const unsigned char *b = (const unsigned char *) strempty(s);
+
+        do {
+                h ^= *b;
+                h *= UINT64_C(0x100000001b3);
+        } while (*b++);
+        return h;
+}
+
+/**
+ * process_spec_hash() - a fingerprint of what a run is: command line, environment, working directory, stop
+ * settings and x-systemd properties
+ * @u: the unit spec
+ * @os_environ: pcctl's own environment: variables inherited from it unchanged are left out, so that a
+ *              controller started again from another shell does not see every unit as changed
+ * @ret: 16 lowercase hex digits and a NUL
+ *
+ * A restarted controller compares it with the one in the Description of a running unit (docs/lifecycle.md
+ * "Controller restarts").
+ */
+void process_spec_hash(const UnitSpec *u, char * const *os_environ, char ret[static PROCESS_SPEC_HASH_SIZE]) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+        char buf[96];
+
+        STRV_FOREACH(a, u->argv)
+                h = fnv1a_str(h, *a);
+        h = fnv1a_str(h, "\001env");
+        STRV_FOREACH(e, u->environment)
+                if (!strv_contains(os_environ, *e))
+                        h = fnv1a_str(h, *e);
+        h = fnv1a_str(h, "\001wd");
+        h = fnv1a_str(h, u->working_directory);
+        (void) snprintf(buf, sizeof(buf), "%d/%llu/%d/%d/%d", u->kill_signal, (unsigned long long) u->timeout_stop,
+                        (int) u->send_sigkill, (int) u->kill_mode, (int) u->exit_type_cgroup);
+        h = fnv1a_str(h, buf);
+        for (size_t i = 0; i < u->n_extra; i++) {
+                h = fnv1a_str(h, u->extra[i].key);
+                h = fnv1a_str(h, u->extra[i].value);
+        }
+        (void) snprintf(ret, PROCESS_SPEC_HASH_SIZE, "%016llx", (unsigned long long) h);
+}
+
+bool process_spec_description_hash(const char *description, char ret[static PROCESS_SPEC_HASH_SIZE]) {
+        const char *t = description ? strstr(description, " [spec ") : NULL;
+
+        if (!t || strlen(t) != STRLEN(" [spec ") + 16 + 1 || t[STRLEN(" [spec ") + 16] != ']')
+                return false;
+        memcpy(ret, t + STRLEN(" [spec "), 16);
+        ret[16] = 0;
+        return true;
+}
+
 /**
  * process_spec_build() - the unit spec of a run of a process, or of its shutdown.command.
  * @in: the process and what surrounds it
@@ -276,6 +331,18 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 s.unit.exit_type_cgroup = false;
                 s.unit.kill_mode = UNIT_KILL_CONTROL_GROUP;
                 s.unit.kill_signal = SIGTERM;
+        } else {
+                /* the run's fingerprint goes where a restarted controller reads it back (ListUnitsByPatterns
+                 * has the Description) */
+                char hash[PROCESS_SPEC_HASH_SIZE];
+                char *d = NULL;
+
+                process_spec_hash(&s.unit, in->os_environ, hash);
+                if (asprintf(&d, "%s [spec %s]", s.description, hash) < 0)
+                        return -ENOMEM;
+                free(s.description);
+                s.description = d;
+                s.unit.description = s.description;
         }
         *ret = s;
         s = (ProcessSpec) {};

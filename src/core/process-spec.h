@@ -54,7 +54,13 @@ typedef struct ProcessSpec {
         UnitExtraProperty *extra;
 } ProcessSpec;
 
+/* The run's Description ends in " [spec <process_spec_hash()>]". */
 int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason);
+
+#define PROCESS_SPEC_HASH_SIZE 17
+void process_spec_hash(const UnitSpec *u, char * const *os_environ, char ret[static PROCESS_SPEC_HASH_SIZE]);
+/* The hash at the end of a unit's Description; false when there is none (a unit of an older pcctl). */
+bool process_spec_description_hash(const char *description, char ret[static PROCESS_SPEC_HASH_SIZE]);
 void process_spec_done(ProcessSpec *s);
 
 /* A probe's config and the storage it points into (the environment is borrowed from the run's spec). */

@@ -518,6 +518,65 @@ static int follower_backfill(JournalFollower *f, Source *s) {
         return 0;
 }
 
+/* Refills an empty ring from the journal around the entry at cursor, whose ring seq was seq: up to the ring's
+ * size before it, then everything after it. The lines get the seqs the previous controller gave them. */
+static int follower_backfill_resume(JournalFollower *f, Source *s, const char *cursor, uint64_t seq) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        size_t n = log_ring_max_lines(s->ring);
+        int r, back;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+        if (r < 0)
+                return r;
+        (void) sd_journal_set_data_threshold(j, DATA_THRESHOLD);
+        r = add_matches(j, &s, 1, NULL);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_cursor(j, cursor);
+        if (r < 0)
+                return r;
+        r = sd_journal_next(j);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        if (sd_journal_test_cursor(j, cursor) <= 0)
+                return -ENOENT;        /* the entry is gone (vacuumed): the caller backfills plainly */
+        back = n > 1 ? sd_journal_previous_skip(j, n - 1) : 0;
+        if (back < 0)
+                return back;
+        if ((uint64_t) back > seq)
+                back = (int) seq;
+        r = log_ring_set_next_seq(s->ring, seq - (uint64_t) back);
+        if (r < 0)
+                return r;
+        do {
+                r = dispatch_entry(f, j);
+                if (r < 0)
+                        return r;
+        } while (sd_journal_next(j) > 0);
+        return 1;
+}
+
+int journal_follower_add_resume(JournalFollower *f, const JournalSource *src, const char *cursor, uint64_t seq) {
+        Source *s;
+        int r;
+
+        r = journal_follower_add(f, src, false);
+        if (r < 0)
+                return r;
+        s = f->sources[f->n_sources - 1];
+        r = cursor ? follower_backfill_resume(f, s, cursor, seq) : -ENOENT;
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_debug_errno(r, "Failed to resume %s at its cursor, backfilling: %m", s->ident);
+                if (log_ring_count(s->ring) == 0)
+                        (void) log_ring_set_next_seq(s->ring, seq);
+                r = follower_backfill(f, s);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to backfill %s from the journal: %m", s->ident);
+        }
+        return 0;
+}
+
 int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill) {
         Source *s;
         int r;

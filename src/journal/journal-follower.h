@@ -75,6 +75,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JournalFollower *, journal_follower_free);
  * (synchronous, bounded by the ring size), so a restarted controller shows no gap. -EEXIST if the ident is
  * registered already. */
 int journal_follower_add(JournalFollower *f, const JournalSource *src, bool backfill);
+/* For a restarted controller: adds src and refills its (empty) ring from the journal so that the entry at
+ * cursor gets ring seq seq again, with up to the ring's size of lines before it and every line after it; the
+ * follow then goes on from there. Without cursor, or when the journal no longer has it, a plain backfill whose
+ * first line gets seq. */
+int journal_follower_add_resume(JournalFollower *f, const JournalSource *src, const char *cursor, uint64_t seq);
 /* Every registered unit runs in this slice (NULL: not known): the matches then use the slice's terms instead
  * of each unit's (see journal_add_process_matches()). Lines of other units of the slice are read and
  * dropped. Backfill always uses the process's own terms. */

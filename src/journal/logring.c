@@ -79,6 +79,15 @@ void log_ring_truncate(LogRing *ring) {
         ring->head = 0;
 }
 
+int log_ring_set_next_seq(LogRing *ring, uint64_t seq) {
+        if (!ring)
+                return -EINVAL;
+        if (ring->count > 0)
+                return -EBUSY;
+        ring->first_seq = seq;
+        return 0;
+}
+
 static void observer_unlink(LogRingObserver *o) {
         LogRing *ring = o->ring;
 

@@ -70,6 +70,9 @@ const LogEntry *log_ring_last(const LogRing *ring); /* newest entry or NULL */
 uint64_t log_ring_evicted(const LogRing *ring);     /* entries dropped by the caps since creation */
 /* Lines a reader positioned at next_seq has lost to eviction: first_seq - next_seq, or 0. */
 uint64_t log_ring_missed(const LogRing *ring, uint64_t next_seq);
+/* An empty ring's next append gets seq: a restarted controller continues the numbering of the one before it
+ * (docs/lifecycle.md "Controller restarts"). -EBUSY unless the ring is empty. */
+int log_ring_set_next_seq(LogRing *ring, uint64_t seq);
 /* Drops every entry; sequence numbers go on from where they were. Observers stay registered. A reader
  * that had not read the dropped entries sees them as missed (log_ring_missed()), as after an overrun. */
 void log_ring_truncate(LogRing *ring);

@@ -11,6 +11,11 @@
 #include "shared/strv.h"
 #include "unit/unit-driver-internal.h"
 
+UnitCall *unit_call_cancel(UnitCall *c) {
+        sd_bus_slot_unref((sd_bus_slot *) c);
+        return NULL;
+}
+
 /* ---- calls with an optional completion ---------------------------------------------------------------- */
 
 typedef struct SimpleCall {
@@ -184,7 +189,7 @@ finish:
 }
 
 int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot) {
+                     UnitCall **ret_call) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         CallContext *c;
@@ -214,8 +219,9 @@ int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler
         }
         (void) sd_bus_slot_set_destroy_callback(slot, free);
 
-        if (ret_slot)
-                *ret_slot = TAKE_PTR(slot);
+        if (ret_call)
+                /* the handle is the slot: unreferencing it cancels the call */
+                *ret_call = (UnitCall *) TAKE_PTR(slot);
         else
                 (void) sd_bus_slot_set_floating(slot, 1);
         return 0;
@@ -260,7 +266,7 @@ finish:
 }
 
 int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot) {
+                     UnitCall **ret_call) {
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_free_ char *path = NULL;
         CallContext *c;
@@ -284,8 +290,9 @@ int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, v
         }
         (void) sd_bus_slot_set_destroy_callback(slot, free);
 
-        if (ret_slot)
-                *ret_slot = TAKE_PTR(slot);
+        if (ret_call)
+                /* the handle is the slot: unreferencing it cancels the call */
+                *ret_call = (UnitCall *) TAKE_PTR(slot);
         else
                 (void) sd_bus_slot_set_floating(slot, 1);
         return 0;

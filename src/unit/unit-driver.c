@@ -576,6 +576,10 @@ UnitDriver *unit_driver_free(UnitDriver *d) {
         return NULL;
 }
 
+sd_bus *unit_driver_get_bus(UnitDriver *d) {
+        return d ? d->bus : NULL;
+}
+
 bool unit_driver_is_private_socket(UnitDriver *d) {
         return d && d->private_socket;
 }

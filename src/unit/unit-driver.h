@@ -102,6 +102,9 @@ UnitDriver *unit_driver_free(UnitDriver *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitDriver *, unit_driver_free);
 /* True when connected over the private socket (no bus daemon; AddRef is refused there). */
 bool unit_driver_is_private_socket(UnitDriver *d);
+/* The connection, for the synchronous calls of a command-line tool (cli/down-systemd.c). The controller
+ * (core/) does not use it: its calls go through the functions below. */
+sd_bus *unit_driver_get_bus(UnitDriver *d);
 /* The message to print when unit_driver_new() failed with error: names the socket tried and says how to
  * get a manager (the sandbox script, or a systemd login session). */
 int unit_driver_unreachable_message(UnitManagerScope scope, int error, char **ret);
@@ -167,11 +170,16 @@ typedef struct UnitListEntry {
 } UnitListEntry;
 typedef void (*UnitListHandler)(UnitDriver *d, int error, const UnitListEntry *units, size_t n_units,
                                 void *userdata);
+/* A call in flight (unit_driver_list(), unit_driver_read()), for its caller to cancel. */
+typedef struct UnitCall UnitCall;
+/* Cancels the call (its handler does not run) and frees the handle; NULL is fine. Returns NULL. */
+UnitCall *unit_call_cancel(UnitCall *c);
+
 /* ListUnitsByPatterns([], [pattern]), e.g. "pcctl-<esc project>-*" (see unit_name_project_pattern()).
- * With ret_slot NULL the call is floating; otherwise unref the slot to cancel it. The handler is not
+ * With ret_call NULL the call is floating; otherwise unit_call_cancel() cancels it. The handler is not
  * called if the driver is freed first. */
 int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot);
+                     UnitCall **ret_call);
 
 /* A loaded unit's state and Service properties, read once. Strings live until the handler returns. */
 typedef struct UnitSnapshot {
@@ -184,7 +192,7 @@ typedef struct UnitSnapshot {
 typedef void (*UnitReadHandler)(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata);
 /* GetAll of the unit; error -ENOENT when it is not loaded (garbage-collected or never created). */
 int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot);
+                     UnitCall **ret_call);
 
 const char *unit_kill_mode_to_string(UnitKillMode m);
 /* 0, or -EINVAL with *ret_field naming the first bad field (for x-systemd, the bad key; unit_xprop_validate()

@@ -257,10 +257,13 @@ def test_unix_socket_in_use_and_stale():
         s.bind(p.socket)
         s.close()
         p.up()
-        # a live one is fatal
-        r = p.pcctl("up", "-t=false", "-u", p.socket, timeout=30)
-        assert r.returncode != 0, r
-        assert "unix socket %s is already in use" % p.socket in r.stderr, r.stderr
+        # a live one is fatal (to another project: a second `up` of the same project is refused before, by
+        # the project's lock, see test-core-restart)
+        with Project("http-inuse2", "processes:\n  a:\n    command: sleep 600\n") as q:
+            r = q.pcctl("up", "-t=false", "-u", p.socket, timeout=30)
+            assert r.returncode != 0, r
+            assert "unix socket %s is already in use" % p.socket in r.stderr, r.stderr
+            assert not q.units()
 
 
 UPD_YAML = """

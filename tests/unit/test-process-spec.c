@@ -86,7 +86,8 @@ TEST(argv_command_runs_through_the_shell_behind_the_wrapper) {
         ASSERT_STREQ(s.unit.unit, "pcctl-demo-x.service");
         ASSERT_STREQ(s.unit.slice, "pcctl-demo.slice");
         ASSERT_STREQ(s.unit.syslog_identifier, "pcctl-demo-x");
-        ASSERT_STREQ(s.unit.description, "pcctl " "app" ": x");
+        ASSERT_TRUE(startswith(s.unit.description, "pcctl " "app" ": x [spec "));
+        ASSERT_EQ(strlen(s.unit.description), strlen("pcctl app: x [spec 0123456789abcdef]"));
 }
 
 TEST(argv_uses_the_project_shell) {
@@ -531,6 +532,50 @@ TEST(probes) {
         ASSERT_STREQ(runy.unit.working_directory, PROJECT_DIR);
 
         ASSERT_ERROR(process_spec_probe(&in, &empty, &run, &ry), EINVAL);
+}
+
+/* The spec hash in the Description: what a restarted controller compares (docs/lifecycle.md). */
+static void hash_of(const ComposeProject *p, char * const *os_environ, char ret[static PROCESS_SPEC_HASH_SIZE]) {
+        ProcessSpecInput in = input(p, "x", os_environ);
+        _cleanup_(process_spec_done) ProcessSpec s = {};
+        _cleanup_free_ char *reason = NULL;
+
+        ASSERT_OK(process_spec_build(&in, PROCESS_SPEC_RUN, &s, &reason));
+        ASSERT_TRUE(process_spec_description_hash(s.unit.description, ret));
+}
+
+TEST(spec_hash_in_description) {
+        _cleanup_(compose_project_freep) ComposeProject *a = load("processes:\n  x:\n    command: \"sleep 600\"\n");
+        _cleanup_(compose_project_freep) ComposeProject *a2 = load("processes:\n  x:\n    command: \"sleep 600\"\n");
+        _cleanup_(compose_project_freep) ComposeProject *b = load("processes:\n  x:\n    command: \"sleep 601\"\n");
+        _cleanup_(compose_project_freep) ComposeProject *e = load(
+                "processes:\n  x:\n    command: \"sleep 600\"\n    environment: [\"K=1\"]\n");
+        _cleanup_(compose_project_freep) ComposeProject *x = load(
+                "processes:\n  x:\n    command: \"sleep 600\"\n    x-systemd: {Nice: 5}\n");
+        char ha[PROCESS_SPEC_HASH_SIZE], ha2[PROCESS_SPEC_HASH_SIZE], hb[PROCESS_SPEC_HASH_SIZE],
+                he[PROCESS_SPEC_HASH_SIZE], hx[PROCESS_SPEC_HASH_SIZE], h1[PROCESS_SPEC_HASH_SIZE],
+                h2[PROCESS_SPEC_HASH_SIZE], dummy[PROCESS_SPEC_HASH_SIZE];
+
+        hash_of(a, NULL, ha);
+        hash_of(a2, NULL, ha2);
+        hash_of(b, NULL, hb);
+        hash_of(e, NULL, he);
+        hash_of(x, NULL, hx);
+        ASSERT_EQ(strlen(ha), 16);
+        ASSERT_STREQ(ha, ha2);
+        ASSERT_FALSE(streq(ha, hb));
+        ASSERT_FALSE(streq(ha, he));
+        ASSERT_FALSE(streq(ha, hx));
+        /* a variable inherited unchanged from pcctl's environment is not part of it */
+        hash_of(a, STRV_MAKE("SHELLVAR=1"), h1);
+        hash_of(a, STRV_MAKE("SHELLVAR=2"), h2);
+        ASSERT_STREQ(h1, h2);
+        ASSERT_STREQ(h1, ha);
+
+        ASSERT_FALSE(process_spec_description_hash("pcctl app: x", dummy));
+        ASSERT_FALSE(process_spec_description_hash("pcctl app: x [spec 0123]", dummy));
+        ASSERT_TRUE(process_spec_description_hash("pcctl app: x [spec 0123456789abcdef]", dummy));
+        ASSERT_STREQ(dummy, "0123456789abcdef");
 }
 
 DEFINE_TEST_MAIN();
