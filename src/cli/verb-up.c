@@ -76,7 +76,8 @@ static void help(void) {
                "  -U, --use-uds              API on $TMPDIR/process-compose-<pid>.sock\n"
                "      --no-server            no API (PC_NO_SERVER)\n"
                "      --token-file FILE      API token file (PC_API_TOKEN_PATH; PC_API_TOKEN wins)\n"
-               "      --ws-write-timeout SEC close a WebSocket that cannot be written for SEC seconds (10)\n"
+               "      --ws-write-timeout SEC close a WebSocket whose client took nothing for SEC seconds (10)\n"
+               "      --ws-send-buffer BYTES kernel send buffer of each WebSocket (SO_SNDBUF, 65536)\n"
                "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
                "      --allowed-host HOST    accept this Host header too, beside loopback names and addresses\n"
                "                             (repeatable; \"*\": any; docs/api.md)\n"
@@ -216,6 +217,7 @@ enum {
         ARG_LOGS_TRUNCATE,
         ARG_SYSTEM,
         ARG_WS_WRITE_TIMEOUT,
+        ARG_WS_SEND_BUFFER,
         ARG_WS_ALLOW_ANY_ORIGIN,
         ARG_KEEP_RUNNING,
         ARG_RECREATE,
@@ -243,6 +245,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "logs-truncate",       optional_argument, NULL, ARG_LOGS_TRUNCATE },
                 { "system",              optional_argument, NULL, ARG_SYSTEM },
                 { "ws-write-timeout",    required_argument, NULL, ARG_WS_WRITE_TIMEOUT },
+                { "ws-send-buffer",      required_argument, NULL, ARG_WS_SEND_BUFFER },
                 { "ws-allow-any-origin", optional_argument, NULL, ARG_WS_ALLOW_ANY_ORIGIN },
                 { "detached",            optional_argument, NULL, 'D' },
                 { "keep-running",        optional_argument, NULL, ARG_KEEP_RUNNING },
@@ -346,6 +349,21 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                                 return -EINVAL;
                         }
                         a->http.ws_write_timeout = (usec_t) (v * USEC_PER_SEC);
+                        r = 0;
+                        break;
+                }
+                case ARG_WS_SEND_BUFFER: {
+                        char *end;
+                        unsigned long long v;
+
+                        errno = 0;
+                        v = strtoull(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || v < 4096 || v > 16ULL * 1024 * 1024) {
+                                fprintf(stderr, "pcctl up: invalid --ws-send-buffer \"%s\": expected bytes in "
+                                        "[4096, 16777216]\n", optarg);
+                                return -EINVAL;
+                        }
+                        a->http.ws_send_buffer = (size_t) v;
                         r = 0;
                         break;
                 }

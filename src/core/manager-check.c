@@ -105,13 +105,28 @@ static void manager_issue_ordered_stops(Manager *m) {
         }
 }
 
+/* Completion callbacks (they may call back into the manager: take the list first). */
+static void manager_run_completions(Manager *m) {
+        while (m->n_completions > 0) {
+                _cleanup_free_ Waiter *list = TAKE_PTR(m->completions);
+                size_t n = m->n_completions;
+
+                m->n_completions = m->allocated_completions = 0;
+                for (size_t i = 0; i < n; i++)
+                        list[i].done(m, list[i].result, list[i].userdata);
+        }
+}
+
 int manager_on_check(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         bool again;
         unsigned rounds = 0;
 
-        if (m->finishing)
+        if (m->finishing) {
+                /* a POST /project/stop that came after the end is still answered while the journal settles */
+                manager_run_completions(m);
                 return 0;
+        }
 
         /* Dependencies: a skip can fail further dependents, so repeat until nothing changes. Starts are only
          * queued here, so every process whose dependencies are met starts in the same pass, pipelined. */
@@ -141,15 +156,7 @@ int manager_on_check(sd_event_source *s, void *userdata) {
         manager_issue_ordered_stops(m);
         manager_progress_namespace_restarts(m);
 
-        /* completion callbacks (they may call back into the manager: take the list first) */
-        while (m->n_completions > 0) {
-                _cleanup_free_ Waiter *list = TAKE_PTR(m->completions);
-                size_t n = m->n_completions;
-
-                m->n_completions = m->allocated_completions = 0;
-                for (size_t i = 0; i < n; i++)
-                        list[i].done(m, list[i].result, list[i].userdata);
-        }
+        manager_run_completions(m);
 
         /* reap processes that were removed (scale down, update) once their run is over */
         for (size_t i = 0; i < m->n_procs;) {

@@ -28,6 +28,8 @@ static int daemon_new_servers(Daemon *d, const HttpServerConfig *config) {
         if (config->ws_write_timeout > 0)
                 wc.write_timeout = config->ws_write_timeout;
         wc.allow_any_origin = config->ws_allow_any_origin;
+        if (config->ws_send_buffer > 0)
+                wc.send_buffer = config->ws_send_buffer;
         r = ws_manager_new_server(d->manager, &wc, &d->ws);
         if (r < 0) {
                 log_error_errno(r, "failed to create the WebSocket server: %m");

@@ -18,6 +18,7 @@ typedef struct HttpServerConfig {
         char *unix_socket;           /* -u PATH / PC_SOCKET_PATH, or -U's default path; NULL for TCP */
         char *token;                 /* PC_API_TOKEN or the trimmed --token-file contents; NULL: no auth */
         usec_t ws_write_timeout;     /* --ws-write-timeout, default 10 s */
+        size_t ws_send_buffer;       /* --ws-send-buffer: SO_SNDBUF per WebSocket, default 64 KiB */
         bool ws_allow_any_origin;    /* --ws-allow-any-origin: upgrades skip the Origin check */
         char **allowed_hosts;        /* --allowed-host (repeatable): Host names accepted beside loopback */
 

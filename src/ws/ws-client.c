@@ -144,13 +144,107 @@ static bool response_header(const char *head, const char *name, char *out, size_
         return false;
 }
 
+/* Build the upgrade request for path_and_query, with key and the optional token header. */
+static int format_request(const WsClientTarget *t, const char *path_and_query, const char *key, char **ret_req) {
+        char hostbuf[300];
+
+        if (t->unix_path)
+                snprintf(hostbuf, sizeof(hostbuf), "unix");
+        else if (strchr(t->host, ':'))
+                snprintf(hostbuf, sizeof(hostbuf), "[%s]:%u", t->host, t->port);
+        else
+                snprintf(hostbuf, sizeof(hostbuf), "%s:%u", t->host, t->port);
+        if (asprintf(ret_req,
+                     "GET %s HTTP/1.1\r\n"
+                     "Host: %s\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: %s\r\n"
+                     "Sec-WebSocket-Version: 13\r\n"
+                     "User-Agent: pcctl\r\n"
+                     "%s%s%s"
+                     "\r\n",
+                     path_and_query, hostbuf, key, t->token ? "X-PC-Token-Key: " : "", strempty(t->token),
+                     t->token ? "\r\n" : "") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* Read into buf (RESPONSE_MAX + 1 bytes) until the end of the response head; bytes after it may follow.
+ * *ret_end points at the blank line's "\r\n\r\n". */
+static int recv_head(int fd, char *buf, size_t *len, usec_t deadline, const char **ret_end) {
+        for (;;) {
+                const char *end;
+                ssize_t n;
+
+                buf[*len] = 0;
+                end = strstr(buf, "\r\n\r\n");
+                if (end) {
+                        *ret_end = end;
+                        return 0;
+                }
+                if (*len >= RESPONSE_MAX)
+                        return -EMSGSIZE;
+                n = recv(fd, buf + *len, RESPONSE_MAX - *len, 0);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN) {
+                                int r = wait_fd(fd, POLLIN, deadline);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        return -errno;
+                }
+                if (n == 0)
+                        return -ECONNRESET;
+                *len += n;
+        }
+}
+
+/* A refused upgrade: read the (short) error body for the message into res->body, best effort. */
+static void recv_error_body(int fd, char *buf, size_t len, usec_t deadline, WsClientResult *res) {
+        char cl[32];
+        size_t body_len = 0, have;
+        const char *end = strstr(buf, "\r\n\r\n");
+
+        if (response_header(buf, "Content-Length", cl, sizeof(cl)))
+                body_len = MIN((size_t) strtoul(cl, NULL, 10), (size_t) RESPONSE_MAX / 2);
+        have = len - (end + 4 - buf);
+        while (have < body_len && len < RESPONSE_MAX) {
+                ssize_t n = recv(fd, buf + len, RESPONSE_MAX - len, 0);
+                if (n < 0 && errno == EAGAIN && wait_fd(fd, POLLIN, deadline) >= 0)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += n;
+                have += n;
+        }
+        buf[len] = 0;
+        end = strstr(buf, "\r\n\r\n");
+        res->body = strdup(end + 4);
+}
+
+/* Keep the bytes the server sent after the 101 head (the first frames) for the caller. */
+static int take_extra(const char *data, size_t size, WsClientResult *res) {
+        if (size == 0)
+                return 0;
+        res->extra = malloc(size);
+        if (!res->extra)
+                return -ENOMEM;
+        memcpy(res->extra, data, size);
+        res->extra_size = size;
+        return 0;
+}
+
 int ws_client_connect(const WsClientTarget *t, const char *path_and_query, usec_t timeout, WsClientResult *res) {
         _cleanup_free_ char *req = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
-        char key[WS_KEY_SIZE], accept[WS_ACCEPT_SIZE], got[128], hostbuf[300];
+        char key[WS_KEY_SIZE], accept[WS_ACCEPT_SIZE], got[128];
         usec_t deadline = now_usec(CLOCK_MONOTONIC) + timeout;
         size_t len = 0;
-        const char *end;
+        const char *end = NULL;
         unsigned status;
         int r;
 
@@ -167,25 +261,9 @@ int ws_client_connect(const WsClientTarget *t, const char *path_and_query, usec_
         if (fd < 0)
                 return fd;
 
-        if (t->unix_path)
-                snprintf(hostbuf, sizeof(hostbuf), "unix");
-        else if (strchr(t->host, ':'))
-                snprintf(hostbuf, sizeof(hostbuf), "[%s]:%u", t->host, t->port);
-        else
-                snprintf(hostbuf, sizeof(hostbuf), "%s:%u", t->host, t->port);
-        if (asprintf(&req,
-                     "GET %s HTTP/1.1\r\n"
-                     "Host: %s\r\n"
-                     "Upgrade: websocket\r\n"
-                     "Connection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\n"
-                     "User-Agent: pcctl\r\n"
-                     "%s%s%s"
-                     "\r\n",
-                     path_and_query, hostbuf, key, t->token ? "X-PC-Token-Key: " : "", strempty(t->token),
-                     t->token ? "\r\n" : "") < 0)
-                return -ENOMEM;
+        r = format_request(t, path_and_query, key, &req);
+        if (r < 0)
+                return r;
         r = send_all(fd, req, strlen(req), deadline);
         if (r < 0)
                 return r;
@@ -193,69 +271,24 @@ int ws_client_connect(const WsClientTarget *t, const char *path_and_query, usec_
         buf = malloc(RESPONSE_MAX + 1);
         if (!buf)
                 return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                buf[len] = 0;
-                end = strstr(buf, "\r\n\r\n");
-                if (end)
-                        break;
-                if (len >= RESPONSE_MAX)
-                        return -EMSGSIZE;
-                n = recv(fd, buf + len, RESPONSE_MAX - len, 0);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                r = wait_fd(fd, POLLIN, deadline);
-                                if (r < 0)
-                                        return r;
-                                continue;
-                        }
-                        return -errno;
-                }
-                if (n == 0)
-                        return -ECONNRESET;
-                len += n;
-        }
+        r = recv_head(fd, buf, &len, deadline, &end);
+        if (r < 0)
+                return r;
 
         if (sscanf(buf, "HTTP/1.%*[01] %u", &status) != 1)
                 return -EPROTO;
         res->status = status;
         if (status != 101) {
-                char cl[32];
-                size_t body_len = 0, have;
-
-                /* Read the (short) error body for the message. */
-                if (response_header(buf, "Content-Length", cl, sizeof(cl)))
-                        body_len = MIN((size_t) strtoul(cl, NULL, 10), (size_t) RESPONSE_MAX / 2);
-                have = len - (end + 4 - buf);
-                while (have < body_len && len < RESPONSE_MAX) {
-                        ssize_t n = recv(fd, buf + len, RESPONSE_MAX - len, 0);
-                        if (n < 0 && errno == EAGAIN && wait_fd(fd, POLLIN, deadline) >= 0)
-                                continue;
-                        if (n <= 0)
-                                break;
-                        len += n;
-                        have += n;
-                }
-                buf[len] = 0;
-                end = strstr(buf, "\r\n\r\n");
-                res->body = strdup(end + 4);
+                recv_error_body(fd, buf, len, deadline, res);
                 return status == 401 ? -EACCES : -EPROTO;
         }
 
         if (!response_header(buf, "Sec-WebSocket-Accept", got, sizeof(got)) || !streq(got, accept))
                 return -EPROTO;
 
-        len -= end + 4 - buf;
-        if (len > 0) {
-                res->extra = malloc(len);
-                if (!res->extra)
-                        return -ENOMEM;
-                memcpy(res->extra, end + 4, len);
-                res->extra_size = len;
-        }
+        r = take_extra(end + 4, len - (end + 4 - buf), res);
+        if (r < 0)
+                return r;
         res->fd = TAKE_FD(fd);
         return 0;
 }

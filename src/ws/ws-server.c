@@ -120,6 +120,7 @@ void ws_server_config_defaults(WsServerConfig *c) {
                 .ping_interval = WS_SESSION_DEFAULT_PING_INTERVAL,
                 .queue_max_bytes = WS_QUEUE_DEFAULT_BYTES,
                 .queue_max_frames = WS_QUEUE_DEFAULT_FRAMES,
+                .send_buffer = WS_SESSION_DEFAULT_SEND_BUFFER,
                 .max_message_size = WS_SESSION_DEFAULT_MAX_MESSAGE,
                 .max_sessions = 4096,
         };
@@ -887,6 +888,7 @@ int ws_server_attach(WsServer *s, HttpUpgrade kind, void *params, int fd, const 
         sc.queue_max_bytes = s->config.queue_max_bytes;
         sc.queue_max_frames = s->config.queue_max_frames;
         sc.max_message_size = s->config.max_message_size;
+        sc.send_buffer = s->config.send_buffer;
         sc.policy = kind == HTTP_UPGRADE_WS_LOGS ? WS_QUEUE_DROP : WS_QUEUE_DISCONNECT;
 
         st = new0(WsStream, 1);

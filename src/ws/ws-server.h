@@ -25,6 +25,7 @@ typedef struct WsServerConfig {
         size_t queue_max_frames;     /* per-session send queue cap in frames */
         size_t max_message_size;     /* incoming message cap; bigger closes with 1009 */
         size_t max_sessions;         /* total sessions */
+        size_t send_buffer;          /* SO_SNDBUF of each session's socket (WS_SESSION_DEFAULT_SEND_BUFFER) */
         bool allow_any_origin;
 } WsServerConfig;
 

@@ -1,8 +1,11 @@
 /* A WebSocket session on the sd-event loop (see ws-session.h). */
 #include <errno.h>
+#include <limits.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -47,9 +50,10 @@ struct WsSession {
         sd_event_source *io, *stall_timer, *ping_timer, *close_timer, *kick, *reap;
         uint32_t io_events;
 
-        usec_t last_progress;
+        usec_t last_progress;        /* the peer last took something */
         uint64_t bytes_sent;
-        bool pending;                /* output waiting: stall timer armed */
+        int outq;                    /* SIOCOUTQ after our last send or check; -1: not measurable */
+        bool pending;                /* output waiting, ours or the kernel's: stall timer armed */
         bool fill_more;
         bool filling;                /* inside ops->fill: queued frames need no kick, the pump goes on */
         bool closing;
@@ -151,9 +155,37 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
         return n;
 }
 
+/* Bytes the peer has not taken yet, on the socket itself. On TCP, SIOCOUTQ counts what the peer's kernel has
+ * not acknowledged: a peer that does not read closes its receive window, and the count stops shrinking. On a
+ * unix stream socket our sent data sits in the peer's receive queue, charged to our socket until the peer
+ * reads it (SIOCOUTQ is that charge, in memory bytes): it shrinks exactly when the peer's program reads. */
+static int session_outq(WsSession *s, int *ret) {
+        int v;
+
+        if (ioctl(s->fd, SIOCOUTQ, &v) < 0)
+                return -errno;
+        *ret = MAX(v, 0);
+        return 0;
+}
+
+/* Progress is the peer taking bytes: the kernel's send queue shrank since our last send or check. */
+static void session_check_progress(WsSession *s) {
+        int q = 0;
+
+        if (s->outq < 0 || session_outq(s, &q) < 0)
+                return;
+        if (q < s->outq)
+                s->last_progress = session_now(s);
+        s->outq = q;
+}
+
 /* Sends what the output buffer holds. Returns 1 when it is empty, 0 when the socket would block, or a
  * negative errno when the peer is gone. */
 static int obuf_flush(WsSession *s) {
+        uint64_t sent = s->bytes_sent;
+
+        if (s->obuf_off < s->obuf_len)
+                session_check_progress(s);
         while (s->obuf_off < s->obuf_len) {
                 ssize_t n;
 
@@ -168,8 +200,13 @@ static int obuf_flush(WsSession *s) {
                 }
                 s->obuf_off += n;
                 s->bytes_sent += n;
-                s->last_progress = session_now(s);
+                if (s->outq < 0)
+                        /* Not measurable on this fd: the socket taking bytes is the only signal. */
+                        s->last_progress = session_now(s);
         }
+        if (s->bytes_sent != sent && s->outq >= 0)
+                /* What we just added is not the peer's progress: measure from here. */
+                (void) session_outq(s, &s->outq);
 
         if (s->obuf_off == s->obuf_len) {
                 s->obuf_off = s->obuf_len = 0;
@@ -350,6 +387,23 @@ static bool output_pending(WsSession *s) {
                 !ws_queue_is_empty(&s->queue);
 }
 
+/* How often a session with bytes pending checks the socket for the peer's progress: an eviction comes at most
+ * this much after write_timeout has passed since the peer's last read. */
+static usec_t stall_check_interval(const WsSession *s) {
+        return CLAMP(s->config.write_timeout / 4, 10 * USEC_PER_MSEC, WS_SESSION_STALL_CHECK_MAX);
+}
+
+static void stall_timer_arm(WsSession *s) {
+        usec_t now = session_now(s), deadline = s->last_progress + s->config.write_timeout;
+
+        /* Without a measure on the socket, the deadline only moves when the socket takes bytes, which the
+         * handler sees; with one, the socket is looked at every interval. */
+        if (s->outq >= 0)
+                deadline = MIN(deadline, now + stall_check_interval(s));
+        (void) sd_event_source_set_time(s->stall_timer, deadline);
+        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ONESHOT);
+}
+
 static void update_stall_timer(WsSession *s, bool pending) {
         if (pending == s->pending)
                 return;
@@ -360,8 +414,7 @@ static void update_stall_timer(WsSession *s, bool pending) {
         }
         /* Output became pending now: the clock of the write deadline starts here. */
         s->last_progress = session_now(s);
-        (void) sd_event_source_set_time(s->stall_timer, s->last_progress + s->config.write_timeout);
-        (void) sd_event_source_set_enabled(s->stall_timer, SD_EVENT_ONESHOT);
+        stall_timer_arm(s);
 }
 
 static void session_update(WsSession *s) {
@@ -388,6 +441,9 @@ static void session_update(WsSession *s) {
         }
 
         events = (want_read ? EPOLLIN : 0) | (pending ? EPOLLOUT : 0);
+        /* Bytes in the kernel's send queue are pending too: a peer that takes nothing of them is stalled even
+         * when the socket still has room (a slow producer never fills it). */
+        pending = pending || s->outq > 0;
         if (events != s->io_events) {
                 if (sd_event_source_set_io_events(s->io, events) < 0) {
                         session_end(s, WS_END_ERROR);
@@ -490,19 +546,42 @@ static int kick_handler(sd_event_source *src, void *userdata) {
         return 0;
 }
 
+/* A close frame on the socket, if we are between two frames: the peer that wakes up later learns why. */
+static void send_close_frame_now(WsSession *s, uint16_t code, const char *reason) {
+        uint8_t f[2 + 2 + 123];
+        size_t rl = MIN(strlen(reason), (size_t) 123);
+
+        if (s->config.client || s->obuf_len > s->obuf_off || s->cur || wslay_event_want_write(s->ctx) ||
+            wslay_event_get_close_sent(s->ctx))
+                return;
+        f[0] = 0x80 | WS_OP_CLOSE;
+        f[1] = (uint8_t) (2 + rl);
+        f[2] = code >> 8;
+        f[3] = code & 0xff;
+        memcpy(f + 4, reason, rl);
+        (void) send(s->fd, f, 4 + rl, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static int stall_handler(sd_event_source *src, usec_t usec, void *userdata) {
         WsSession *s = userdata;
         usec_t now = session_now(s);
 
         if (s->dead || !s->pending)
                 return 0;
+        session_check_progress(s);
+        if (!output_pending(s) && s->outq == 0) {
+                /* The peer took everything. */
+                s->pending = false;
+                return 0;
+        }
         if (now >= s->last_progress + s->config.write_timeout) {
+                /* Best effort, as nothing may be read any more: the fd is closed right after. */
+                send_close_frame_now(s, WS_CLOSE_WRITE_STALL, "write timeout: the client stopped reading");
                 session_end(s, WS_END_WRITE_STALL);
                 return 0;
         }
-        /* Progress happened meanwhile: the deadline moves with it. */
-        (void) sd_event_source_set_time(src, s->last_progress + s->config.write_timeout);
-        (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        /* Progress happened meanwhile, or the next check is due. */
+        stall_timer_arm(s);
         return 0;
 }
 
@@ -573,6 +652,15 @@ int ws_session_new(sd_event *e, int fd, const void *extra_in, size_t extra_in_si
                 .alive = true,
         };
         ws_queue_init(&s->queue, c->queue_max_frames, c->queue_max_bytes, c->policy);
+        if (c->send_buffer > 0) {
+                /* A fixed kernel buffer, so that a slow reader overflows our own bounded queue (which drops
+                 * lines and says so in band) rather than pinning megabytes of autotuned kernel memory. */
+                int v = (int) MIN(c->send_buffer, (size_t) INT_MAX / 2);
+
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+        }
+        if (session_outq(s, &s->outq) < 0)
+                s->outq = -1;
 
         s->obuf = malloc(OBUF_SIZE);
         if (!s->obuf)
@@ -598,7 +686,7 @@ int ws_session_new(sd_event *e, int fd, const void *extra_in, size_t extra_in_si
         if (r < 0)
                 return r;
         s->io_events = EPOLLIN;
-        r = sd_event_add_time(e, &s->stall_timer, CLOCK_MONOTONIC, USEC_INFINITY, 100 * USEC_PER_MSEC,
+        r = sd_event_add_time(e, &s->stall_timer, CLOCK_MONOTONIC, USEC_INFINITY, 10 * USEC_PER_MSEC,
                               stall_handler, s);
         if (r < 0)
                 return r;

@@ -40,8 +40,15 @@ typedef struct WsSessionConfig {
         size_t queue_max_frames;
         size_t max_message_size;     /* incoming; bigger closes with 1009 */
         WsQueuePolicy policy;
+        size_t send_buffer;          /* SO_SNDBUF to set on the socket; 0: leave the kernel's */
         bool client;                 /* client mode: masks outgoing frames */
 } WsSessionConfig;
+
+/* The close code of an evicted session (sent when the stream is between two frames, best effort). */
+#define WS_CLOSE_WRITE_STALL 1008
+/* A session with bytes pending looks at its socket at least this often. */
+#define WS_SESSION_STALL_CHECK_MAX (250 * USEC_PER_MSEC)
+#define WS_SESSION_DEFAULT_SEND_BUFFER (64u * 1024u)
 
 #define WS_SESSION_DEFAULT_WRITE_TIMEOUT (10 * USEC_PER_SEC)
 #define WS_SESSION_DEFAULT_PING_INTERVAL (30 * USEC_PER_SEC)

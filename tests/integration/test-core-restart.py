@@ -316,4 +316,41 @@ def test_changed_command_recreate():
         assert "sleep 601" in r.stdout, r.stdout
 
 
+PROBED = """name: %(name)s
+processes:
+  live:
+    command: 'rm -f %(dir)s/dead; exec sleep 600'
+    availability: {restart: always, backoff_seconds: 1}
+    readiness_probe:
+      exec: {command: "true"}
+      period_seconds: 1
+    liveness_probe:
+      exec: {command: "test ! -f %(dir)s/dead"}
+      period_seconds: 1
+      failure_threshold: 1
+"""
+
+
+def test_probes_after_adoption():
+    with Project("probes", SMALL) as p:
+        p.write("process-compose.yaml", PROBED % {"name": p.name, "dir": p.dir})
+        p.up()
+        s = p.wait_state("live", lambda s: s["status"] == "Running" and s["is_ready"] == "Ready", timeout=15)
+        pid = s["pid"]
+        p.proc.kill()
+        p.proc.wait()
+        p.up()
+        t0 = time.monotonic()
+        s = p.wait_state("live", lambda s: s["is_ready"] == "Ready", timeout=5)
+        print("readiness probe passed again %.2fs after the controller's API answered" % (time.monotonic() - t0),
+              flush=True)
+        assert s["pid"] == pid and s["restarts"] == 0, s
+        # the liveness probe acts again: a failure restarts the adopted process by its policy
+        p.write("dead", "")
+        t1 = time.monotonic()
+        s = p.wait_state("live", lambda s: s["restarts"] == 1 and s["status"] == "Running", timeout=10)
+        print("liveness failure acted on %.2fs after it began" % (time.monotonic() - t1), flush=True)
+        assert s["pid"] != pid and not pid_alive(pid), s
+
+
 main(globals())

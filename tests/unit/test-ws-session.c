@@ -442,6 +442,51 @@ TEST(stalled_reader_evicted_at_deadline) {
         teardown(e, &c, &p);
 }
 
+/* Issue 13: a slow producer and a peer that never reads. The socket never fills (the kernel takes every small
+ * frame), so "the socket accepted nothing" never happens; the peer consumed nothing all the same. */
+TEST(stalled_reader_of_a_slow_producer_is_evicted) {
+        Ctx c = { .fill_count = 0 };
+        WsSessionConfig cfg;
+        sd_event *e;
+        Peer p;
+        usec_t start, t = 0;
+
+        config(&cfg);
+        cfg.write_timeout = 300 * USEC_PER_MSEC;
+        setup(&e, &p, &c, &cfg, NULL, 0, 0);
+        start = now_usec(CLOCK_MONOTONIC);
+        for (unsigned i = 0; !c.finished && now_usec(CLOCK_MONOTONIC) - start < 2 * USEC_PER_SEC; i++) {
+                char line[64];
+                int l = snprintf(line, sizeof line, "line %u", i);
+
+                (void) ws_session_queue(c.session, WS_OP_TEXT, line, (size_t) l);
+                /* 50 lines/s: a few hundred bytes in 300 ms, far below any socket buffer */
+                for (usec_t t0 = now_usec(CLOCK_MONOTONIC); !c.finished &&
+                     now_usec(CLOCK_MONOTONIC) - t0 < 20 * USEC_PER_MSEC;)
+                        ASSERT_OK(sd_event_run(e, 5 * USEC_PER_MSEC));
+        }
+        t = now_usec(CLOCK_MONOTONIC) - start;
+        fprintf(stderr, "evicted after %" PRIu64 " ms\n", t / USEC_PER_MSEC);
+        ASSERT_TRUE(c.finished);
+        ASSERT_EQ(c.end, WS_END_WRITE_STALL);
+        ASSERT_TRUE(t >= 300 * USEC_PER_MSEC);
+        ASSERT_TRUE(t < 800 * USEC_PER_MSEC);
+        /* the close frame went out before the fd was closed: 1008, as docs/websocket.md says */
+        peer_read(&p, SIZE_MAX);
+        {
+                Frame f = {};
+                size_t n = 0;
+
+                while (peer_frame(&p, n, &f) && f.opcode != WS_OP_CLOSE)
+                        n++;
+                ASSERT_EQ(f.opcode, WS_OP_CLOSE);
+                ASSERT_TRUE(f.len >= 2);
+                ASSERT_EQ((f.data[0] << 8) | f.data[1], 1008);
+        }
+        teardown(e, &c, &p);
+}
+
+/* Progress is what the peer takes: a reader that keeps reading a little, slower than we write, stays. */
 TEST(slow_but_steady_reader_is_not_evicted) {
         Ctx c = { .fill_count = -1, .fill_size = 1000 };
         WsSessionConfig cfg;
