@@ -301,107 +301,137 @@ static void print_multiline(FILE *f, unsigned prefix, const char *on, const char
         }
 }
 
+/* The fields the short modes read, in the order of fl[] in output_short(). */
+enum {
+        SHORT_PID,
+        SHORT_COMM,
+        SHORT_MESSAGE,
+        SHORT_PRIORITY,
+        SHORT_HOSTNAME,
+        SHORT_SYSLOG_PID,
+        SHORT_IDENT,
+        _SHORT_FIELD_MAX,
+};
+
+/* journalctl leaves out a prefix field that is long or not printable */
+static bool short_field_shall_print(const Field *f) {
+        return f->value && f->len < PRINT_CHAR_THRESHOLD && journal_utf8_is_printable(f->value, f->len, true);
+}
+
+/* Format a realtime timestamp (µs) as mode wants it into buf. */
+static int format_realtime(char *buf, size_t size, JournalOutputMode mode, usec_t realtime) {
+        time_t t;
+        struct tm tm;
+
+        if (realtime == 0 || realtime >= TIMESTAMP_FORMATTABLE_MAX)
+                return -EINVAL;
+        t = (time_t) (realtime / USEC_PER_SEC);
+        if (!localtime_r(&t, &tm))
+                return -EINVAL;
+        switch (mode) {
+        case JOURNAL_OUTPUT_SHORT_UNIX:
+                snprintf(buf, size, "%10jd.%06" PRIu64, (intmax_t) t, realtime % USEC_PER_SEC);
+                break;
+        case JOURNAL_OUTPUT_SHORT_ISO:
+                strftime(buf, size, "%Y-%m-%dT%H:%M:%S%z", &tm);
+                break;
+        case JOURNAL_OUTPUT_SHORT_ISO_PRECISE: {
+                char usec[8];
+
+                strftime(buf, size, "%Y-%m-%dT%H:%M:%S.xxxxxx%z", &tm);
+                snprintf(usec, sizeof usec, "%06" PRIu64, realtime % USEC_PER_SEC);
+                memcpy(buf + 20, usec, 6);
+                break;
+        }
+        case JOURNAL_OUTPUT_SHORT_PRECISE:
+                strftime(buf, size, "%b %d %H:%M:%S", &tm);
+                snprintf(buf + strlen(buf), size - strlen(buf), ".%06" PRIu64, realtime % USEC_PER_SEC);
+                break;
+        default:
+                strftime(buf, size, "%b %d %H:%M:%S", &tm);
+        }
+        return 0;
+}
+
+/* Print the timestamp column; *n counts the columns written, for the continuation indent. */
+static int short_print_timestamp(FILE *f, JournalOutputMode mode, const DualTs *ts, size_t *n) {
+        char buf[128];
+        int r;
+
+        if (mode == JOURNAL_OUTPUT_SHORT_MONOTONIC) {
+                if (ts->monotonic == USEC_INFINITY)
+                        return -EINVAL;
+                *n += (size_t) fprintf(f, "[%5" PRIu64 ".%06" PRIu64 "]", ts->monotonic / USEC_PER_SEC,
+                                       ts->monotonic % USEC_PER_SEC);
+                return 0;
+        }
+        r = format_realtime(buf, sizeof buf, mode, ts->realtime);
+        if (r < 0)
+                return r;
+        fputs(buf, f);
+        *n += strlen(buf);
+        return 0;
+}
+
+/* Print " host ident[pid]: "; *n counts the columns, except for " unknown", as journalctl counts them. */
+static void short_print_identity(FILE *f, const Field *fl, size_t *n) {
+        if (short_field_shall_print(&fl[SHORT_HOSTNAME])) {
+                fprintf(f, " %s", fl[SHORT_HOSTNAME].value);
+                *n += fl[SHORT_HOSTNAME].len + 1;
+        }
+        if (short_field_shall_print(&fl[SHORT_IDENT])) {
+                fprintf(f, " %s", fl[SHORT_IDENT].value);
+                *n += fl[SHORT_IDENT].len + 1;
+        } else if (short_field_shall_print(&fl[SHORT_COMM])) {
+                fprintf(f, " %s", fl[SHORT_COMM].value);
+                *n += fl[SHORT_COMM].len + 1;
+        } else
+                fputs(" unknown", f);
+        if (short_field_shall_print(&fl[SHORT_PID])) {
+                fprintf(f, "[%s]", fl[SHORT_PID].value);
+                *n += fl[SHORT_PID].len + 2;
+        } else if (short_field_shall_print(&fl[SHORT_SYSLOG_PID])) {
+                fprintf(f, "[%s]", fl[SHORT_SYSLOG_PID].value);
+                *n += fl[SHORT_SYSLOG_PID].len + 2;
+        }
+        fputs(": ", f);
+}
+
 static int output_short(FILE *f, sd_journal *j, JournalOutputMode mode, bool color) {
-        enum { PID, COMM, MESSAGE, PRIORITY, HOSTNAME, SYSLOG_PID, IDENT, _N };
-        Field fl[_N] = {
-                [PID] = { "_PID=" }, [COMM] = { "_COMM=" }, [MESSAGE] = { "MESSAGE=" }, [PRIORITY] = { "PRIORITY=" },
-                [HOSTNAME] = { "_HOSTNAME=" }, [SYSLOG_PID] = { "SYSLOG_PID=" }, [IDENT] = { "SYSLOG_IDENTIFIER=" },
+        Field fl[_SHORT_FIELD_MAX] = {
+                [SHORT_PID] = { "_PID=" }, [SHORT_COMM] = { "_COMM=" }, [SHORT_MESSAGE] = { "MESSAGE=" },
+                [SHORT_PRIORITY] = { "PRIORITY=" }, [SHORT_HOSTNAME] = { "_HOSTNAME=" },
+                [SHORT_SYSLOG_PID] = { "SYSLOG_PID=" }, [SHORT_IDENT] = { "SYSLOG_IDENTIFIER=" },
         };
+        const Field *msg = &fl[SHORT_MESSAGE], *prio = &fl[SHORT_PRIORITY];
         _cleanup_free_ char *message = NULL;
         const char *on = "", *off = "";
         size_t message_len, n = 0;
-        char buf[128];
         DualTs ts;
         int p = LOG_INFO, r;
 
         r = dual_timestamp(j, &ts);
         if (r < 0)
                 return r;
-        r = fields_read(j, fl, _N);
+        r = fields_read(j, fl, _SHORT_FIELD_MAX);
         if (r < 0)
                 goto finish;
-        if (!fl[MESSAGE].value) {
+        if (!msg->value) {
                 r = 0;      /* journalctl skips entries without MESSAGE */
                 goto finish;
         }
-        message = strip_tab_ansi(fl[MESSAGE].value, fl[MESSAGE].len, &message_len);
+        message = strip_tab_ansi(msg->value, msg->len, &message_len);
         if (!message) {
                 r = -ENOMEM;
                 goto finish;
         }
-        if (fl[PRIORITY].value && fl[PRIORITY].len == 1 && fl[PRIORITY].value[0] >= '0' && fl[PRIORITY].value[0] <= '7')
-                p = fl[PRIORITY].value[0] - '0';
+        if (prio->value && prio->len == 1 && prio->value[0] >= '0' && prio->value[0] <= '7')
+                p = prio->value[0] - '0';
 
-        if (mode == JOURNAL_OUTPUT_SHORT_MONOTONIC) {
-                if (ts.monotonic == USEC_INFINITY) {
-                        r = -EINVAL;
-                        goto finish;
-                }
-                n += (size_t) fprintf(f, "[%5" PRIu64 ".%06" PRIu64 "]", ts.monotonic / USEC_PER_SEC,
-                                      ts.monotonic % USEC_PER_SEC);
-        } else {
-                time_t t;
-                struct tm tm;
-
-                if (ts.realtime == 0 || ts.realtime >= TIMESTAMP_FORMATTABLE_MAX) {
-                        r = -EINVAL;
-                        goto finish;
-                }
-                t = (time_t) (ts.realtime / USEC_PER_SEC);
-                if (!localtime_r(&t, &tm)) {
-                        r = -EINVAL;
-                        goto finish;
-                }
-                switch (mode) {
-                case JOURNAL_OUTPUT_SHORT_UNIX:
-                        snprintf(buf, sizeof buf, "%10jd.%06" PRIu64, (intmax_t) t, ts.realtime % USEC_PER_SEC);
-                        break;
-                case JOURNAL_OUTPUT_SHORT_ISO:
-                        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
-                        break;
-                case JOURNAL_OUTPUT_SHORT_ISO_PRECISE: {
-                        char usec[8];
-
-                        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.xxxxxx%z", &tm);
-                        snprintf(usec, sizeof usec, "%06" PRIu64, ts.realtime % USEC_PER_SEC);
-                        memcpy(buf + 20, usec, 6);
-                        break;
-                }
-                case JOURNAL_OUTPUT_SHORT_PRECISE:
-                        strftime(buf, sizeof buf, "%b %d %H:%M:%S", &tm);
-                        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ".%06" PRIu64,
-                                 ts.realtime % USEC_PER_SEC);
-                        break;
-                default:
-                        strftime(buf, sizeof buf, "%b %d %H:%M:%S", &tm);
-                }
-                fputs(buf, f);
-                n += strlen(buf);
-        }
-
-#define SHALL_PRINT(x) (fl[x].value && fl[x].len < PRINT_CHAR_THRESHOLD && \
-                        journal_utf8_is_printable(fl[x].value, fl[x].len, true))
-        if (SHALL_PRINT(HOSTNAME)) {
-                fprintf(f, " %s", fl[HOSTNAME].value);
-                n += fl[HOSTNAME].len + 1;
-        }
-        if (SHALL_PRINT(IDENT)) {
-                fprintf(f, " %s", fl[IDENT].value);
-                n += fl[IDENT].len + 1;
-        } else if (SHALL_PRINT(COMM)) {
-                fprintf(f, " %s", fl[COMM].value);
-                n += fl[COMM].len + 1;
-        } else
-                fputs(" unknown", f);
-        if (SHALL_PRINT(PID)) {
-                fprintf(f, "[%s]", fl[PID].value);
-                n += fl[PID].len + 2;
-        } else if (SHALL_PRINT(SYSLOG_PID)) {
-                fprintf(f, "[%s]", fl[SYSLOG_PID].value);
-                n += fl[SYSLOG_PID].len + 2;
-        }
-#undef SHALL_PRINT
-        fputs(": ", f);
+        r = short_print_timestamp(f, mode, &ts, &n);
+        if (r < 0)
+                goto finish;
+        short_print_identity(f, fl, &n);
 
         if (!journal_utf8_is_printable(message, message_len, true)) {
                 char b[32];
@@ -413,7 +443,7 @@ static int output_short(FILE *f, sd_journal *j, JournalOutputMode mode, bool col
         }
         r = 0;
 finish:
-        fields_done(fl, _N);
+        fields_done(fl, _SHORT_FIELD_MAX);
         return r;
 }
 

@@ -110,6 +110,7 @@ struct WsServer {
         WsStream *streams;
         size_t n_sessions;
         LogFeed *feeds;
+        void *feeds_observer;        /* state changes, while there are feeds: a name may get a new ring */
         uint64_t evictions;
         uint64_t dropped_lines;
 };
@@ -403,15 +404,22 @@ static void feed_cache_clear(LogFeed *f) {
 }
 
 static LogFeed *feed_free(LogFeed *f) {
+        WsServer *s;
+
         if (!f)
                 return NULL;
-        if (f->server) {
+        s = f->server;
+        if (s) {
                 if (f->prev)
                         f->prev->next = f->next;
                 else
-                        f->server->feeds = f->next;
+                        s->feeds = f->next;
                 if (f->next)
                         f->next->prev = f->prev;
+                if (!s->feeds && s->feeds_observer) {
+                        s->backend->observer_free(s->backend_ud, s->feeds_observer);
+                        s->feeds_observer = NULL;
+                }
         }
         log_ring_observer_free(f->observer);
         sd_event_source_disable_unref(f->wake);
@@ -502,6 +510,18 @@ static int feed_wake_timer(sd_event_source *src, uint64_t usec, void *userdata) 
         return feed_wake(src, userdata);
 }
 
+/* A process changed state. When a feed of its name reads another ring than the process has now (a process
+ * removed and re-created under the name), wake the feed, so its followers switch to the new ring: no ring
+ * observer of ours watches that one yet. */
+static void feeds_on_state(Process *p, void *userdata) {
+        WsServer *s = userdata;
+
+        for (LogFeed *f = s->feeds; f; f = f->next)
+                if (streq_ptr(f->name, p->name) &&
+                    (p->log != f->ring || log_ring_observer_get_ring(f->observer) != f->ring))
+                        (void) sd_event_source_set_enabled(f->wake, SD_EVENT_ONESHOT);
+}
+
 static void feed_freep(LogFeed **f) {
         feed_free(*f);
 }
@@ -534,6 +554,11 @@ static int feed_get(WsServer *s, const char *name, LogFeed **ret) {
                 return r;
         (void) sd_event_source_set_enabled(f->wake_timer, SD_EVENT_OFF);
 
+        if (!s->feeds_observer && s->backend->observe_state) {
+                s->feeds_observer = s->backend->observe_state(s->backend_ud, feeds_on_state, s);
+                if (!s->feeds_observer)
+                        return -ENOMEM;
+        }
         f->server = s;
         f->next = s->feeds;
         if (s->feeds)

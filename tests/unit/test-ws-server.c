@@ -350,7 +350,14 @@ TEST(follower_across_an_update_and_a_new_ring) {
         fprintf(stderr, "new ring %s the old address\n", procs[0].log == old ? "at" : "not at");
         for (int i = 0; i < 7; i++)
                 append(0, "other-%d", i);
-        /* nothing observes the new ring yet: a line of the stream's other process makes it look again */
+        /* no ring observer watches the new ring yet: the new process's state change makes the feed look */
+        run(e, 100 * USEC_PER_MSEC, NULL);
+        ASSERT_EQ(c.n, 5u);
+        ASSERT_NOT_NULL(state_func);
+        state_func(&procs[0], state_userdata);
+        run(e, 100 * USEC_PER_MSEC, NULL);
+        ASSERT_EQ(c.n, 5u + 7u);
+        /* and a line of the stream's other process is sent as usual */
         append(1, "db-%d", 0);
         run(e, 100 * USEC_PER_MSEC, NULL);
         ASSERT_EQ(c.n, 5u + 7u + 1u);
@@ -371,6 +378,8 @@ TEST(follower_across_an_update_and_a_new_ring) {
         ASSERT_STREQ(c.msgs[13], "{\"message\":\"other-7\",\"process_name\":\"web\",\"seq\":7}\n");
         client_done(&c);
         ws_server_free(s);
+        /* the server watched state changes while it had feeds, and no longer does */
+        ASSERT_EQ(observers, 0u);
         sd_event_unref(e);
 }
 
