@@ -59,5 +59,3 @@ int compose_expand(ComposeProject *p, const ComposeLoadOptions *o, const char *c
 int compose_finish_process(const ComposeProject *project, ComposeProcess *p, ComposeError *e);
 /* compose-validate.c: process-compose's validators; findings of the decoder are judged here. */
 int compose_validate(ComposeProject *p, const ComposeFindings *findings, char * const *env, ComposeError *e);
-/* compose-select.c: keeps the processes of the -n namespaces (and what they depend on). */
-int compose_admit_namespaces(ComposeProject *p, char * const *namespaces);

@@ -551,6 +551,18 @@ int compose_run_env_cmds(ComposeProject *project, char * const *os_environ, Comp
                          void *userdata);
 
 /**
+ * compose_admit_namespaces() - apply `-n NS...`: keep only the processes of these namespaces.
+ * @p: the project
+ * @namespaces: the admitted namespaces; empty/NULL = no change
+ *
+ * Dependencies on processes left out are dropped, each with a warning in the project. compose_load() runs
+ * it; a live update runs it again on the new project, so that it admits what `up` admitted.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int compose_admit_namespaces(ComposeProject *p, char * const *namespaces);
+
+/**
  * compose_select() - apply `up PROC...`: enable the named processes and their transitive dependencies.
  * @project: the project
  * @names: process names (replica or base names); empty/NULL = no change

@@ -231,14 +231,52 @@ static void project_remove(ComposeProject *project, const ComposeProcess *c) {
         project->n_processes--;
 }
 
+static bool project_defines(const ComposeProject *project, const char *name) {
+        if (compose_project_find_process(project, name))
+                return true;
+        for (size_t i = 0; i < project->n_processes; i++)
+                if (streq_ptr(project->processes[i]->base_name, name))
+                        return true;
+        return false;
+}
+
+/* What `up` admitted and selected holds for every update too (compat §3.2): -n admission, then the
+ * `up NAME...` selection with --no-deps. A selected name the new project no longer defines is dropped (it
+ * is about to be removed); when none is left, everything stays out of the run rather than all starting. */
+static int project_reapply_selection(Manager *m, ComposeProject *project) {
+        _cleanup_strv_free_ char **kept = NULL;
+        int r;
+
+        if (m->options.load_options) {
+                r = compose_admit_namespaces(project, m->options.load_options->namespaces);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_length(m->options.selection) == 0)
+                return 0;
+        STRV_FOREACH(s, m->options.selection)
+                if (project_defines(project, *s) && strv_extend(&kept, *s) < 0)
+                        return -ENOMEM;
+        if (!kept) {
+                for (size_t i = 0; i < project->n_processes; i++)
+                        project->processes[i]->disabled = true;
+                return 0;
+        }
+        return compose_select(project, kept, m->options.no_deps, NULL);
+}
+
 int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_status) {
         _cleanup_json_ cJSON *status = NULL;
         unsigned ok = 0, failed = 0;
+        int r;
 
         if (!project)
                 return MANAGER_E_INVALID;
         if (m->shutting_down)
                 return MANAGER_E_SHUTTING_DOWN;
+        r = project_reapply_selection(m, project);
+        if (r < 0)
+                return r;
         status = cJSON_CreateObject();
         if (!status)
                 return -ENOMEM;
@@ -311,9 +349,8 @@ int manager_reload_project(Manager *m, cJSON **ret_status, char **ret_detail) {
 
         if (!m->options.load_options)
                 return MANAGER_E_NOT_FROM_FILES;
+        /* compose_load() admits the -n namespaces; the update applies the `up` selection */
         r = compose_load(m->options.load_options, &project, &err);
-        if (r >= 0 && m->options.selection)
-                r = compose_select(project, m->options.selection, m->options.no_deps, &err);
         if (r < 0) {
                 _cleanup_free_ char *msg = compose_error_format(&err);
                 compose_error_done(&err);
