@@ -303,7 +303,7 @@ static void manager_on_units_listed(UnitDriver *d, int error, const UnitListEntr
         const StateFile *saved = m->options.saved_state;
         unsigned n_adopted = 0, n_restored = 0;
 
-        m->list_slot = sd_bus_slot_unref(m->list_slot);
+        m->list_call = unit_call_cancel(m->list_call);
         if (error < 0)
                 log_warning_errno(error, "Cannot list the project's units, starting afresh: %m");
 
@@ -345,5 +345,5 @@ int manager_adopt_units(Manager *m) {
         r = unit_name_project_pattern(m->project->project_name, &pattern);
         if (r < 0)
                 return r;
-        return unit_driver_list(m->driver, pattern, manager_on_units_listed, m, &m->list_slot);
+        return unit_driver_list(m->driver, pattern, manager_on_units_listed, m, &m->list_call);
 }

@@ -257,24 +257,17 @@ static void manager_maybe_exit(Manager *m) {
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
 }
 
-static int manager_on_reset_reply(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static void manager_on_reset_done(UnitDriver *d, int error, void *userdata) {
         Manager *m = userdata;
 
+        /* errors do not matter here: a unit that is gone needs no reset */
         if (m->n_resets > 0)
                 m->n_resets--;
         manager_maybe_exit(m);
-        return 0;
 }
 
 static void manager_reset_unit(Manager *m, const char *unit) {
-        int r;
-
-        if (!unit)
-                return;
-        r = sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
-                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                     "ResetFailedUnit", manager_on_reset_reply, m, "s", unit);
-        if (r >= 0)
+        if (unit && unit_driver_reset_failed(m->driver, unit, manager_on_reset_done, m) >= 0)
                 m->n_resets++;
 }
 
@@ -295,9 +288,7 @@ static void manager_finish(Manager *m) {
                         manager_reset_unit(m, p->shutdown_unit);
         }
         /* and the slice: stopping it sweeps anything left in it and lets systemd collect it */
-        if (sd_bus_call_method_async(unit_driver_get_bus(m->driver), NULL, "org.freedesktop.systemd1",
-                                     "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StopUnit",
-                                     manager_on_reset_reply, m, "ss", m->slice, "replace") >= 0)
+        if (unit_driver_stop_slice(m->driver, m->slice, manager_on_reset_done, m) >= 0)
                 m->n_resets++;
         (void) sd_event_source_set_time_relative(m->finish_timer, RESET_TIMEOUT_USEC);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);

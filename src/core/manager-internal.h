@@ -67,7 +67,7 @@ struct Proc {
 
         LogFile *log_file;           /* its own log_location, open from its start to its end */
         bool in_project_log;         /* its ring is attached to the project's log_location */
-        sd_bus_slot *daemon_slot;    /* is_daemon: PropertiesChanged of its Service, for Launched */
+        bool watching_starter;       /* is_daemon: the starter's exit (main_exited) makes it Launched */
         Probe *readiness;            /* created at each launch, running while the process runs */
         Probe *liveness;
 
@@ -141,7 +141,7 @@ struct Manager {
         bool completed_notice;
         bool all_running_logged;
         sd_event_source *state_timer;/* writes the state file a moment after a change */
-        sd_bus_slot *list_slot;      /* adoption: ListUnitsByPatterns in flight */
+        UnitCall *list_call;         /* adoption: ListUnitsByPatterns in flight */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
         unsigned n_resets;

@@ -174,7 +174,7 @@ static void proc_execute_one(Proc *p, ProcAction action, const ProcEvent *ev, co
                 p->ready_matching = false;
                 break;
         case PROC_ACTION_UNWATCH_STARTER:
-                p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
+                p->watching_starter = false;
                 break;
         case PROC_ACTION_SET_HEALTH:
                 proc_set_health(p, a->health);

@@ -7,6 +7,7 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
 static void proc_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                                  void *userdata);
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
+static void proc_on_main_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
 static void shutdown_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata);
 static int proc_run_shutdown_command(Proc *p);
 
@@ -15,6 +16,7 @@ static int proc_run_shutdown_command(Proc *p);
 static const UnitEvents proc_events = {
         .started = proc_on_started,
         .start_failed = proc_on_start_failed,
+        .main_exited = proc_on_main_exited,
         .exited = proc_on_exited,
 };
 
@@ -43,7 +45,7 @@ int proc_update_unit_name(Proc *p) {
         if (streq_ptr(unit, p->pub.unit))
                 return 0;
 
-        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        r = unit_path_for_unit(unit, &path);
         if (r < 0)
                 return r;
         suffix = endswith(unit, ".service");
@@ -55,9 +57,7 @@ int proc_update_unit_name(Proc *p) {
         p->watch = unit_watch_free(p->watch);
         if (p->pub.unit)
                 /* a renamed replica: forget its old unit if it failed (fire and forget) */
-                (void) sd_bus_call_method_async(unit_driver_get_bus(p->m->driver), NULL, "org.freedesktop.systemd1",
-                                                "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                                "ResetFailedUnit", NULL, NULL, "s", p->pub.unit);
+                (void) unit_driver_reset_failed(p->m->driver, p->pub.unit, NULL, NULL);
         if (!p->fsm.command_running) {
                 p->shutdown_watch = unit_watch_free(p->shutdown_watch);
                 p->shutdown_unit = mfree(p->shutdown_unit);
@@ -233,7 +233,7 @@ void proc_run_command(Proc *p) {
 void proc_stop_unit(Proc *p) {
         int r;
 
-        r = unit_driver_stop(p->m->driver, p->pub.unit);
+        r = unit_driver_stop(p->m->driver, p->pub.unit, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
 }
@@ -241,55 +241,23 @@ void proc_stop_unit(Proc *p) {
 /* is_daemon: the unit (ExitType=cgroup) stays active after the starter exits; the Service's ExecMainCode
  * says when it did. A successful starter makes the process Launched; a failed one leaves it Launching until
  * the cgroup empties and the unit ends (then the restart policy decides, compat §2.3). */
-static int proc_on_daemon_properties(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+static void proc_on_main_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         Proc *p = userdata;
-        const char *iface;
-        int32_t code = 0, status = 0;
-        bool have_code = false;
         char detail[64];
-        int r;
 
-        r = sd_bus_message_read(msg, "s", &iface);
-        if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Service"))
-                return 0;
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return 0;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *name;
-                if (sd_bus_message_read(msg, "s", &name) < 0)
-                        return 0;
-                if (streq(name, "ExecMainCode")) {
-                        if (sd_bus_message_read(msg, "v", "i", &code) < 0)
-                                return 0;
-                        have_code = true;
-                } else if (streq(name, "ExecMainStatus")) {
-                        if (sd_bus_message_read(msg, "v", "i", &status) < 0)
-                                return 0;
-                } else if (sd_bus_message_skip(msg, "v") < 0)
-                        return 0;
-                if (sd_bus_message_exit_container(msg) < 0)
-                        return 0;
-        }
-        if (!have_code || code == 0)
-                return 0;
-        (void) snprintf(detail, sizeof(detail), "%s %d", code == CLD_EXITED ? "exit code" : "signal", status);
+        if (!p->watching_starter || exit->code <= 0)
+                return;
+        (void) snprintf(detail, sizeof(detail), "%s %d", exit->code == CLD_EXITED ? "exit code" : "signal",
+                        exit->status);
         (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_STARTER_EXITED,
-                                                      .ok = code == CLD_EXITED && status == 0 }, detail);
-        return 0;
+                                                      .ok = exit->code == CLD_EXITED && exit->status == 0 },
+                                    detail);
 }
 
+/* The unit driver reports the main process's exit of every run (main_exited); only a daemon's matters, from
+ * its start (or adoption) until the machine says it no longer does (PROC_ACTION_UNWATCH_STARTER). */
 static void proc_watch_daemon(Proc *p) {
-        int r;
-
-        p->daemon_slot = sd_bus_slot_unref(p->daemon_slot);
-        r = sd_bus_match_signal_async(unit_driver_get_bus(p->m->driver), &p->daemon_slot,
-                                      "org.freedesktop.systemd1", p->pub.unit_path,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                      proc_on_daemon_properties, NULL, p);
-        if (r < 0)
-                log_warning_errno(r, "Process %s: cannot watch the daemon's starter, it stays Launching: %m",
-                                  p->pub.name);
+        p->watching_starter = true;
 }
 
 static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
@@ -374,7 +342,7 @@ void proc_kill_all(Proc *p) {
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
         if (p->fsm.command_running && p->shutdown_unit)
-                (void) unit_driver_stop(p->m->driver, p->shutdown_unit);
+                (void) unit_driver_stop(p->m->driver, p->shutdown_unit, NULL, NULL);
 }
 
 static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata) {

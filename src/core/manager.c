@@ -151,7 +151,6 @@ Proc *proc_free(Proc *p) {
         proc_detach_logs(p);
         p->watch = unit_watch_free(p->watch);
         p->shutdown_watch = unit_watch_free(p->shutdown_watch);
-        sd_bus_slot_unref(p->daemon_slot);
         probe_free(p->readiness);
         probe_free(p->liveness);
         sd_event_source_disable_unref(p->timer);
@@ -235,10 +234,6 @@ sd_event *manager_get_event(Manager *m) {
         return m->event;
 }
 
-sd_bus *manager_get_bus(Manager *m) {
-        return unit_driver_get_bus(m->driver);
-}
-
 const ComposeProject *manager_get_project(Manager *m) {
         return m->project;
 }
@@ -297,7 +292,7 @@ static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *
                 r = unit_driver_kill(m->driver, m->slice, false, SIGKILL);
                 if (r < 0)
                         log_warning_errno(r, "Cannot kill %s: %m", m->slice);
-                r = unit_driver_stop_slice(m->driver, m->slice);
+                r = unit_driver_stop_slice(m->driver, m->slice, NULL, NULL);
                 if (r < 0)
                         log_warning_errno(r, "Cannot stop %s: %m", m->slice);
                 return 0;
@@ -431,7 +426,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->finish_timer);
         sd_event_source_disable_unref(m->state_timer);
-        sd_bus_slot_unref(m->list_slot);
+        unit_call_cancel(m->list_call);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
         unit_driver_free(m->driver);

@@ -14,7 +14,6 @@
 
 #include <stdbool.h>
 
-#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "core/process.h"
@@ -82,7 +81,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_run(Manager *m);
 
 sd_event *manager_get_event(Manager *m);
-sd_bus *manager_get_bus(Manager *m);
 const ComposeProject *manager_get_project(Manager *m);
 const char *manager_get_project_name(Manager *m);   /* "<hostname>/<name>", as GET /project/name */
 usec_t manager_get_start_time(Manager *m);          /* realtime µs */

@@ -75,78 +75,90 @@ typedef struct UnitEvents {
         void (*started)(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata);
         /* StartTransientUnit failed (D-Bus error) or the start job failed (missing WorkingDirectory: exit
          * 200/CHDIR; exec failure: 203/EXEC). error is -errno; message names the unit and, for D-Bus errors,
-         * the property or the manager's text. exit is set when the job failed after the unit ran. */
+         * the property or the manager's text. exit is set when the job failed after the unit ran.
+         *
+         * Error values: -errno from the D-Bus error (sd_bus_error_get_errno(), e.g. -EINVAL for InvalidArgs,
+         * -EEXIST for UnitExists), -ENOENT for exit 200/CHDIR, -ENOEXEC for 203/EXEC, -EPERM for 216/217,
+         * -ECANCELED when the start job was cancelled (a stop while starting), -ETIMEDOUT, -EIO otherwise. */
         void (*start_failed)(UnitWatch *w, int error, const char *message, const UnitExit *exit,
                              void *userdata);
+        /* The main process exited (ExecMainCode/ExecMainStatus: exit->code and exit->status), at most once
+         * per run, after started() and before exited(). With ExitType=cgroup (is_daemon) the unit stays
+         * active after it, until its cgroup is empty. Optional (NULL). */
+        void (*main_exited)(UnitWatch *w, const UnitExit *exit, void *userdata);
         /* The run is over: the unit went inactive or failed. Always after started(). */
         void (*exited)(UnitWatch *w, const UnitExit *exit, void *userdata);
 } UnitEvents;
 
+/* Completion of a stop, reset-failed or slice stop: error 0, or -errno from the manager's answer (NoSuchUnit
+ * included). A call with a completion logs nothing: the caller decides whether the error matters; one
+ * without logs a warning for errors other than NoSuchUnit. */
+typedef void (*UnitDoneFunc)(UnitDriver *d, int error, void *userdata);
+
+/* Connects to the manager of scope: one synchronous round trip (5 s timeout), so an unreachable manager is
+ * reported at once; everything after is asynchronous. Do not free the driver from inside a callback. */
 int unit_driver_new(sd_event *event, UnitManagerScope scope, UnitDriver **ret);
 UnitDriver *unit_driver_free(UnitDriver *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitDriver *, unit_driver_free);
+/* True when connected over the private socket (no bus daemon; AddRef is refused there). */
+bool unit_driver_is_private_socket(UnitDriver *d);
+/* The connection, for the synchronous calls of a command-line tool (cli/down-systemd.c). The controller
+ * (core/) does not use it: its calls go through the functions below. */
 sd_bus *unit_driver_get_bus(UnitDriver *d);
-
-/* Watches one unit by name. Events for the unit are delivered until the watch is freed. */
-int unit_watch_new(UnitDriver *d, const char *unit, const UnitEvents *events, void *userdata,
-                   UnitWatch **ret);
-UnitWatch *unit_watch_free(UnitWatch *w);
-DEFINE_TRIVIAL_CLEANUP_FUNC(UnitWatch *, unit_watch_free);
-const char *unit_watch_get_unit(const UnitWatch *w);
-
-/* ResetFailedUnit (NoSuchUnit ignored) then StartTransientUnit(spec, "fail"). Errors show up as
- * start_failed(); a negative return means the call could not even be queued. */
-int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec);
-/* StopUnit(unit, "replace"): honours KillSignal, TimeoutStopUSec, SendSIGKILL. */
-int unit_driver_stop(UnitDriver *d, const char *unit);
-/* KillUnit(unit, "all"|"main", sig). */
-int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig);
-/* Stops a whole slice (the emergency sweep of a second SIGINT, and of `down`). */
-int unit_driver_stop_slice(UnitDriver *d, const char *slice);
-
-void unit_exit_done(UnitExit *e);
-
-/* Escapes one name part with systemd's unit_name_escape() rules ("my-proj" -> "my\x2dproj"). */
-int unit_name_escape(const char *s, char **ret);
-/* "pcctl-<esc project>-<esc process>.service"; fails with -ENAMETOOLONG over 255 bytes. */
-int unit_name_for_process(const char *project, const char *process, char **ret);
-/* "pcctl-<esc project>.slice" */
-int unit_name_for_slice(const char *project, char **ret);
-
-/* ---- Extensions (unit area) ------------------------------------------------------------------------- */
-
-/* Notes on the calls above:
- * - unit_driver_new() makes one synchronous round trip (5 s timeout) so an unreachable manager is reported
- *   at once; everything after is asynchronous. Do not free the driver from inside a watch callback.
- * - unit_watch_new() allows one live watch per unit name (-EEXIST otherwise). A watch may be freed from
- *   inside its own callbacks; it gets no further events.
- * - unit_driver_start() returns -EBUSY while a start of the watch is in flight or its run has not ended, and
- *   -EINVAL for a spec unit_spec_validate() refuses. A stop while the start job is queued gives
- *   start_failed(-ECANCELED). A start the manager does not answer within 120 s fails with NoReply, and a
- *   StopUnit is queued behind it. */
-
 /* The message to print when unit_driver_new() failed with error: names the socket tried and says how to
  * get a manager (the sandbox script, or a systemd login session). */
 int unit_driver_unreachable_message(UnitManagerScope scope, int error, char **ret);
 /* The manager's private socket for scope ($XDG_RUNTIME_DIR/systemd/private or /run/systemd/private);
  * -ENXIO when $XDG_RUNTIME_DIR is unset or relative. */
 int unit_manager_private_socket(UnitManagerScope scope, char **ret);
-/* True when connected over the private socket (no bus daemon; AddRef is refused there). */
-bool unit_driver_is_private_socket(UnitDriver *d);
 
+/* Watches one unit by name; its events are delivered until the watch is freed. One live watch per unit
+ * name (-EEXIST otherwise). A watch may be freed from inside its own callbacks; it gets no further events. */
+int unit_watch_new(UnitDriver *d, const char *unit, const UnitEvents *events, void *userdata,
+                   UnitWatch **ret);
+UnitWatch *unit_watch_free(UnitWatch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(UnitWatch *, unit_watch_free);
+const char *unit_watch_get_unit(const UnitWatch *w);
 void *unit_watch_get_userdata(const UnitWatch *w);
 
-/* Error values of start_failed(): -errno from the D-Bus error (sd_bus_error_get_errno(), e.g. -EINVAL for
- * InvalidArgs, -EEXIST for UnitExists), -ENOENT for exit 200/CHDIR, -ENOEXEC for 203/EXEC, -EPERM for
- * 216/217, -ECANCELED when the start job was cancelled (a stop while starting), -ETIMEDOUT, -EIO otherwise.
- *
- * Re-attaching to a unit that outlives pcctl: after unit_watch_new(), unit_driver_adopt() reads its state
- * once. A running unit gets started() (then exited() when it ends, as for a start of ours); a unit already
- * inactive or failed gets started() and exited() at once, with the exit data the manager kept; a unit
- * that is not loaded gets start_failed(-ENOENT). */
+/* ResetFailedUnit (NoSuchUnit ignored) then StartTransientUnit(spec, "fail"). Errors show up as
+ * start_failed(); a negative return means the call could not even be queued: -EBUSY while a start of the
+ * watch is in flight or its run has not ended, -EINVAL for a spec unit_spec_validate() refuses. A stop while
+ * the start job is queued gives start_failed(-ECANCELED). A start the manager does not answer within 120 s
+ * fails with NoReply, and a StopUnit is queued behind it. */
+int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec);
+/* Re-attaching to a unit that outlives pcctl: after unit_watch_new(), reads its state once. A running unit
+ * gets started() (then exited() when it ends, as for a start of ours); a unit already inactive or failed
+ * gets started() and exited() at once, with the exit data the manager kept; a unit that is not loaded gets
+ * start_failed(-ENOENT). */
 int unit_driver_adopt(UnitDriver *d, UnitWatch *w);
-/* ResetFailedUnit(unit) (NoSuchUnit ignored): frees the name of a failed unit (`down`). */
-int unit_driver_reset_failed(UnitDriver *d, const char *unit);
+
+/* StopUnit(unit, "replace"): honours KillSignal, TimeoutStopUSec, SendSIGKILL. done (optional) runs once
+ * the manager answered. */
+int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
+/* KillUnit(unit, "all"|"main", sig). */
+int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig);
+/* Stops a whole slice (the end of `up`, the emergency sweep of a second SIGINT, `down`). */
+int unit_driver_stop_slice(UnitDriver *d, const char *slice, UnitDoneFunc done, void *userdata);
+/* ResetFailedUnit(unit): frees the name of a failed unit (the end of `up`, a renamed replica, `down`). */
+int unit_driver_reset_failed(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
+
+void unit_exit_done(UnitExit *e);
+
+/* Escapes one name part with systemd's unit_name_escape() rules ("my-proj" -> "my\x2dproj"). */
+int unit_name_escape(const char *s, char **ret);
+/* Inverse of unit_name_escape(); -EINVAL for a malformed "\x" sequence. */
+int unit_name_unescape(const char *s, char **ret);
+/* "pcctl-<esc project>-<esc process>.service"; fails with -ENAMETOOLONG over 255 bytes. */
+int unit_name_for_process(const char *project, const char *process, char **ret);
+/* "pcctl-<esc project>.slice" */
+int unit_name_for_slice(const char *project, char **ret);
+/* "pcctl-<esc project>-*", the ListUnitsByPatterns pattern of a project's units. */
+int unit_name_project_pattern(const char *project, char **ret);
+/* systemd's syntax for a full unit name ("prefix[@instance].type", at most 255 bytes). */
+bool unit_name_is_valid(const char *name);
+/* The unit's D-Bus object path ("/org/freedesktop/systemd1/unit/<escaped name>"). */
+int unit_path_for_unit(const char *unit, char **ret);
 
 /* One entry of ListUnitsByPatterns. The strings live until the handler returns. */
 typedef struct UnitListEntry {
@@ -158,11 +170,16 @@ typedef struct UnitListEntry {
 } UnitListEntry;
 typedef void (*UnitListHandler)(UnitDriver *d, int error, const UnitListEntry *units, size_t n_units,
                                 void *userdata);
+/* A call in flight (unit_driver_list(), unit_driver_read()), for its caller to cancel. */
+typedef struct UnitCall UnitCall;
+/* Cancels the call (its handler does not run) and frees the handle; NULL is fine. Returns NULL. */
+UnitCall *unit_call_cancel(UnitCall *c);
+
 /* ListUnitsByPatterns([], [pattern]), e.g. "pcctl-<esc project>-*" (see unit_name_project_pattern()).
- * With ret_slot NULL the call is floating; otherwise unref the slot to cancel it. The handler is not
+ * With ret_call NULL the call is floating; otherwise unit_call_cancel() cancels it. The handler is not
  * called if the driver is freed first. */
 int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot);
+                     UnitCall **ret_call);
 
 /* A loaded unit's state and Service properties, read once. Strings live until the handler returns. */
 typedef struct UnitSnapshot {
@@ -175,14 +192,7 @@ typedef struct UnitSnapshot {
 typedef void (*UnitReadHandler)(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata);
 /* GetAll of the unit; error -ENOENT when it is not loaded (garbage-collected or never created). */
 int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, void *userdata,
-                     sd_bus_slot **ret_slot);
-
-/* Inverse of unit_name_escape(); -EINVAL for a malformed "\x" sequence. */
-int unit_name_unescape(const char *s, char **ret);
-/* systemd's syntax for a full unit name ("prefix[@instance].type", at most 255 bytes). */
-bool unit_name_is_valid(const char *name);
-/* "pcctl-<esc project>-*", the ListUnitsByPatterns pattern of a project's units. */
-int unit_name_project_pattern(const char *project, char **ret);
+                     UnitCall **ret_call);
 
 const char *unit_kill_mode_to_string(UnitKillMode m);
 /* 0, or -EINVAL with *ret_field naming the first bad field (for x-systemd, the bad key; unit_xprop_validate()

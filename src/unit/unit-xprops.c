@@ -1,6 +1,6 @@
 /* The x-systemd property table: unit-file syntax in, typed D-Bus "(sv)" out. See unit-xprops.h.
  *
- * The parsers follow systemd's unit-file rules (parse_size() with base 1024, parse_sec(), parse_boolean(),
+ * The parsers follow systemd's unit-file rules (xprop_parse_size() with base 1024, parse_sec(), xprop_parse_boolean(),
  * rlimit "soft:hard") closely enough that a value copied from a .service file means the same here, and
  * stricter where systemd would silently reset a property (an empty value is an error, not "default"). */
 #include <ctype.h>
@@ -15,6 +15,7 @@
 #include "shared/parse-util.h"
 #include "shared/time-util.h"
 #include "shared/utf8-util.h"
+#include "unit/unit-xprops-internal.h"
 #include "unit/unit-xprops.h"
 
 typedef enum XPropKind {
@@ -36,15 +37,6 @@ typedef enum XPropKind {
         _XPROP_KIND_INVALID = -EINVAL,
 } XPropKind;
 
-typedef enum RlimitUnit {
-        RLIMIT_UNIT_NUMBER,
-        RLIMIT_UNIT_SIZE,
-        RLIMIT_UNIT_SEC,   /* LimitCPU: seconds, rounded up */
-        RLIMIT_UNIT_USEC,  /* LimitRTTIME: a bare number is µs */
-        RLIMIT_UNIT_NICE,  /* LimitNICE: 0..40, or a nice level with an explicit sign */
-        _RLIMIT_UNIT_MAX,
-        _RLIMIT_UNIT_INVALID = -EINVAL,
-} RlimitUnit;
 
 typedef struct XProp {
         const char *name;        /* the unit-file name the compose file uses */
@@ -223,261 +215,6 @@ static int set_error(char **ret_error, const char *format, ...) {
         return -EINVAL;
 }
 
-/* ---- parsers: all return 0 or -EINVAL/-ERANGE and never allocate ---- */
-
-/* "I[.F]" times mult, the fraction truncated. *end points past the number. */
-static int parse_scaled(const char *s, uint64_t mult, uint64_t *ret, const char **end) {
-        uint64_t i = 0, frac = 0, div = 1;
-        const char *p = s;
-
-        if (!isdigit((unsigned char) *p))
-                return -EINVAL;
-        for (; isdigit((unsigned char) *p); p++) {
-                if (i > (UINT64_MAX - (*p - '0')) / 10)
-                        return -ERANGE;
-                i = i * 10 + (*p - '0');
-        }
-        if (*p == '.') {
-                p++;
-                if (!isdigit((unsigned char) *p))
-                        return -EINVAL;
-                for (; isdigit((unsigned char) *p); p++)
-                        if (div < UINT64_C(1000000000000000)) {   /* extra digits cannot matter */
-                                frac = frac * 10 + (*p - '0');
-                                div *= 10;
-                        }
-        }
-        if (mult != 0 && i > UINT64_MAX / mult)
-                return -ERANGE;
-        i *= mult;
-        /* frac/div < 1, so frac * mult / div < mult; split to avoid overflow of frac * mult */
-        uint64_t add = (mult / div) * frac + (mult % div) * frac / div;
-        if (i > UINT64_MAX - add)
-                return -ERANGE;
-        *ret = i + add;
-        *end = p;
-        return 0;
-}
-
-/* systemd's parse_size(): base 1024, suffixes B K M G T P E (upper case). */
-static int parse_size(const char *s, uint64_t *ret) {
-        static const char suffixes[] = "BKMGTPE";
-        size_t len = strlen(s), body = len;
-        const char *e, *c;
-        uint64_t mult = 1, v;
-        int r;
-
-        if (len > 0 && !isdigit((unsigned char) s[len - 1])) {
-                c = strchr(suffixes, s[len - 1]);
-                if (!c || !*c)
-                        return -EINVAL;
-                mult = c == suffixes ? 1 : UINT64_C(1) << (10 * (c - suffixes));
-                body = len - 1;
-        }
-        r = parse_scaled(s, mult, &v, &e);
-        if (r < 0)
-                return r;
-        if (e != s + body)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-/* "N%" or "N.NN%" as hundredths of a percent. */
-static int parse_permyriad(const char *s, uint64_t *ret) {
-        const char *p;
-        uint64_t v;
-        int r;
-
-        if (!endswith(s, "%"))
-                return -EINVAL;
-        r = parse_scaled(s, 100, &v, &p);
-        if (r < 0)
-                return r;
-        if (!streq(p, "%"))
-                return -EINVAL;
-        /* more than two decimals would be truncated silently; refuse them */
-        const char *dot = strchr(s, '.');
-        if (dot && p - dot - 1 > 2)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-/* systemd's parse_time(): components "<number>[<unit>]" with optional blanks between them; a component
- * without unit counts in default_unit µs. "infinity" is USEC_INFINITY. */
-static int parse_timespan(const char *s, usec_t default_unit, usec_t *ret) {
-        static const struct { const char *suffix; usec_t usec; } units[] = {
-                { "us", 1 },
-                { "usec", 1 },
-                { "\xc2\xb5s", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "msec", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC },
-                { "sec", USEC_PER_SEC },
-                { "second", USEC_PER_SEC },
-                { "seconds", USEC_PER_SEC },
-                { "m", USEC_PER_MINUTE },
-                { "min", USEC_PER_MINUTE },
-                { "minute", USEC_PER_MINUTE },
-                { "minutes", USEC_PER_MINUTE },
-                { "h", USEC_PER_HOUR },
-                { "hr", USEC_PER_HOUR },
-                { "hour", USEC_PER_HOUR },
-                { "hours", USEC_PER_HOUR },
-                { "d", USEC_PER_DAY },
-                { "day", USEC_PER_DAY },
-                { "days", USEC_PER_DAY },
-                { "w", 7 * USEC_PER_DAY },
-                { "week", 7 * USEC_PER_DAY },
-                { "weeks", 7 * USEC_PER_DAY },
-        };
-        const char *p = s;
-        usec_t total = 0;
-        int r;
-
-        if (streq(s, "infinity")) {
-                *ret = USEC_INFINITY;
-                return 0;
-        }
-
-        while (*p == ' ' || *p == '\t')
-                p++;
-        if (!*p)
-                return -EINVAL;
-
-        while (*p) {
-                const char *num = p, *numend, *u;
-                usec_t mult = default_unit, v;
-                size_t ulen;
-
-                while (isdigit((unsigned char) *p) || *p == '.')
-                        p++;
-                if (p == num)
-                        return -EINVAL;
-                numend = p;
-                u = p;
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                if (*p && !isdigit((unsigned char) *p)) {
-                        u = p;
-                        while (*p && !isdigit((unsigned char) *p) && *p != ' ' && *p != '\t' && *p != '.')
-                                p++;
-                        ulen = p - u;
-                        size_t i;
-                        for (i = 0; i < ELEMENTSOF(units); i++)
-                                if (strlen(units[i].suffix) == ulen && strneq(units[i].suffix, u, ulen))
-                                        break;
-                        if (i >= ELEMENTSOF(units))
-                                return -EINVAL;
-                        mult = units[i].usec;
-                }
-
-                /* parse_scaled() stops at the first non-number character, the unit */
-                const char *e;
-                r = parse_scaled(num, mult, &v, &e);
-                if (r < 0)
-                        return r;
-                if (e != numend)
-                        return -EINVAL;
-                if (total > USEC_INFINITY - 1 - v)
-                        return -ERANGE;
-                total += v;
-
-                while (*p == ' ' || *p == '\t')
-                        p++;
-        }
-
-        *ret = total;
-        return 0;
-}
-
-static int parse_boolean(const char *s) {
-        static const char * const yes[] = { "1", "yes", "y", "true", "t", "on" };
-        static const char * const no[] = { "0", "no", "n", "false", "f", "off" };
-
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
-                if (strcasecmp(s, yes[i]) == 0)
-                        return 1;
-        for (size_t i = 0; i < ELEMENTSOF(no); i++)
-                if (strcasecmp(s, no[i]) == 0)
-                        return 0;
-        return -EINVAL;
-}
-
-static bool valid_user_name(const char *s, size_t len) {
-        if (len == 0 || len > 31)
-                return false;
-        /* a numeric id, or a name as useradd accepts it (no leading '-' or '.') */
-        if (s[0] == '-' || s[0] == '.')
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (!isalnum((unsigned char) s[i]) && !strchr("_.-", s[i]))
-                        return false;
-        return true;
-}
-
-static int parse_rlimit_one(RlimitUnit unit, const char *s, uint64_t *ret) {
-        usec_t t;
-        int64_t n;
-        int r;
-
-        if (streq(s, "infinity")) {
-                *ret = UINT64_MAX;
-                return 0;
-        }
-        switch (unit) {
-        case RLIMIT_UNIT_NUMBER:
-                return parse_u64(s, ret);
-        case RLIMIT_UNIT_SIZE:
-                return parse_size(s, ret);
-        case RLIMIT_UNIT_SEC:
-                r = parse_timespan(s, USEC_PER_SEC, &t);
-                if (r < 0)
-                        return r;
-                *ret = t == USEC_INFINITY ? UINT64_MAX : DIV_ROUND_UP(t, USEC_PER_SEC);
-                return 0;
-        case RLIMIT_UNIT_USEC:
-                r = parse_timespan(s, 1, &t);
-                if (r < 0)
-                        return r;
-                *ret = t;
-                return 0;
-        case RLIMIT_UNIT_NICE:
-                /* with a sign it is a nice level, as in systemd; the kernel's value is 20 - nice */
-                if (*s == '+' || *s == '-') {
-                        r = parse_i64(s, &n);
-                        if (r < 0 || n < -20 || n > 19)
-                                return -ERANGE;
-                        *ret = (uint64_t) (20 - n);
-                        return 0;
-                }
-                r = parse_u64(s, ret);
-                if (r < 0)
-                        return r;
-                return *ret <= 40 ? 0 : -ERANGE;
-        default:
-                return -EINVAL;
-        }
-}
-
-static const char *rlimit_unit_text(RlimitUnit unit) {
-        switch (unit) {
-        case RLIMIT_UNIT_NUMBER:
-                return "a number";
-        case RLIMIT_UNIT_SIZE:
-                return "a size in bytes (K, M, G, T, P or E suffix)";
-        case RLIMIT_UNIT_SEC:
-                return "a time in seconds (\"30\", \"5min\")";
-        case RLIMIT_UNIT_USEC:
-                return "a time (a bare number is microseconds)";
-        case RLIMIT_UNIT_NICE:
-                return "0..40, or a nice level with sign (-20..+19)";
-        default:
-                return "a value";
-        }
-}
-
 static int emit_t(sd_bus_message *m, const char *name, uint64_t v) {
         return m ? sd_bus_message_append(m, "(sv)", name, "t", v) : 0;
 }
@@ -558,8 +295,54 @@ static bool valid_path_item(const char *s, size_t len) {
         return true;
 }
 
-/* Parses value for p and, if m is set, appends it. -EINVAL for a bad value; other negative errors come
- * from sd-bus. */
+/* VALUE or SOFT:HARD: LimitX (hard) and LimitXSoft. */
+static int xprop_apply_rlimit(const XProp *p, const char *value, sd_bus_message *m) {
+        const char *bus = p->bus ?: p->name, *colon = strchr(value, ':');
+        char name[UNIT_XPROP_KEY_MAX + 16];
+        uint64_t soft, hard;
+        int r;
+
+        if (colon) {
+                char first[UNIT_XPROP_VALUE_MAX + 1];
+
+                if ((size_t) (colon - value) > UNIT_XPROP_VALUE_MAX)
+                        return -EINVAL;
+                memcpy(first, value, colon - value);
+                first[colon - value] = 0;
+                if (xprop_parse_rlimit_one(p->rlimit, first, &soft) < 0 ||
+                    xprop_parse_rlimit_one(p->rlimit, colon + 1, &hard) < 0 || soft > hard)
+                        return -EINVAL;
+        } else {
+                if (xprop_parse_rlimit_one(p->rlimit, value, &soft) < 0)
+                        return -EINVAL;
+                hard = soft;
+        }
+        r = emit_t(m, bus, hard);
+        if (r < 0)
+                return r;
+        snprintf(name, sizeof name, "%sSoft", bus);
+        return emit_t(m, name, soft);
+}
+
+/* One of p->choices; a boolean maps to "yes"/"no". */
+static int xprop_apply_enum(const XProp *p, const char *value, sd_bus_message *m) {
+        const char *choice = NULL;
+        int r;
+
+        for (const char * const *c = p->choices; *c; c++)
+                if (streq(*c, value))
+                        choice = *c;
+        if (!choice) {
+                r = xprop_parse_boolean(value);
+                if (r < 0)
+                        return r;
+                choice = r ? "yes" : "no";
+        }
+        return m ? sd_bus_message_append(m, "(sv)", p->bus ?: p->name, "s", choice) : 0;
+}
+
+/* Parses value for p and, if m is set, appends it (one case per kind). -EINVAL for a bad value; other
+ * negative errors come from sd-bus. */
 static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
         const char *bus = p->bus ?: p->name;
         char name[UNIT_XPROP_KEY_MAX + 16];
@@ -573,19 +356,19 @@ static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
                 if (streq(value, "infinity"))
                         return emit_t(m, bus, UINT64_MAX);
                 if (endswith(value, "%")) {
-                        if (parse_permyriad(value, &v) < 0 || v > 10000)
+                        if (xprop_parse_permyriad(value, &v) < 0 || v > 10000)
                                 return -EINVAL;
                         snprintf(name, sizeof name, "%sScale", bus);
                         /* systemd's UINT32_SCALE_FROM_PERMYRIAD, rounded */
                         return emit_u(m, name, (uint32_t) ((v * UINT32_MAX + 5000) / 10000));
                 }
-                if (parse_size(value, &v) < 0 || v == UINT64_MAX)
+                if (xprop_parse_size(value, &v) < 0 || v == UINT64_MAX)
                         return -EINVAL;
                 return emit_t(m, bus, v);
 
         case XPROP_CPU_QUOTA:
                 /* 1% of one CPU is 10 ms per second; above 1000000% (10000 CPUs) is surely a typo */
-                if (parse_permyriad(value, &v) < 0 || v == 0 || v > 100000000)
+                if (xprop_parse_permyriad(value, &v) < 0 || v == 0 || v > 100000000)
                         return -EINVAL;
                 return emit_t(m, bus, v * 100);
 
@@ -598,7 +381,7 @@ static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
                 if (streq(value, "infinity"))
                         return emit_t(m, bus, UINT64_MAX);
                 if (endswith(value, "%")) {
-                        if (parse_permyriad(value, &v) < 0 || v == 0 || v > 10000)
+                        if (xprop_parse_permyriad(value, &v) < 0 || v == 0 || v > 10000)
                                 return -EINVAL;
                         snprintf(name, sizeof name, "%sScale", bus);
                         return emit_u(m, name, (uint32_t) ((v * UINT32_MAX + 5000) / 10000));
@@ -612,31 +395,8 @@ static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
                         return -EINVAL;
                 return m ? sd_bus_message_append(m, "(sv)", bus, "i", (int32_t) i) : 0;
 
-        case XPROP_RLIMIT: {
-                const char *colon = strchr(value, ':');
-                uint64_t soft, hard;
-
-                if (colon) {
-                        char first[UNIT_XPROP_VALUE_MAX + 1];
-
-                        if ((size_t) (colon - value) > UNIT_XPROP_VALUE_MAX)
-                                return -EINVAL;
-                        memcpy(first, value, colon - value);
-                        first[colon - value] = 0;
-                        if (parse_rlimit_one(p->rlimit, first, &soft) < 0 ||
-                            parse_rlimit_one(p->rlimit, colon + 1, &hard) < 0 || soft > hard)
-                                return -EINVAL;
-                } else {
-                        if (parse_rlimit_one(p->rlimit, value, &soft) < 0)
-                                return -EINVAL;
-                        hard = soft;
-                }
-                r = emit_t(m, bus, hard);
-                if (r < 0)
-                        return r;
-                snprintf(name, sizeof name, "%sSoft", bus);
-                return emit_t(m, name, soft);
-        }
+        case XPROP_RLIMIT:
+                return xprop_apply_rlimit(p, value, m);
 
         case XPROP_UMASK: {
                 size_t len = strlen(value);
@@ -650,36 +410,24 @@ static int xprop_apply(const XProp *p, const char *value, sd_bus_message *m) {
         }
 
         case XPROP_USER:
-                if (!valid_user_name(value, strlen(value)))
+                if (!xprop_valid_user_name(value, strlen(value)))
                         return -EINVAL;
                 return m ? sd_bus_message_append(m, "(sv)", bus, "s", value) : 0;
 
         case XPROP_GROUPS:
-                return emit_strv(m, bus, value, valid_user_name);
+                return emit_strv(m, bus, value, xprop_valid_user_name);
 
         case XPROP_BOOL:
-                r = parse_boolean(value);
+                r = xprop_parse_boolean(value);
                 if (r < 0)
                         return r;
                 return m ? sd_bus_message_append(m, "(sv)", bus, "b", r) : 0;
 
-        case XPROP_ENUM: {
-                const char *choice = NULL;
-
-                for (const char * const *c = p->choices; *c; c++)
-                        if (streq(*c, value))
-                                choice = *c;
-                if (!choice) {
-                        r = parse_boolean(value);
-                        if (r < 0)
-                                return r;
-                        choice = r ? "yes" : "no";
-                }
-                return m ? sd_bus_message_append(m, "(sv)", bus, "s", choice) : 0;
-        }
+        case XPROP_ENUM:
+                return xprop_apply_enum(p, value, m);
 
         case XPROP_TIMESPAN:
-                if (parse_timespan(value, USEC_PER_SEC, &t) < 0)
+                if (xprop_parse_timespan(value, USEC_PER_SEC, &t) < 0)
                         return -EINVAL;
                 if (t == 0 && p->min > 0)
                         return -EINVAL;
@@ -715,7 +463,7 @@ static void xprop_expectation(const XProp *p, char *buf, size_t size) {
                 break;
         case XPROP_RLIMIT:
                 snprintf(buf, size, "must be %s or \"infinity\", or SOFT:HARD with SOFT <= HARD",
-                         rlimit_unit_text(p->rlimit));
+                         xprop_rlimit_unit_text(p->rlimit));
                 break;
         case XPROP_UMASK:
                 snprintf(buf, size, "must be an octal mode between 0000 and 0777");

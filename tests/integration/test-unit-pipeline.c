@@ -315,11 +315,11 @@ static void cleanup_project(void) {
                 if (now_usec(CLOCK_MONOTONIC) > deadline)
                         TEST_FAIL("units left loaded: %s", l.names ? l.names[0] : slice);
                 STRV_FOREACH(n, l.names) {
-                        ASSERT_OK(unit_driver_stop(driver, *n));
-                        ASSERT_OK(unit_driver_reset_failed(driver, *n));
+                        ASSERT_OK(unit_driver_stop(driver, *n, NULL, NULL));
+                        ASSERT_OK(unit_driver_reset_failed(driver, *n, NULL, NULL));
                 }
                 if (slice_left)
-                        ASSERT_OK(unit_driver_stop_slice(driver, slice));
+                        ASSERT_OK(unit_driver_stop_slice(driver, slice, NULL, NULL));
                 list_result_done(&l);
                 spin(100 * USEC_PER_MSEC);
         }
@@ -647,7 +647,7 @@ TEST(x_systemd_properties_applied) {
         ASSERT_EQ(pclose(f), 0);
         ASSERT_STREQ(line, "42\n");
 
-        ASSERT_OK(unit_driver_stop(driver, r.unit));
+        ASSERT_OK(unit_driver_stop(driver, r.unit, NULL, NULL));
         loop_until(run_finished, &r, 30 * USEC_PER_SEC);
         ASSERT_EQ(r.n_exited, 1u);
 
@@ -696,7 +696,7 @@ TEST(stop_and_kill) {
         ASSERT_EQ(kill(s.started_pid, 0), 0);
         ASSERT_EQ(unit_driver_start(driver, s.watch, &bs.spec), -EBUSY);
 
-        ASSERT_OK(unit_driver_stop(driver, s.unit));
+        ASSERT_OK(unit_driver_stop(driver, s.unit, NULL, NULL));
         ASSERT_OK(unit_driver_kill(driver, k.unit, true, SIGKILL));
         loop_until(run_finished, &s, 30 * USEC_PER_SEC);
         loop_until(run_finished, &k, 30 * USEC_PER_SEC);
@@ -785,7 +785,7 @@ TEST(free_watch_in_callback) {
         start_run(&r, &b.spec);
         loop_until(run_started, &r, 30 * USEC_PER_SEC);
         ASSERT_NULL(r.watch);
-        ASSERT_OK(unit_driver_stop(driver, r.unit));
+        ASSERT_OK(unit_driver_stop(driver, r.unit, NULL, NULL));
         spin(500 * USEC_PER_MSEC);
         ASSERT_EQ(r.n_exited, 0u);
 
@@ -805,7 +805,7 @@ TEST(slice_holds_the_units) {
         loop_until(run_started, &r, 30 * USEC_PER_SEC);
         ASSERT_EQ(r.n_started, 1u);
 
-        ASSERT_OK(unit_driver_stop_slice(driver, slice));
+        ASSERT_OK(unit_driver_stop_slice(driver, slice, NULL, NULL));
         loop_until(run_finished, &r, 30 * USEC_PER_SEC);
         ASSERT_EQ(r.n_exited, 1u);
         ASSERT_EQ(r.exit.code, CLD_KILLED);
