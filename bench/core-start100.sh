@@ -81,6 +81,9 @@ run_pcctl_up() {
         t1=$(now)
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
+        # the reader of pcctl's stderr is gone once the line was seen, so pcctl usually dies of SIGPIPE, as after
+        # a crash: forget its state file, or the next run would adopt (and count as ended) what cleanup_all stops
+        rm -rf "${XDG_RUNTIME_DIR:?}/pcctl/$project"
         case "$line" in
         *"All $n processes are running"*) ;;
         *) echo "pcctl up did not report $n running processes: $line" >&2; return 1 ;;
