@@ -146,6 +146,18 @@ static CallContext *new0_context(UnitDriver *d, void *userdata) {
         return c;
 }
 
+/* The slot of a call with a CallContext frees the context with it; the caller's handle is the slot
+ * (unreferencing it cancels the call), or without one the slot floats until the reply. */
+static void call_hand_out(sd_bus_slot *slot, UnitCall **ret_call) {
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        if (ret_call)
+                *ret_call = (UnitCall *) slot;
+        else {
+                (void) sd_bus_slot_set_floating(slot, 1);
+                sd_bus_slot_unref(slot);
+        }
+}
+
 static int on_list_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         CallContext *c = userdata;
         UnitListEntry *entries = NULL;
@@ -217,13 +229,7 @@ int unit_driver_list(UnitDriver *d, const char *pattern, UnitListHandler handler
                 free(c);
                 return r;
         }
-        (void) sd_bus_slot_set_destroy_callback(slot, free);
-
-        if (ret_call)
-                /* the handle is the slot: unreferencing it cancels the call */
-                *ret_call = (UnitCall *) TAKE_PTR(slot);
-        else
-                (void) sd_bus_slot_set_floating(slot, 1);
+        call_hand_out(TAKE_PTR(slot), ret_call);
         return 0;
 }
 
@@ -288,13 +294,7 @@ int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, v
                 free(c);
                 return r;
         }
-        (void) sd_bus_slot_set_destroy_callback(slot, free);
-
-        if (ret_call)
-                /* the handle is the slot: unreferencing it cancels the call */
-                *ret_call = (UnitCall *) TAKE_PTR(slot);
-        else
-                (void) sd_bus_slot_set_floating(slot, 1);
+        call_hand_out(TAKE_PTR(slot), ret_call);
         return 0;
 }
 
