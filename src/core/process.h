@@ -69,6 +69,8 @@ typedef struct Process {
         usec_t ready_time;
         usec_t end_time;
         usec_t last_activity;            /* realtime of the last log line */
+        usec_t next_run;                 /* schedule: the timer's next elapse (realtime), 0: none */
+        usec_t last_run;                 /* schedule: the timer's last elapse (realtime), 0: never */
 
         LogRing *log;                    /* the process's ring buffer (journal/logring.h) */
         uint64_t log_lines_total;        /* lines appended to the ring, ever */
