@@ -76,6 +76,8 @@ struct Proc {
         char *timer_unit;            /* "pcctl-<project>-<process>.timer" */
         bool timer_armed;            /* the timer was started, or found running at adoption */
         UnitCall *timer_read;        /* reading its next and last elapse */
+        sd_event_source *timer_retry;/* ... again, while the timer's start job runs */
+        unsigned timer_retries;
 
         LogRingObserver *ring_observer;
         bool log_dirty;

@@ -51,26 +51,48 @@ static int proc_timer_unit(Proc *p) {
         return 0;
 }
 
+#define TIMER_READ_RETRY_USEC (50 * USEC_PER_MSEC)
+#define TIMER_READ_RETRIES 40
+
+static void proc_timer_read(Proc *p);
+
+static int proc_on_timer_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
+
+        p->timer_retry = sd_event_source_disable_unref(p->timer_retry);
+        proc_timer_read(p);
+        return 0;
+}
+
 static void proc_on_timer_read(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata) {
         Proc *p = userdata;
         usec_t next = 0;
 
-        p->timer_read = NULL;
+        p->timer_read = unit_call_cancel(p->timer_read);
         if (error < 0 || !s)
                 return;
-        if (s->next_elapse_realtime > 0)
-                next = s->next_elapse_realtime;
-        if (s->next_elapse_monotonic > 0) {
-                /* a monotonic elapse, in realtime as the API shows it */
-                usec_t mono = now_usec(CLOCK_MONOTONIC), real = now_usec(CLOCK_REALTIME);
-                usec_t at = real + (s->next_elapse_monotonic > mono ? s->next_elapse_monotonic - mono : 0);
+        if (streq_ptr(s->active_state, "active")) {
+                if (s->next_elapse_realtime > 0)
+                        next = s->next_elapse_realtime;
+                if (s->next_elapse_monotonic > 0) {
+                        /* a monotonic elapse, in realtime as the API shows it */
+                        usec_t mono = now_usec(CLOCK_MONOTONIC), real = now_usec(CLOCK_REALTIME);
+                        usec_t at = real + (s->next_elapse_monotonic > mono ? s->next_elapse_monotonic - mono : 0);
 
-                if (next == 0 || at < next)
-                        next = at;
+                        if (next == 0 || at < next)
+                                next = at;
+                }
         }
-        if (!streq_ptr(s->active_state, "active"))
-                next = 0;
-        if (next == p->pub.next_run && s->last_trigger == p->pub.last_run)
+        /* No next elapse yet: StartTransientUnit answers once the start job is queued, and after a run the
+         * timer computes its next elapse when the manager tells it the service ended, which may come after
+         * our read. Ask again shortly (a run that goes on keeps it without one). */
+        if (next == 0 && p->timer_armed && p->timer_retries < TIMER_READ_RETRIES && !p->timer_retry) {
+                p->timer_retries++;
+                (void) sd_event_add_time_relative(p->m->event, &p->timer_retry, CLOCK_MONOTONIC,
+                                                  TIMER_READ_RETRY_USEC, 0, proc_on_timer_retry, p);
+        } else if (next > 0)
+                p->timer_retries = 0;
+        if (next == p->pub.next_run && (s->last_trigger == 0 || s->last_trigger == p->pub.last_run))
                 return;
         p->pub.next_run = next;
         if (s->last_trigger > 0)
@@ -78,12 +100,17 @@ static void proc_on_timer_read(UnitDriver *d, int error, const UnitSnapshot *s, 
         proc_changed(p);
 }
 
-/* Reads the timer's next and last elapse (after its start, and at each run's start and end). */
-void proc_schedule_refresh(Proc *p) {
+static void proc_timer_read(Proc *p) {
         if (!p->timer_armed || !p->timer_unit || p->timer_read)
                 return;
         if (unit_driver_read(p->m->driver, p->timer_unit, proc_on_timer_read, p, &p->timer_read) < 0)
                 p->timer_read = NULL;
+}
+
+/* Reads the timer's next and last elapse (after its start, and at each run's start and end). */
+void proc_schedule_refresh(Proc *p) {
+        p->timer_retries = 0;
+        proc_timer_read(p);
 }
 
 static void proc_on_timer_started(UnitDriver *d, int error, void *userdata) {
@@ -178,6 +205,7 @@ int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata) {
         p->timer_armed = false;
         p->pub.next_run = 0;
         p->timer_read = unit_call_cancel(p->timer_read);
+        p->timer_retry = sd_event_source_disable_unref(p->timer_retry);
         if (p->watch)
                 unit_watch_set_triggered(p->watch, false, 0);
         return unit_driver_stop(p->m->driver, p->timer_unit, done, userdata) < 0 ? 0 : 1;
@@ -207,6 +235,11 @@ bool proc_on_triggered(Proc *p, pid_t main_pid, usec_t start_timestamp) {
         log_debug("Process %s: its timer started a run (pid %d)", p->pub.name, (int) main_pid);
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_TRIGGERED, .pid = main_pid,
                                                .timestamp = start_timestamp });
+        /* the new incarnation's reset came after the state: this run's pid and start */
+        if (process_is_running(&p->pub)) {
+                p->pub.pid = main_pid;
+                p->pub.start_time = start_timestamp ?: now_usec(CLOCK_REALTIME);
+        }
         proc_schedule_refresh(p);
         return true;
 }
