@@ -158,6 +158,10 @@ static void manager_on_watch_fire(const char *name, const char *path, unsigned c
         else
                 log_info("Restarting %s: watch triggered by %s", name, path);
 
+        /* the state says which change restarted it, as process-compose's watch_trigger_path */
+        if (free_and_strdup(&p->pub.watch_trigger_path, path) >= 0)
+                p->pub.watch_trigger_time = now_usec(CLOCK_REALTIME);
+
         now = event_now(m->event, CLOCK_MONOTONIC);
         watcher_note_restart(m->watcher, name, now);
         proc_watch_restart(p);

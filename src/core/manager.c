@@ -163,6 +163,7 @@ Proc *proc_free(Proc *p) {
         free(p->pub.unit);
         free(p->pub.unit_path);
         free(p->pub.ident);
+        free(p->pub.watch_trigger_path);
         free(p->shutdown_unit);
         compose_process_free(p->owned_config);
         compose_process_free(p->next_config);

@@ -159,6 +159,10 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
                 return NULL;
         if (c && c->watch && !cJSON_AddTrueToObject(o, "is_watched"))
                 return NULL;
+        if (p->watch_trigger_path &&
+            (!cJSON_AddStringToObject(o, "watch_trigger_path", p->watch_trigger_path) ||
+             !add_time(o, "watch_trigger_time", p->watch_trigger_time)))
+                return NULL;
         if (!add_time(o, "process_start_time", p->start_time) ||
             !add_time(o, "process_ready_time", p->ready_time) ||
             !add_time(o, "process_end_time", p->end_time))

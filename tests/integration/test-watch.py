@@ -71,6 +71,8 @@ def test_touch_restarts_once_after_debounce():
         print("restarted %.3fs after the touch (debounce %.1fs)" % (took, DEBOUNCE), flush=True)
         assert DEBOUNCE <= took <= 1.0, "the new run started %.3fs after the touch" % took
         assert s["restarts"] == before["restarts"] + 1, (before, s)
+        assert s["watch_trigger_path"] == "main.py", s
+        assert "Restarting web: watch triggered by main.py" in p.stderr(), p.stderr()
         quiet_for(p, "web", s, 1.0)          # once
 
 
@@ -142,6 +144,28 @@ def test_new_directory_is_watched():
         p.write("src/sub/deeper/file.txt", "x\n")     # a directory created in the new one, and a file in it
         second = restarted(p, "web", first)
         assert second["restarts"] == before["restarts"] + 2, (before, second)
+
+
+def test_one_shot_keeps_the_project_up():
+    yaml = """
+processes:
+  build:
+    command: 'echo built; cat src/version'
+    availability: {restart: "no"}
+    watch:
+      debounce: 100ms
+      paths:
+        - path: ./src
+"""
+    with Project("watch-oneshot", yaml, files={"src/version": "v1\n"}) as p:
+        p.up()
+        s = p.wait_state("build", lambda s: s["status"] == "Watching" and s["exit_code"] == 0)
+        time.sleep(1.0)
+        assert p.proc.poll() is None, "the project ended although a watch is armed"
+        p.write("src/version", "v2\n")
+        p.wait_state("build", lambda n: n["restarts"] == s["restarts"] + 1 and n["status"] == "Watching", timeout=5)
+        wait_until(lambda: "v2" in p.get("/process/logs/build/0/0").json()["logs"], timeout=5, what="v2 in the log")
+        assert p.proc.poll() is None
 
 
 CASCADE = """

@@ -150,7 +150,16 @@ TEST(derived_status) {
         o = process_state_to_json(&fake.procs[2], true);
         ASSERT_STREQ(cJSON_GetObjectItem(o, "status")->valuestring, "Watching");
         ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(o, "is_watched")));
+        ASSERT_NULL(cJSON_GetObjectItem(o, "watch_trigger_path"));
         cJSON_Delete(o);
+        /* after a watch restart: the change that caused it */
+        fake.procs[2].watch_trigger_path = (char *) "src/main.go";
+        fake.procs[2].watch_trigger_time = 1700000000 * USEC_PER_SEC;
+        o = process_state_to_json(&fake.procs[2], true);
+        ASSERT_STREQ(cJSON_GetObjectItem(o, "watch_trigger_path")->valuestring, "src/main.go");
+        ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItem(o, "watch_trigger_time")));
+        cJSON_Delete(o);
+        fake.procs[2].watch_trigger_path = NULL;
         o = process_state_to_json(&fake.procs[2], false);
         ASSERT_STREQ(cJSON_GetObjectItem(o, "status")->valuestring, "Completed");
         cJSON_Delete(o);
