@@ -168,6 +168,38 @@ processes:
         assert p.proc.poll() is None
 
 
+def test_no_watch_and_a_stopped_process():
+    # --no-watch (and PC_NO_WATCH): the watch block is ignored
+    for args, env in ((["--no-watch"], None), ([], {"PC_NO_WATCH": "1"})):
+        with Project("watch-off", WATCHED, files={"src/main.py": ""}) as p:
+            p.up(*args, env=env)
+            before = running(p, "web")
+            assert "is_watched" not in before, before
+            time.sleep(0.3)
+            p.write("src/main.py", "x\n")
+            quiet_for(p, "web", before, 1.0)
+            assert "File watching is disabled (--no-watch)" in p.stderr(), p.stderr()
+    # a process the user stopped is not brought back by a change; started again, it is watched again
+    # (keeper keeps the project up: a stopped watch holds it no longer)
+    keeper = WATCHED + "  keeper:\n    command: %s\n" % (COUNTER % "keeper")
+    with Project("watch-stop", keeper, files={"src/main.py": ""}) as p:
+        p.up()
+        before = running(p, "web")
+        assert before.get("is_watched") is True, before
+        assert p.patch("/process/stop/web").status == 200
+        stopped = p.wait_state("web", lambda s: s["status"] == "Completed" and "is_watched" not in s)
+        p.write("src/main.py", "x\n")
+        time.sleep(1.0)
+        s = p.state("web")
+        assert s["status"] == "Completed" and s["restarts"] == stopped["restarts"], (stopped, s)
+        assert p.proc.poll() is None
+        assert p.post("/process/start/web").status == 200
+        again = p.wait_state("web", lambda s: s["status"] == "Running" and s.get("is_watched") is True)
+        time.sleep(0.3)
+        p.write("src/main.py", "y\n")
+        restarted(p, "web", again)
+
+
 CASCADE = """
 processes:
   a:
