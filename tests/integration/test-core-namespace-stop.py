@@ -10,10 +10,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, main  # noqa: E402
+from pcctl_harness import Project, main, wait_until  # noqa: E402
 
-MEMBER = ("trap 'echo \"{n} begin $(date +%s.%N)\" >> order.log; sleep 1; "
-          "echo \"{n} end $(date +%s.%N)\" >> order.log; exit 0' TERM; while :; do sleep 0.1; done")
+# No fork in the trap (systemd's cgroup kill also catches a child forked right after the SIGTERM): bash's
+# $EPOCHREALTIME for the time, a read with a timeout on a FIFO of its own for the second.
+# The FIFO appears once the trap is set.
+MEMBER = ("trap 'echo \"{n} begin $EPOCHREALTIME\" >> order.log; "
+          "read -t 1 <> {n}.fifo; echo \"{n} end $EPOCHREALTIME\" >> order.log; exit 0' TERM; "
+          "rm -f {n}.fifo; mkfifo {n}.fifo.new && mv {n}.fifo.new {n}.fifo; while :; do sleep 0.1; done")
 
 YAML = """processes:
   a:
@@ -46,6 +50,8 @@ def events(p):
 def all_running(p):
     for n in ("a", "b", "x"):
         p.wait_state(n, lambda s: s["status"] == "Running", timeout=20)
+    wait_until(lambda: all(os.path.exists(p.path(n + ".fifo")) for n in ("a", "b")), timeout=10,
+               what="the members' traps")
 
 
 def check_stopped_in_order(p, took):
@@ -74,7 +80,8 @@ def test_namespace_stop_order_and_answer():
         check_stopped_in_order(p, took)
 
         # the same through the CLI
-        os.unlink(p.path("order.log"))
+        for f in ("order.log", "a.fifo", "b.fifo"):
+            os.unlink(p.path(f))
         assert p.post("/namespace/start/ns1").status == 200
         all_running(p)
         t0 = time.monotonic()
