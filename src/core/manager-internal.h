@@ -27,6 +27,7 @@
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
 #include "unit/unit-xprops.h"
+#include "watch/watcher.h"
 
 #define EXIT_CHDIR 200
 #define EXIT_EXEC 203
@@ -80,6 +81,9 @@ struct Proc {
         uint64_t print_seq;          /* next ring entry to print on the console */
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
         bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
+
+        const ComposeWatch *watched_config; /* the watch registered for it (manager-watch.c), NULL: none */
+        bool watch_restart;          /* the restart under way is a watch's: no pause between stop and start */
 };
 
 struct ManagerObserver {
@@ -156,6 +160,10 @@ struct Manager {
         bool all_running_logged;
         sd_event_source *state_timer;/* writes the state file a moment after a change */
         UnitCall *list_call;         /* adoption: ListUnitsByPatterns in flight */
+        sd_event_source *stats_timer;/* the resource usage refresh (manager-stats.c) */
+        UnitStatsCall *stats_call;   /* its batch of manager reads in flight */
+        usec_t stats_last;           /* monotonic time of the last refresh */
+        Watcher *watcher;            /* file watches, from the first one on (manager-watch.c) */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
         unsigned n_resets;
@@ -186,6 +194,11 @@ void proc_attach(Proc *p);
 void proc_run_command(Proc *p);
 void proc_stop_unit(Proc *p);
 void proc_kill_all(Proc *p);
+
+/* manager-stats.c */
+int manager_stats_setup(Manager *m);
+void manager_stats_done(Manager *m);
+void proc_stats_start(Proc *p);
 
 /* manager-namespace.c */
 void manager_progress_namespace_restarts(Manager *m);
@@ -239,6 +252,11 @@ int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata);
 void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp);
 void proc_on_adopted_none(Proc *p);
 usec_t proc_backoff_usec(Proc *p, ProcAction action);
+
+/* manager-watch.c: file watches (docs/watch.md) */
+void manager_watch_sync(Manager *m);
+bool manager_watch_armed(Manager *m);
+void manager_watch_free(Manager *m);
 
 /* manager-update.c */
 void proc_install_config(Proc *p);
