@@ -81,6 +81,8 @@ static void help(void) {
                "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
                "      --allowed-host HOST    accept this Host header too, beside loopback names and addresses\n"
                "                             (repeatable; \"*\": any; docs/api.md)\n"
+               "      --read-only            the API answers only GETs (and streams); every route that\n"
+               "                             changes the project is 403 (PC_READ_ONLY)\n"
                "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
                "      --keep-project         keep running when every process has ended\n"
                "      --logs-truncate        clear each process's log at every start\n"
@@ -222,6 +224,7 @@ enum {
         ARG_KEEP_RUNNING,
         ARG_RECREATE,
         ARG_ALLOWED_HOST,
+        ARG_READ_ONLY,
 };
 
 static int parse_argv(int argc, char **argv, UpArgs *a) {
@@ -251,6 +254,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "keep-running",        optional_argument, NULL, ARG_KEEP_RUNNING },
                 { "recreate",            optional_argument, NULL, ARG_RECREATE },
                 { "allowed-host",        required_argument, NULL, ARG_ALLOWED_HOST },
+                { "read-only",           optional_argument, NULL, ARG_READ_ONLY },
                 { "help",                no_argument,       NULL, 'h' },
                 {}
         };
@@ -263,6 +267,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
         a->tui = !(e && *e && !streq(e, "false"));
         if (env_set("PC_NO_SERVER"))
                 a->http.disabled = true;
+        /* process-compose: set at all (any value) means on */
+        if (env_set("PC_READ_ONLY"))
+                a->http.read_only = true;
         e = getenv("PC_PORT_NUM");
         if (e && parse_port("PC_PORT_NUM", e, &a->http.port) < 0)
                 return -EINVAL;
@@ -378,6 +385,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                         break;
                 case ARG_RECREATE:
                         r = parse_bool_arg("--recreate", optarg, &a->recreate);
+                        break;
+                case ARG_READ_ONLY:
+                        r = parse_bool_arg("--read-only", optarg, &a->http.read_only);
                         break;
                 case ARG_ALLOWED_HOST:
                         if (isempty(optarg)) {
