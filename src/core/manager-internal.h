@@ -15,6 +15,7 @@
 #include "core/lifecycle.h"
 #include "core/manager.h"
 #include "core/process-fsm.h"
+#include "core/proc-pty.h"
 #include "core/process-spec.h"
 #include "core/state-file.h"
 #include "journal/journal-follower.h"
@@ -77,6 +78,8 @@ struct Proc {
         uint64_t print_seq;          /* next ring entry to print on the console */
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
         bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
+
+        ProcPty *pty;                /* is_tty/is_interactive: the terminal of the current or last run */
 };
 
 struct ManagerObserver {
@@ -222,6 +225,9 @@ int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata);
 void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp);
 void proc_on_adopted_none(Proc *p);
 usec_t proc_backoff_usec(Proc *p, ProcAction action);
+
+/* manager-pty.c */
+int proc_open_pty(Proc *p, UnitSpec *spec);
 
 /* manager-update.c */
 void proc_install_config(Proc *p);
