@@ -27,6 +27,7 @@ static const Verb verbs[] = {
         { "namespace", verb_namespace, "Namespaces: list|start|stop|restart" },
         { "ns",        verb_namespace, NULL },
         { "graph",     verb_graph,     "Print the dependency graph" },
+        { "attach",    verb_attach,    "Connect this terminal to an interactive process (Ctrl-] detaches)" },
         { "__exec",    verb_exec,      NULL },
 };
 

@@ -18,3 +18,4 @@ int verb_graph(int argc, char **argv);            /* verb-graph.c */
 int verb_list(int argc, char **argv);             /* verb-process.c: alias of process list */
 int verb_process_logs(int argc, char **argv);     /* verb-process-logs.c: process logs over WebSocket */
 int verb_process_monitor(int argc, char **argv);  /* verb-process-logs.c: process monitor (states WS) */
+int verb_attach(int argc, char **argv);             /* verb-attach.c: the terminal of an interactive process */
