@@ -3,7 +3,7 @@
 
 The folders depend one way:
 
-    shared <- compose <- {unit, journal, probe} <- core <- {http, ws} <- daemon <- cli
+    shared <- compose <- {unit, journal, probe, watch} <- core <- {http, ws} <- daemon <- cli
     shared <- client <- cli
 
 A folder may include itself and every folder below it, never a sibling or a folder above it. Tests and
@@ -21,12 +21,13 @@ BELOW = {
     'unit': {'compose', 'shared'},
     'journal': {'compose', 'shared'},
     'probe': {'compose', 'shared'},
-    'core': {'unit', 'journal', 'probe', 'compose', 'shared'},
-    'http': {'core', 'unit', 'journal', 'probe', 'compose', 'shared'},
-    'ws': {'core', 'unit', 'journal', 'probe', 'compose', 'shared'},
-    'daemon': {'http', 'ws', 'core', 'unit', 'journal', 'probe', 'compose', 'shared'},
+    'watch': {'compose', 'shared'},
+    'core': {'unit', 'journal', 'probe', 'watch', 'compose', 'shared'},
+    'http': {'core', 'unit', 'journal', 'probe', 'watch', 'compose', 'shared'},
+    'ws': {'core', 'unit', 'journal', 'probe', 'watch', 'compose', 'shared'},
+    'daemon': {'http', 'ws', 'core', 'unit', 'journal', 'probe', 'watch', 'compose', 'shared'},
     'client': {'shared'},
-    'cli': {'daemon', 'client', 'http', 'ws', 'core', 'unit', 'journal', 'probe', 'compose', 'shared'},
+    'cli': {'daemon', 'client', 'http', 'ws', 'core', 'unit', 'journal', 'probe', 'watch', 'compose', 'shared'},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)

@@ -14,6 +14,10 @@ bool cli_use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 }
 
+void cli_print_field(const char *key, const char *value) {
+        printf("%-15s %s\n", key, value);
+}
+
 int cli_fail(int r, const char *error, const char *format, ...) {
         va_list ap;
 

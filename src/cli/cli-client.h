@@ -15,6 +15,9 @@
 /* Colour on a terminal unless NO_COLOR is set. */
 bool cli_use_color(void);
 
+/* One "Key:   value" line of `version` and `info`, in process-compose's "%-15s %s" layout. */
+void cli_print_field(const char *key, const char *value);
+
 /**
  * cli_fail() - report a fatal client error as process-compose's log.Fatal() does
  * @r: the error (-errno); -EACCES with @error prints @error alone, as process-compose's transport does

@@ -263,7 +263,14 @@ int down_via_systemd(const ClientOptions *o, bool force) {
                         (void) stop_and_wait(bus, *u, UNIT_STOP_WAIT_USEC);
                         reset_failed(bus, *u);
                 }
-        if (dir)
+        if (dir) {
+                int fd;
+
                 (void) state_file_remove(dir);
+                /* and the project's lock directory, unless a controller came up meanwhile */
+                fd = state_file_lock(dir);
+                if (fd >= 0)
+                        (void) state_file_unlock(dir, fd);
+        }
         return r < 0 ? r : 0;
 }

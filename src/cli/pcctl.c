@@ -8,6 +8,7 @@
 #include "cli/verbs.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 
 typedef struct Verb {
         const char *name;
@@ -28,8 +29,21 @@ static const Verb verbs[] = {
         { "ns",        verb_namespace, NULL },
         { "graph",     verb_graph,     "Print the dependency graph" },
         { "attach",    verb_attach,    "Connect this terminal to an interactive process (Ctrl-] detaches)" },
+        { "info",      verb_info,      "Print where pcctl finds the manager, the API, its state and logs" },
+        { "version",   verb_version,   "Print the version" },
+        { "completion", verb_completion, "Print a bash, zsh or fish completion script" },
         { "__exec",    verb_exec,      NULL },
+        { "__complete", verb_complete, NULL },
 };
+
+char **cli_verb_names(void) {
+        char **l = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (verbs[i].help && strv_extend(&l, verbs[i].name) < 0)
+                        return strv_free(l);
+        return l;
+}
 
 static void help(void) {
         printf("pcctl %s: process-compose projects as systemd units\n\n"
@@ -37,7 +51,7 @@ static void help(void) {
                PCCTL_VERSION);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (verbs[i].help)
-                        printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
+                        printf("  %-11s %s\n", verbs[i].name, verbs[i].help);
         printf("\nWith no verb, pcctl runs 'up'. 'pcctl VERB --help' describes a verb.\n");
 }
 
@@ -76,10 +90,6 @@ int main(int argc, char **argv) {
 
         if (streq(verb, "help")) {
                 help();
-                return EXIT_SUCCESS;
-        }
-        if (streq(verb, "version")) {
-                printf("pcctl %s\n", PCCTL_VERSION);
                 return EXIT_SUCCESS;
         }
 

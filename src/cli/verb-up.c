@@ -797,6 +797,9 @@ int verb_up(int argc, char **argv) {
                 return EXIT_FAILURE;
 
         r = daemon_run(d);
+        /* a project that ended leaves no lock directory behind; one kept running keeps its state file */
+        if (state_dir)
+                (void) state_file_unlock(state_dir, TAKE_FD(lock_fd));
         if (r < 0)
                 return EXIT_FAILURE;
         return r;

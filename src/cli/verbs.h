@@ -18,4 +18,11 @@ int verb_graph(int argc, char **argv);            /* verb-graph.c */
 int verb_list(int argc, char **argv);             /* verb-process.c: alias of process list */
 int verb_process_logs(int argc, char **argv);     /* verb-process-logs.c: process logs over WebSocket */
 int verb_process_monitor(int argc, char **argv);  /* verb-process-logs.c: process monitor (states WS) */
-int verb_attach(int argc, char **argv);             /* verb-attach.c: the terminal of an interactive process */
+int verb_version(int argc, char **argv);          /* verb-version.c */
+int verb_info(int argc, char **argv);             /* verb-info.c */
+int verb_completion(int argc, char **argv);       /* verb-completion.c: completion bash|zsh|fish */
+int verb_complete(int argc, char **argv);         /* verb-completion.c: __complete, what the scripts ask */
+int verb_attach(int argc, char **argv);           /* verb-attach.c: the terminal of an interactive process */
+
+/* The names of the verbs pcctl --help lists (pcctl.c), for completion; NULL on OOM. */
+char **cli_verb_names(void);

@@ -171,13 +171,15 @@ static int interval_merge(const ComposeField *f, void *base, void *over) {
 }
 
 static const ComposeField schedule_rows[] = {
-        ROW("cron", "cron", ComposeSchedule, STRING, cron),
-        ROW("timezone", "timezone", ComposeSchedule, STRING, timezone),
+        ROW("cron", "cron", ComposeSchedule, STRING, cron, POS(ComposeSchedule, pos_cron)),
+        ROW("timezone", "timezone", ComposeSchedule, STRING, timezone, POS(ComposeSchedule, pos_timezone)),
         ROW("interval", "interval", ComposeSchedule, STRING, interval,
             OPS(.decode_yaml = interval_decode_yaml, .decode_json = interval_decode_json, .merge = interval_merge)),
         ROW("run_on_start", "run_on_start", ComposeSchedule, BOOL, run_on_start),
         ROW("max_concurrent", "max_concurrent", ComposeSchedule, INT, max_concurrent),
         NO_KEY(ComposeSchedule, USEC, interval_usec, KEEP),
+        NO_KEY(ComposeSchedule, POS, pos_cron, KEEP),
+        NO_KEY(ComposeSchedule, POS, pos_timezone, KEEP),
 };
 static const COMPOSE_TABLE(schedule_table, ComposeSchedule, schedule_rows);
 

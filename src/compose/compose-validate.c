@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "compose/compose-table.h"
+#include "compose/cron-calendar.h"
 #include "shared/strv.h"
 
 /* ---- validation (compat §1.6) ---- */
@@ -253,6 +254,47 @@ static int check_watch_paths(ComposeProject *p, ComposeProcess *proc, ComposeErr
         return 0;
 }
 
+/* The zone database, as Go's time.LoadLocation() reads it ($ZONEINFO aside). */
+static bool timezone_exists(const char *tz) {
+        _cleanup_free_ char *f = NULL;
+        const char *dir = getenv("TZDIR");
+
+        if (isempty(tz) || streq(tz, "UTC") || streq(tz, "Local"))
+                return true;
+        if (!cron_timezone_is_valid(tz) || asprintf(&f, "%s/%s", isempty(dir) ? "/usr/share/zoneinfo" : dir, tz) < 0)
+                return false;
+        return access(f, R_OK) == 0;
+}
+
+/* A cron expression systemd cannot be given is refused where it was written (process-compose logs it when
+ * it schedules and never runs the process). */
+static int check_schedule(ComposeProcess *proc, ComposeError *e) {
+        ComposeSchedule *s = proc->schedule;
+        _cleanup_(cron_calendar_done) CronCalendar c = {};
+        _cleanup_free_ char *m = NULL;
+        const ComposePos *pos;
+        int r;
+
+        if (!s)
+                return 0;
+        if (!isempty(s->timezone) && !timezone_exists(s->timezone)) {
+                pos = s->pos_timezone.file ? &s->pos_timezone : &proc->pos;
+                return compose_error_set(e, -EINVAL, pos->file, pos->line, pos->column,
+                                         "process '%s': unknown time zone '%s'", proc->name, s->timezone);
+        }
+        if (isempty(s->cron))
+                return 0;
+        r = cron_to_calendar(s->cron, s->timezone, &c, &m);
+        if (r == -ENOMEM)
+                return r;
+        pos = s->pos_cron.file ? &s->pos_cron : &proc->pos;
+        if (r < 0)
+                return compose_error_set(e, r, pos->file, pos->line, pos->column,
+                                         "process '%s': invalid cron expression \"%s\": %s", proc->name, s->cron,
+                                         strna(m));
+        return 0;
+}
+
 static int check_watch(ComposeProject *p, ComposeProcess *proc, ComposeError *e) {
         ComposeWatch *w = proc->watch;
         int64_t ns;
@@ -324,6 +366,9 @@ int compose_validate(ComposeProject *p, const ComposeFindings *findings, char * 
                 return r;
         for (size_t i = 0; i < p->n_processes; i++) {
                 r = check_watch(p, p->processes[i], e);
+                if (r < 0)
+                        return r;
+                r = check_schedule(p->processes[i], e);
                 if (r < 0)
                         return r;
         }

@@ -154,6 +154,8 @@ typedef struct ComposeSchedule {
         usec_t interval_usec;        /* parsed; 0 if none */
         bool run_on_start;
         int max_concurrent;          /* default 1 */
+        ComposePos pos_cron;         /* of the cron value, for its errors */
+        ComposePos pos_timezone;
 } ComposeSchedule;
 
 typedef struct ComposeWatchPath {

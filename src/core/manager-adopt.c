@@ -7,6 +7,11 @@
 usec_t proc_backoff_usec(Proc *p, ProcAction action) {
         usec_t delay = lifecycle_backoff_usec(proc_config(p)), away;
 
+        /* a watch restart skips the pause, as process-compose skips the backoff: a save is not a crash */
+        if (action == PROC_ACTION_ARM_RESTART_DELAY && p->watch_restart) {
+                p->watch_restart = false;
+                return 0;
+        }
         if (action != PROC_ACTION_ARM_BACKOFF || p->away_exit == 0)
                 return delay;
         away = p->m->start_time > p->away_exit ? p->m->start_time - p->away_exit : 0;

@@ -128,6 +128,8 @@ int manager_on_check(sd_event_source *s, void *userdata) {
                 return 0;
         }
 
+        manager_watch_sync(m);
+
         /* Dependencies: a skip can fail further dependents, so repeat until nothing changes. Starts are only
          * queued here, so every process whose dependencies are met starts in the same pass, pipelined. */
         do {
@@ -185,6 +187,10 @@ int manager_on_check(sd_event_source *s, void *userdata) {
                         manager_finish(m);
                 return 0;
         }
+
+        /* an armed watch can still start a process: the project is not complete (process-compose) */
+        if (manager_watch_armed(m))
+                return 0;
 
         if (m->ever_started) {
                 if (!m->options.keep_project) {

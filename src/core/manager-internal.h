@@ -28,6 +28,7 @@
 #include "shared/strv.h"
 #include "unit/unit-driver.h"
 #include "unit/unit-xprops.h"
+#include "watch/watcher.h"
 
 #define EXIT_CHDIR 200
 #define EXIT_EXEC 203
@@ -80,6 +81,8 @@ struct Proc {
         bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
 
         ProcPty *pty;                /* is_tty/is_interactive: the terminal of the current or last run */
+        const ComposeWatch *watched_config; /* the watch registered for it (manager-watch.c), NULL: none */
+        bool watch_restart;          /* the restart under way is a watch's: no pause between stop and start */
 };
 
 struct ManagerObserver {
@@ -145,6 +148,7 @@ struct Manager {
         bool all_running_logged;
         sd_event_source *state_timer;/* writes the state file a moment after a change */
         UnitCall *list_call;         /* adoption: ListUnitsByPatterns in flight */
+        Watcher *watcher;            /* file watches, from the first one on (manager-watch.c) */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
         unsigned n_resets;
@@ -228,6 +232,10 @@ usec_t proc_backoff_usec(Proc *p, ProcAction action);
 
 /* manager-pty.c */
 int proc_open_pty(Proc *p, UnitSpec *spec);
+/* manager-watch.c: file watches (docs/watch.md) */
+void manager_watch_sync(Manager *m);
+bool manager_watch_armed(Manager *m);
+void manager_watch_free(Manager *m);
 
 /* manager-update.c */
 void proc_install_config(Proc *p);

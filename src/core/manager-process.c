@@ -119,6 +119,7 @@ static void proc_new_incarnation(Proc *p) {
         p->pub.start_time = p->pub.ready_time = p->pub.end_time = 0;
         p->pub.health = PROC_HEALTH_UNKNOWN;
         p->ignore_warned = false;
+        p->watch_restart = false;
 }
 
 static void proc_report_start_failed(Proc *p, const ProcEvent *ev, const char *reason) {

@@ -428,6 +428,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->finish_timer);
         sd_event_source_disable_unref(m->state_timer);
         unit_call_cancel(m->list_call);
+        manager_watch_free(m);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);
         unit_driver_free(m->driver);
@@ -462,6 +463,8 @@ int manager_run(Manager *m) {
         }
         manager_want_all(m);
 loop:
+        /* watches are set up at every start of the controller, an adopting one too */
+        manager_watch_sync(m);
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

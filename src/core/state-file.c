@@ -465,15 +465,59 @@ static int open_lock(const char *dir) {
         return fd < 0 ? -errno : fd;
 }
 
+/* The lock file is removed by its holder when a project ends (state_file_unlock()), so a lock taken on a file
+ * that was unlinked meanwhile is no lock: look again until the fd and the path are the same file. */
 int state_file_lock(const char *dir) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *path = NULL;
 
-        fd = open_lock(dir);
+        if (asprintf(&path, "%s/" STATE_FILE_LOCK_NAME, dir) < 0)
+                return -ENOMEM;
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+                int r;
+
+                r = state_file_mkdir(dir);
+                if (r < 0)
+                        return r;
+                fd = open_lock(dir);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+                if (fstat(fd, &a) < 0)
+                        return -errno;
+                if (stat(path, &b) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        return TAKE_FD(fd);
+        }
+        return -EBUSY;
+}
+
+int state_file_unlock(const char *dir, int fd) {
+        _cleanup_free_ char *path = NULL, *state = NULL;
+        int r = 0;
+
         if (fd < 0)
-                return fd;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
-        return TAKE_FD(fd);
+                return 0;
+        if (asprintf(&path, "%s/" STATE_FILE_LOCK_NAME, dir) < 0 ||
+            asprintf(&state, "%s/" STATE_FILE_NAME, dir) < 0)
+                r = -ENOMEM;
+        else if (access(state, F_OK) < 0 && errno == ENOENT) {
+                /* nothing left to adopt: the lock file and the directory go while the lock is held */
+                if (unlink(path) < 0 && errno != ENOENT)
+                        r = -errno;
+                else if (rmdir(dir) < 0 && !IN_SET(errno, ENOENT, ENOTEMPTY, EEXIST))
+                        r = -errno;
+        }
+        safe_close(fd);
+        return r;
 }
 
 int state_file_is_locked(const char *dir) {

@@ -85,5 +85,8 @@ int state_file_remove(const char *dir);
  * controller's life; the kernel releases it when the process dies, so a stale lock is taken over by the
  * next controller), or -EWOULDBLOCK when a live controller holds it. */
 int state_file_lock(const char *dir);
+/* Releases the lock taken by state_file_lock() and closes fd. When the project left no state file (it ended),
+ * the lock file and the project's directory are removed first, so ended projects leave nothing behind. */
+int state_file_unlock(const char *dir, int fd);
 /* True when a live process holds the lock (for `down`: is there a controller?). */
 int state_file_is_locked(const char *dir);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <systemd/sd-event.h>
@@ -97,6 +98,10 @@ static void daemon_stop(Daemon *d) {
 int daemon_run(Daemon *d) {
         int r;
 
+        /* A reader of the console or of stderr that goes away (`pcctl up | head`) must not end the
+         * controller: the console sees EPIPE and forgets its output, log lines to stderr are lost. */
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return log_error_errno(errno, "Cannot ignore SIGPIPE: %m");
         r = manager_run(d->manager);
         daemon_stop(d);
         console_drain(d->console, CONSOLE_DRAIN_USEC);

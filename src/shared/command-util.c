@@ -67,8 +67,10 @@ int command_run_capture(char * const *argv, char * const *env, usec_t timeout, c
                 if (devnull >= 0)
                         dup2(devnull, STDIN_FILENO);
                 dup2(pipefd[1], STDOUT_FILENO);
-                /* own process group, so a timeout kills whatever the command started */
+                /* own process group, so a timeout kills whatever the command started; the default
+                 * SIGPIPE, as from a shell, whatever the caller ignores */
                 setpgid(0, 0);
+                (void) signal(SIGPIPE, SIG_DFL);
                 execvpe(argv[0], argv, (char **) env);
                 _exit(127);
         }

@@ -227,7 +227,23 @@ def test_down_after_kill9():
         r = p.pcctl("down", "-u", p.socket, timeout=60)
         assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
         assert_gone(p, pids)
-        assert not os.path.exists(os.path.join(state_dir(p), "state.json"))
+        # nothing is left to adopt: the state file, the lock and the project's directory are gone
+        assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
+
+
+def test_ended_project_leaves_no_directory():
+    with Project("no-leftover", SMALL) as p:
+        p.up()
+        p.wait_state("b", lambda s: s["status"] == "Running")
+        assert os.path.exists(os.path.join(state_dir(p), "lock"))
+        p.signal(signal.SIGTERM)
+        assert p.wait_exit() == 0
+        assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
+        # and the next run of the same project takes the lock as before
+        p.up()
+        p.wait_state("b", lambda s: s["status"] == "Running")
+        r = p.pcctl("up", "-t=false", "-u", p.path("other.sock"), timeout=20)
+        assert r.returncode == 1 and "already has a running controller" in r.stderr, (r.returncode, r.stderr)
 
 
 def test_detached():

@@ -210,6 +210,18 @@ TEST(empty_schedule_beside_watch_is_accepted) {
                    "process-compose.yaml:2:3: process 'a' cannot combine 'schedule' with 'watch'");
 }
 
+TEST(cron_errors_have_positions) {
+        check_error("processes:\n  backup:\n    command: x\n    schedule:\n      cron: \"0 25 * * *\"\n", false,
+                    "process-compose.yaml:5:13: process 'backup': invalid cron expression \"0 25 * * *\": "
+                    "hour: 25 is above the maximum 23");
+        check_error("processes:\n  b:\n    command: x\n    schedule:\n      cron: '* * * *'\n", false,
+                    "process-compose.yaml:5:13: process 'b': invalid cron expression \"* * * *\": expected exactly "
+                    "5 fields (minute hour day-of-month month day-of-week), found 4");
+        check_error("processes:\n  b:\n    command: x\n    schedule:\n      cron: \"0 0 * * *\"\n"
+                    "      timezone: Mars/Olympus\n", false,
+                    "process-compose.yaml:6:17: process 'b': unknown time zone 'Mars/Olympus'");
+}
+
 TEST(invalid_watch_globs) {
         check_soft("processes:\n  a:\n    command: x\n    watch:\n      paths:\n        - path: /tmp\n"
                    "          exclude: [\"*.o\", \"[unclosed\"]\n",

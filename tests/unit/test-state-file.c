@@ -197,4 +197,46 @@ TEST(lock) {
         rm_rf(tmp);
 }
 
+TEST(unlock_removes_an_ended_project) {
+        char tmp[64], dir[96], path[128];
+        struct stat st;
+        StateFile s;
+        int fd, fd2;
+
+        make_tmpdir(tmp, sizeof(tmp));
+        snprintf(dir, sizeof(dir), "%s/proj", tmp);
+        snprintf(path, sizeof(path), "%s/lock", dir);
+
+        /* the lock creates the directory; no state file at release: lock file and directory go */
+        fd = state_file_lock(dir);
+        ASSERT_OK(fd);
+        ASSERT_OK(state_file_unlock(dir, fd));
+        ASSERT_ERROR(stat(dir, &st) < 0 ? -errno : 0, ENOENT);
+
+        /* a project kept running (its state file stays) keeps both */
+        fd = state_file_lock(dir);
+        ASSERT_OK(fd);
+        fill(&s);
+        ASSERT_OK(state_file_write(dir, &s));
+        state_file_done(&s);
+        ASSERT_OK(state_file_unlock(dir, fd));
+        ASSERT_OK(stat(path, &st) < 0 ? -errno : 0);
+        ASSERT_OK(state_file_remove(dir));
+
+        /* whoever opened the lock file before its holder removed it locks a file no one else sees: it
+         * does not block the next controller, which locks the file that is at the path now */
+        fd = state_file_lock(dir);
+        ASSERT_OK(fd);
+        fd2 = open(path, O_RDWR | O_CLOEXEC);
+        ASSERT_OK(fd2);
+        ASSERT_OK(state_file_unlock(dir, fd));
+        ASSERT_OK(flock(fd2, LOCK_EX | LOCK_NB));       /* the stale file: free, but unlinked */
+        fd = state_file_lock(dir);
+        ASSERT_OK(fd);                                  /* a new file, so not held by fd2 */
+        ASSERT_EQ(state_file_is_locked(dir), 1);
+        close(fd2);
+        close(fd);
+        rm_rf(tmp);
+}
+
 DEFINE_TEST_MAIN();
