@@ -148,6 +148,9 @@ struct Manager {
         bool all_running_logged;
         sd_event_source *state_timer;/* writes the state file a moment after a change */
         UnitCall *list_call;         /* adoption: ListUnitsByPatterns in flight */
+        sd_event_source *stats_timer;/* the resource usage refresh (manager-stats.c) */
+        UnitStatsCall *stats_call;   /* its batch of manager reads in flight */
+        usec_t stats_last;           /* monotonic time of the last refresh */
         Watcher *watcher;            /* file watches, from the first one on (manager-watch.c) */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
@@ -179,6 +182,11 @@ void proc_attach(Proc *p);
 void proc_run_command(Proc *p);
 void proc_stop_unit(Proc *p);
 void proc_kill_all(Proc *p);
+
+/* manager-stats.c */
+int manager_stats_setup(Manager *m);
+void manager_stats_done(Manager *m);
+void proc_stats_start(Proc *p);
 
 /* manager-namespace.c */
 void manager_progress_namespace_restarts(Manager *m);

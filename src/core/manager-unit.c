@@ -275,6 +275,7 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
         Proc *p = userdata;
 
         p->pub.pid = main_pid;
+        proc_stats_start(p);
         if (p->fsm.state == PROC_STATE_ADOPTING) {
                 proc_on_adopted_running(p, main_pid, start_timestamp);
                 return;

@@ -13,6 +13,7 @@
  *
  * This file: the Manager object, its processes' index and observers, and the process and project API. */
 #include "core/manager-internal.h"
+#include "core/process-stats.h"
 
 static int waiters_add(Waiter **w, size_t *n, size_t *allocated, ManagerDoneFunc done, void *userdata,
                        int result) {
@@ -213,6 +214,7 @@ int proc_new(Manager *m, ComposeProcess *c, Proc **ret) {
         p->fsm = PROC_FSM_INIT;
         p->pub.status = process_fsm_status(p->fsm.state, c);
         p->pub.health = PROC_HEALTH_UNKNOWN;
+        process_stats_reset(&p->pub);
         if (!p->pub.name || !p->pub.base_name) {
                 proc_free(p);
                 return -ENOMEM;
@@ -369,6 +371,10 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         (void) sd_event_source_set_enabled(m->log_event, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_OFF);
 
+        r = manager_stats_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the event loop: %m");
+
         if (options->state_dir) {
                 r = sd_event_add_time_relative(m->event, &m->state_timer, CLOCK_MONOTONIC, 0, 0,
                                                manager_on_state_timer, m);
@@ -428,6 +434,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->finish_timer);
         sd_event_source_disable_unref(m->state_timer);
         unit_call_cancel(m->list_call);
+        manager_stats_done(m);
         manager_watch_free(m);
         for (size_t i = 0; i < ELEMENTSOF(m->signal_sources); i++)
                 sd_event_source_disable_unref(m->signal_sources[i]);

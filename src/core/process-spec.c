@@ -325,6 +325,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 .send_sigkill = true,
                 .kill_mode = c->shutdown.parent_only ? UNIT_KILL_MIXED : UNIT_KILL_CONTROL_GROUP,
                 .exit_type_cgroup = c->is_daemon,
+                .accounting = true,
                 .extra = s.extra,
                 .n_extra = c->n_x_systemd,
                 .tty = !shutdown_command && (c->is_tty || c->is_interactive),
@@ -339,6 +340,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 s.unit.exit_type_cgroup = false;
                 s.unit.kill_mode = UNIT_KILL_CONTROL_GROUP;
                 s.unit.kill_signal = SIGTERM;
+                s.unit.accounting = false;
         } else {
                 /* the run's fingerprint goes where a restarted controller reads it back (ListUnitsByPatterns
                  * has the Description) */

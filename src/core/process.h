@@ -63,8 +63,12 @@ typedef struct Process {
         int exit_code;                   /* -1 when killed by a signal */
         unsigned restarts;
         pid_t pid;                       /* 0 before the first start; the last pid after exit */
-        uint64_t mem_bytes;              /* from systemd's MemoryCurrent; 0 when unknown */
-        double cpu_percent;
+        /* Resource usage of the current (or last) run, sampled about every second while it runs and kept
+         * after it ended (core/process-stats.h). */
+        uint64_t mem_bytes;              /* systemd's MemoryCurrent, last sample; 0 when unknown */
+        double cpu_percent;              /* % of one CPU between the last two samples of CPUUsageNSec */
+        uint64_t cpu_nsec;               /* CPUUsageNSec, last sample; UINT64_MAX when unknown */
+        usec_t cpu_sampled;              /* monotonic µs of that sample */
         usec_t start_time;               /* realtime µs of the first Running/Launching, 0 if never */
         usec_t ready_time;
         usec_t end_time;

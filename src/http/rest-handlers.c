@@ -696,6 +696,15 @@ static void h_metrics(Call *c) {
         for (size_t i = 0; i < n; i++)
                 buffer_printf(&b, "pcctl_process_memory_bytes{process=\"%s\"} %" PRIu64 "\n", names[i],
                               procs[i]->mem_bytes);
+        buffer_printf(&b, "# HELP pcctl_process_cpu_percent CPU use of the process's unit over the last sampling interval (%% of one CPU).\n"
+                          "# TYPE pcctl_process_cpu_percent gauge\n");
+        for (size_t i = 0; i < n; i++)
+                buffer_printf(&b, "pcctl_process_cpu_percent{process=\"%s\"} %.3f\n", names[i], procs[i]->cpu_percent);
+        buffer_printf(&b, "# HELP pcctl_process_cpu_seconds_total CPU time of the current run of the process's unit (systemd CPUUsageNSec).\n"
+                          "# TYPE pcctl_process_cpu_seconds_total counter\n");
+        for (size_t i = 0; i < n; i++)
+                buffer_printf(&b, "pcctl_process_cpu_seconds_total{process=\"%s\"} %.9f\n", names[i],
+                              procs[i]->cpu_nsec == UINT64_MAX ? 0.0 : (double) procs[i]->cpu_nsec / 1e9);
 
         if (BACKEND(c)->ws_stats)
                 BACKEND(c)->ws_stats(CTX(c), &ws);

@@ -107,6 +107,7 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
         usec_t age = 0;
         cJSON *ns;
         int64_t mem;
+        double cpu;
 
         o = cJSON_CreateObject();
         if (!o)
@@ -119,12 +120,14 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
                 format_human_duration(dur, sizeof dur, age);
         }
 
+        /* the manager's cache (core/process-stats.h): never a bus call here. A daemon is -1 for both, as in
+         * process-compose, whose process is the starter that has gone. */
         if (!p->start_time)
-                mem = 0;
+                mem = 0, cpu = 0;
         else if (c && c->is_daemon)
-                mem = -1;
+                mem = -1, cpu = -1;
         else
-                mem = (int64_t) p->mem_bytes;
+                mem = (int64_t) p->mem_bytes, cpu = p->cpu_percent;
 
         ns = namespace_to_json(p);
         if (!ns)
@@ -151,7 +154,7 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
             !cJSON_AddBoolToObject(o, "is_elevated", c && c->is_elevated) ||
             !cJSON_AddBoolToObject(o, "password_provided", false) ||
             !cJSON_AddNumberToObject(o, "mem", (double) mem) ||
-            !cJSON_AddNumberToObject(o, "cpu", p->start_time ? p->cpu_percent : 0) ||
+            !cJSON_AddNumberToObject(o, "cpu", cpu) ||
             !cJSON_AddBoolToObject(o, "is_running", running))
                 return NULL;
 

@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include "unit/unit-driver.h"
+#include "unit/unit-stats.h"
 #include "unit/unit-watch.h"
 
 #define SD_DESTINATION "org.freedesktop.systemd1"
@@ -26,6 +27,7 @@ struct UnitWatch {
         sd_bus_slot *reset_slot;
         sd_bus_slot *start_slot;
         sd_bus_slot *fetch_slot;
+        char *cgroup;              /* ControlGroup, learned by unit_driver_read_stats(); NULL: unknown */
 };
 
 struct UnitDriver {
@@ -46,7 +48,11 @@ struct UnitDriver {
         unsigned dispatching;      /* > 0 while one of our bus callbacks runs */
         UnitWatch *dead;
         sd_event_source *reap_source;
+        UnitCgroupLayout cgroups;  /* where unit_watch_read_stats() finds the files */
 };
+
+/* unit-driver.c */
+UnitWatch *unit_driver_find_watch(UnitDriver *d, const char *unit);
 
 /* unit-bus.c */
 int unit_bus_connect(UnitManagerScope scope, sd_bus **ret, bool *ret_private_socket);

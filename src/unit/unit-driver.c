@@ -430,6 +430,7 @@ static void watch_release(UnitWatch *w) {
 static void watch_destroy(UnitWatch *w) {
         watch_release(w);
         unit_run_done(&w->run);
+        free(w->cgroup);
         free(w);
 }
 
@@ -479,6 +480,10 @@ UnitWatch *unit_watch_free(UnitWatch *w) {
         }
         (void) sd_event_source_set_enabled(d->reap_source, SD_EVENT_ONESHOT);
         return NULL;
+}
+
+UnitWatch *unit_driver_find_watch(UnitDriver *d, const char *unit) {
+        return driver_find(d, unit);
 }
 
 const char *unit_watch_get_unit(const UnitWatch *w) {
@@ -532,6 +537,9 @@ int unit_driver_new(sd_event *event, UnitManagerScope scope, UnitDriver **ret) {
         d->event = sd_event_ref(event);
         d->scope = scope;
 
+        r = unit_cgroup_layout_detect("/sys/fs/cgroup", &d->cgroups);
+        if (r < 0)
+                return r;
         r = unit_bus_connect(scope, &d->bus, &d->private_socket);
         if (r < 0)
                 return r;
@@ -572,6 +580,7 @@ UnitDriver *unit_driver_free(UnitDriver *d) {
                 d->bus = sd_bus_flush_close_unref(d->bus);
         }
         sd_event_unref(d->event);
+        unit_cgroup_layout_done(&d->cgroups);
         free(d);
         return NULL;
 }

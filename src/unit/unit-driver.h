@@ -56,6 +56,7 @@ typedef struct UnitSpec {
         bool send_sigkill;
         UnitKillMode kill_mode;
         bool exit_type_cgroup;           /* ExitType=cgroup (is_daemon: active until the cgroup is empty) */
+        bool accounting;                 /* MemoryAccounting=yes, CPUAccounting=yes: the API's mem and cpu */
         const UnitExtraProperty *extra;  /* x-systemd, validated by unit-xprops */
         size_t n_extra;
         /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened (TTYPath= and the
@@ -198,6 +199,33 @@ typedef void (*UnitReadHandler)(UnitDriver *d, int error, const UnitSnapshot *s,
 /* GetAll of the unit; error -ENOENT when it is not loaded (garbage-collected or never created). */
 int unit_driver_read(UnitDriver *d, const char *unit, UnitReadHandler handler, void *userdata,
                      UnitCall **ret_call);
+
+/* Resource usage of a running unit, as systemd's MemoryCurrent and CPUUsageNSec (unit-stats.h). */
+typedef struct UnitStats {
+        uint64_t memory_bytes;           /* UINT64_MAX: not available */
+        uint64_t cpu_nsec;               /* CPU time used since the unit started; UINT64_MAX: not available */
+} UnitStats;
+/* From the unit's cgroup files, without a bus call. Returns 0 when both values were read; -ENODATA when the
+ * unit's cgroup is not known yet (unit_driver_read_stats() learns it) or a file is missing, with what could
+ * be read set in *ret and the rest UINT64_MAX. */
+int unit_watch_read_stats(UnitWatch *w, UnitStats *ret);
+
+/* One unit's answer to unit_driver_read_stats(); unit lives until the handler returns. */
+typedef struct UnitStatsEntry {
+        const char *unit;
+        UnitStats stats;
+} UnitStatsEntry;
+typedef void (*UnitStatsHandler)(UnitDriver *d, const UnitStatsEntry *entries, size_t n, void *userdata);
+typedef struct UnitStatsCall UnitStatsCall;
+/* Asks the manager for MemoryCurrent, CPUUsageNSec and ControlGroup of n units at once (pipelined
+ * Properties.Get calls, 5 s timeout), and remembers each watched unit's ControlGroup for
+ * unit_watch_read_stats(). The handler runs once, after the last answer, with the entries in the order of
+ * units; a value the manager does not have (accounting off, unit gone, error) is UINT64_MAX. The call is
+ * freed after the handler returned: forget *ret_call then. */
+int unit_driver_read_stats(UnitDriver *d, char * const *units, size_t n, UnitStatsHandler handler,
+                           void *userdata, UnitStatsCall **ret_call);
+/* Cancels the call (its handler does not run); NULL is fine. Returns NULL. */
+UnitStatsCall *unit_stats_call_cancel(UnitStatsCall *c);
 
 const char *unit_kill_mode_to_string(UnitKillMode m);
 /* 0, or -EINVAL with *ret_field naming the first bad field (for x-systemd, the bad key; unit_xprop_validate()

@@ -279,6 +279,17 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
                         return r;
         }
 
+        /* MemoryCurrent and CPUUsageNSec need them (cgroup v1 has no CPU counter without cpuacct, and the
+         * manager's DefaultCPUAccounting is off): the API's mem and cpu (docs/units.md). */
+        if (spec->accounting) {
+                r = sd_bus_message_append(m, "(sv)", "MemoryAccounting", "b", 1);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "(sv)", "CPUAccounting", "b", 1);
+                if (r < 0)
+                        return r;
+        }
+
         /* x-systemd last: the table in unit-xprops refuses every property set above, so nothing here can
          * override what pcctl relies on. */
         for (size_t i = 0; i < spec->n_extra; i++) {

@@ -297,6 +297,7 @@ static inline void fake_init(Fake *f) {
         f->procs[0].restarts = 3;
         f->procs[0].mem_bytes = 10485760;
         f->procs[0].cpu_percent = 0.5;
+        f->procs[0].cpu_nsec = 2500000000;
         f->procs[0].start_time = now - 123 * USEC_PER_SEC;
         f->procs[0].ready_time = now - 120 * USEC_PER_SEC;
         f->procs[0].last_activity = now - USEC_PER_SEC;

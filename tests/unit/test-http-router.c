@@ -442,6 +442,9 @@ TEST(metrics) {
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_restarts_total{process=\"web\"} 3\n"));
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_exit_code{process=\"db\"} -1\n"));
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_log_lines_total{process=\"web\"} 5\n"));
+        ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_memory_bytes{process=\"web\"} 10485760\n"));
+        ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_cpu_percent{process=\"web\"} 0.500\n"));
+        ASSERT_TRUE(strstr(r.resp.body, "pcctl_process_cpu_seconds_total{process=\"web\"} 2.500000000\n"));
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_ws_sessions 2\n"));
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_ws_dropped_lines_total 7\n"));
         ASSERT_TRUE(strstr(r.resp.body, "pcctl_http_requests_total{code=\"200\"} 2\n"));

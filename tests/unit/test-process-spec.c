@@ -333,6 +333,8 @@ TEST(stop_properties) {
         ASSERT_TRUE(a.unit.send_sigkill);
         ASSERT_EQ(a.unit.kill_mode, UNIT_KILL_CONTROL_GROUP);
         ASSERT_FALSE(a.unit.exit_type_cgroup);
+        /* the API's mem and cpu need the manager's accounting */
+        ASSERT_TRUE(a.unit.accounting);
         ASSERT_EQ(a.unit.n_extra, 0);
 
         build(p, "custom", PROCESS_SPEC_RUN, &b);
@@ -409,6 +411,7 @@ TEST(shutdown_command_unit) {
         ASSERT_EQ(s.unit.kill_signal, SIGTERM);
         ASSERT_EQ(s.unit.kill_mode, UNIT_KILL_CONTROL_GROUP);
         ASSERT_FALSE(s.unit.exit_type_cgroup);
+        ASSERT_FALSE(s.unit.accounting);
         ASSERT_UEQ(s.unit.timeout_stop, 4 * USEC_PER_SEC);
         /* the run itself keeps them */
         ASSERT_EQ(run.unit.kill_signal, SIGINT);

@@ -130,10 +130,11 @@ TEST(process_state_pending_and_ended) {
         ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItem(o, "process_end_time")));
         cJSON_Delete(o);
 
-        /* A daemon's memory is -1 (process-compose cannot see it). */
+        /* A daemon's memory and CPU are -1 (process-compose cannot see them). */
         fake.cfgs[1].is_daemon = true;
         o = process_state_to_json(&fake.procs[1], true);
         ASSERT_TRUE(cJSON_GetObjectItem(o, "mem")->valuedouble == -1);
+        ASSERT_TRUE(cJSON_GetObjectItem(o, "cpu")->valuedouble == -1);
         cJSON_Delete(o);
         fake_done(&fake);
 }

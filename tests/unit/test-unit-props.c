@@ -39,6 +39,8 @@ typedef struct Props {
         int32_t nice;
         char *tty_path;
         int n_tty_fds;
+        int memory_accounting, cpu_accounting;
+        bool has_memory_accounting, has_cpu_accounting;
         char *last_key;
         unsigned n;
 } Props;
@@ -136,6 +138,12 @@ static int build(const UnitSpec *spec, Props *p) {
                         ASSERT_EQ(sd_bus_message_enter_container(m, 'r', "sasas"), 0);
                         ASSERT_OK(sd_bus_message_exit_container(m));
                         ASSERT_OK(sd_bus_message_exit_container(m));
+                } else if (streq(key, "MemoryAccounting")) {
+                        ASSERT_OK(sd_bus_message_read(m, "v", "b", &p->memory_accounting));
+                        p->has_memory_accounting = true;
+                } else if (streq(key, "CPUAccounting")) {
+                        ASSERT_OK(sd_bus_message_read(m, "v", "b", &p->cpu_accounting));
+                        p->has_cpu_accounting = true;
                 } else if (streq(key, "MemoryMax"))
                         ASSERT_OK(sd_bus_message_read(m, "v", "t", &p->memory_max));
                 else if (streq(key, "Nice"))
@@ -205,6 +213,22 @@ TEST(all_properties) {
         ASSERT_STREQ(p.env[1], "PATH=/opt/x:rel:/usr/bin:/opt/x");
         /* absolute argv[0]: no search path needed */
         ASSERT_NULL(p.search);
+        /* no accounting asked for: the manager's defaults */
+        ASSERT_FALSE(p.has_memory_accounting);
+        ASSERT_FALSE(p.has_cpu_accounting);
+        props_done(&p);
+}
+
+TEST(accounting) {
+        UnitSpec s = base_spec();
+        Props p;
+
+        s.accounting = true;
+        ASSERT_OK(build(&s, &p));
+        ASSERT_TRUE(p.has_memory_accounting);
+        ASSERT_TRUE(p.memory_accounting);
+        ASSERT_TRUE(p.has_cpu_accounting);
+        ASSERT_TRUE(p.cpu_accounting);
         props_done(&p);
 }
 
