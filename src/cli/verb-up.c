@@ -38,6 +38,7 @@ typedef struct UpArgs {
         bool dry_run;
         bool tui;
         bool keep_project;
+        bool no_watch;
         bool no_deps;
         bool logs_truncate;
         bool system;
@@ -81,8 +82,11 @@ static void help(void) {
                "      --ws-allow-any-origin  accept WebSocket upgrades from any Origin\n"
                "      --allowed-host HOST    accept this Host header too, beside loopback names and addresses\n"
                "                             (repeatable; \"*\": any; docs/api.md)\n"
+               "      --read-only            the API answers only GETs (and streams); every route that\n"
+               "                             changes the project is 403 (PC_READ_ONLY)\n"
                "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
                "      --keep-project         keep running when every process has ended\n"
+               "      --no-watch             ignore every 'watch' block (PC_NO_WATCH)\n"
                "      --logs-truncate        clear each process's log at every start\n"
                "  -D, --detached             run the controller as the transient unit pcctl-<project>.service\n"
                "                             and return at once (stop it with 'pcctl down')\n"
@@ -213,6 +217,7 @@ enum {
         ARG_TOKEN_FILE,
         ARG_ORDERED_SHUTDOWN,
         ARG_KEEP_PROJECT,
+        ARG_NO_WATCH,
         ARG_NO_DEPS,
         ARG_LOGS_TRUNCATE,
         ARG_SYSTEM,
@@ -222,6 +227,7 @@ enum {
         ARG_KEEP_RUNNING,
         ARG_RECREATE,
         ARG_ALLOWED_HOST,
+        ARG_READ_ONLY,
 };
 
 static int parse_argv(int argc, char **argv, UpArgs *a) {
@@ -241,6 +247,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "ordered-shutdown",    optional_argument, NULL, ARG_ORDERED_SHUTDOWN },
                 { "keep-project",        optional_argument, NULL, ARG_KEEP_PROJECT },
                 { "keep-tui",            optional_argument, NULL, ARG_KEEP_PROJECT },
+                { "no-watch",            optional_argument, NULL, ARG_NO_WATCH },
                 { "no-deps",             optional_argument, NULL, ARG_NO_DEPS },
                 { "logs-truncate",       optional_argument, NULL, ARG_LOGS_TRUNCATE },
                 { "system",              optional_argument, NULL, ARG_SYSTEM },
@@ -251,6 +258,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 { "keep-running",        optional_argument, NULL, ARG_KEEP_RUNNING },
                 { "recreate",            optional_argument, NULL, ARG_RECREATE },
                 { "allowed-host",        required_argument, NULL, ARG_ALLOWED_HOST },
+                { "read-only",           optional_argument, NULL, ARG_READ_ONLY },
                 { "help",                no_argument,       NULL, 'h' },
                 {}
         };
@@ -261,8 +269,13 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
         /* environment first; flags override */
         e = getenv("PC_DISABLE_TUI");
         a->tui = !(e && *e && !streq(e, "false"));
+        if (env_set("PC_NO_WATCH"))
+                a->no_watch = true;
         if (env_set("PC_NO_SERVER"))
                 a->http.disabled = true;
+        /* process-compose: set at all (any value) means on */
+        if (env_set("PC_READ_ONLY"))
+                a->http.read_only = true;
         e = getenv("PC_PORT_NUM");
         if (e && parse_port("PC_PORT_NUM", e, &a->http.port) < 0)
                 return -EINVAL;
@@ -329,6 +342,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                 case ARG_KEEP_PROJECT:
                         r = parse_bool_arg("--keep-project", optarg, &a->keep_project);
                         break;
+                case ARG_NO_WATCH:
+                        r = parse_bool_arg("--no-watch", optarg, &a->no_watch);
+                        break;
                 case ARG_NO_DEPS:
                         r = parse_bool_arg("--no-deps", optarg, &a->no_deps);
                         break;
@@ -378,6 +394,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                         break;
                 case ARG_RECREATE:
                         r = parse_bool_arg("--recreate", optarg, &a->recreate);
+                        break;
+                case ARG_READ_ONLY:
+                        r = parse_bool_arg("--read-only", optarg, &a->http.read_only);
                         break;
                 case ARG_ALLOWED_HOST:
                         if (isempty(optarg)) {
@@ -775,6 +794,7 @@ int verb_up(int argc, char **argv) {
                 .manager = {
                         .scope = a.system ? UNIT_MANAGER_SYSTEM : UNIT_MANAGER_USER,
                         .keep_project = a.keep_project,
+                        .no_watch = a.no_watch,
                         .logs_truncate = a.logs_truncate,
                         .exec_path = exe,
                         .load_options = &a.load,

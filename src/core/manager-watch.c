@@ -158,6 +158,10 @@ static void manager_on_watch_fire(const char *name, const char *path, unsigned c
         else
                 log_info("Restarting %s: watch triggered by %s", name, path);
 
+        /* the state says which change restarted it, as process-compose's watch_trigger_path */
+        if (free_and_strdup(&p->pub.watch_trigger_path, path) >= 0)
+                p->pub.watch_trigger_time = now_usec(CLOCK_REALTIME);
+
         now = event_now(m->event, CLOCK_MONOTONIC);
         watcher_note_restart(m->watcher, name, now);
         proc_watch_restart(p);
@@ -180,6 +184,8 @@ static void manager_on_watch_report(const char *name, bool error, const char *me
         /* in the process's own log too, where `pcctl process logs` and the API show it */
         if (p)
                 proc_log(p, "%s: file watch: %s", error ? "Error" : "Warning", message);
+        /* a suspended watch no longer holds the project up */
+        manager_schedule_check(m);
 }
 
 static const WatcherCallbacks watch_callbacks = {
@@ -204,14 +210,28 @@ static void proc_watch_add(Proc *p, char * const *log_exclusions) {
         log_debug("Watching %zu path(s) for process %s", proc_config(p)->watch->n_paths, p->pub.name);
 }
 
+/* The processes' watch_armed flags, for is_watched and the Watching status. */
+static void manager_watch_update_armed(Manager *m) {
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+                bool armed = p->watched_config && !p->user_stopped && watcher_armed(m->watcher, p->pub.name);
+
+                if (armed != p->pub.watch_armed) {
+                        p->pub.watch_armed = armed;
+                        proc_changed(p);
+                }
+        }
+}
+
 void manager_watch_sync(Manager *m) {
         _cleanup_strv_free_ char **log_exclusions = NULL;
         bool have_exclusions = false;
         int r;
 
-        if (m->shutting_down) {
+        if (m->shutting_down || m->options.no_watch) {
                 /* a file touched by a shutdown.command must not restart what is being stopped */
                 m->watcher = watcher_free(m->watcher);
+                manager_watch_update_armed(m);
                 return;
         }
         for (size_t i = 0; i < m->n_procs; i++) {
@@ -241,6 +261,7 @@ void manager_watch_sync(Manager *m) {
                 }
                 proc_watch_add(p, log_exclusions);
         }
+        manager_watch_update_armed(m);
 }
 
 void manager_watch_free(Manager *m) {
@@ -248,10 +269,9 @@ void manager_watch_free(Manager *m) {
 }
 
 bool manager_watch_armed(Manager *m) {
-        for (size_t i = 0; m->watcher && i < m->n_procs; i++) {
-                Proc *p = m->procs[i];
-                if (p->watched_config && !p->user_stopped && watcher_has(m->watcher, p->pub.name))
+        manager_watch_update_armed(m);
+        for (size_t i = 0; i < m->n_procs; i++)
+                if (m->procs[i]->pub.watch_armed)
                         return true;
-        }
         return false;
 }

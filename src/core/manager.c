@@ -165,6 +165,7 @@ Proc *proc_free(Proc *p) {
         free(p->pub.unit);
         free(p->pub.unit_path);
         free(p->pub.ident);
+        free(p->pub.watch_trigger_path);
         free(p->shutdown_unit);
         compose_process_free(p->owned_config);
         compose_process_free(p->next_config);
@@ -471,6 +472,12 @@ int manager_run(Manager *m) {
         manager_want_all(m);
 loop:
         /* watches are set up at every start of the controller, an adopting one too */
+        if (m->options.no_watch && m->project->n_processes > 0)
+                for (size_t i = 0; i < m->project->n_processes; i++)
+                        if (m->project->processes[i]->watch) {
+                                log_info("File watching is disabled (--no-watch); 'watch' blocks are ignored");
+                                break;
+                        }
         manager_watch_sync(m);
         r = sd_event_loop(m->event);
         if (r < 0)

@@ -53,6 +53,7 @@ typedef struct ManagerOptions {
         UnitManagerScope scope;          /* user manager (default) or --system */
         bool keep_project;               /* --keep-project: do not exit when everything has ended */
         bool logs_truncate;              /* --logs-truncate: clear each ring at every start */
+        bool no_watch;                   /* --no-watch: every `watch` block is ignored (docs/watch.md) */
         const char *exec_path;           /* absolute path of pcctl-exec (or pcctl): the __exec wrapper */
         char **os_environ;               /* the environment processes inherit (NULL = environ) */
         Console *console;                /* where log lines and the status go; NULL = nowhere */

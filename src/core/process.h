@@ -73,6 +73,11 @@ typedef struct Process {
         usec_t ready_time;
         usec_t end_time;
         usec_t last_activity;            /* realtime of the last log line */
+        bool watch_armed;                /* a file watch can restart it: registered, not paused by a user
+                                          * stop, not suspended (is_watched, status Watching) */
+        char *watch_trigger_path;        /* the change that last restarted it through its watch (relative to
+                                          * the watched root), NULL if none */
+        usec_t watch_trigger_time;       /* realtime of that restart */
 
         LogRing *log;                    /* the process's ring buffer (journal/logring.h) */
         uint64_t log_lines_total;        /* lines appended to the ring, ever */

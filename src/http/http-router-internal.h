@@ -17,6 +17,7 @@ struct HttpRouter {
         const HttpBackend *backend;
         void *ctx;
         char *token;
+        bool read_only;                  /* --read-only: only GET routes run */
         uint64_t by_status[HTTP_STATUS_MAX + 1];
         HttpDeferred *deferred;          /* pending completions, a doubly linked list */
 };

@@ -314,6 +314,10 @@ static void strv_free_n(char **l, size_t n) {
                 free(l[i]);
 }
 
+void http_router_set_read_only(HttpRouter *r, bool read_only) {
+        r->read_only = read_only;
+}
+
 /**
  * http_router_dispatch() - answers one request.
  * @r: the router
@@ -378,6 +382,10 @@ void http_router_dispatch(HttpRouter *r, const HttpRequest *req, HttpResponse *r
                 path_matched = true;
                 if (!streq(http_routes[i].method, req->method))
                         continue;
+                if (r->read_only && !streq(req->method, "GET")) {
+                        http_response_set_error(resp, 403, HTTP_READ_ONLY_MESSAGE);
+                        goto finish;
+                }
 
                 Call c = {
                         .r = r,

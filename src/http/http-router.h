@@ -100,6 +100,10 @@ typedef void (*HttpCompleteFunc)(HttpResponse *resp, void *userdata);
 /* token: NULL or empty for no authentication; else at least HTTP_TOKEN_MIN characters (-EINVAL). */
 int http_router_new(const HttpBackend *backend, void *ctx, const char *token, HttpRouter **ret);
 HttpRouter *http_router_free(HttpRouter *r);
+/* --read-only: every route that is not a GET answers 403 {"error": HTTP_READ_ONLY_MESSAGE}, and nothing
+ * changes; GETs, WebSocket upgrades (GET) included, run as usual. Unknown paths stay 404. */
+void http_router_set_read_only(HttpRouter *r, bool read_only);
+#define HTTP_READ_ONLY_MESSAGE "read-only mode: the API does not change the project"
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpRouter *, http_router_free);
 
 /* Routes one request. resp is filled (status always 100..599). With resp->deferred set, complete(final,

@@ -768,6 +768,7 @@ int http_server_new_full(sd_event *event, const HttpServerConfig *config, const 
         r = http_router_new(backend, ctx, config->token, &s->router);
         if (r < 0)
                 return log_error_errno(r, "failed to create the HTTP router: %m");
+        http_router_set_read_only(s->router, config->read_only);
 
         max_conn = config->max_connections ?: HTTP_SERVER_DEFAULT_MAX_CONNECTIONS;
         max_ip = config->max_connections_per_ip ?: HTTP_SERVER_DEFAULT_MAX_CONNECTIONS_PER_IP;

@@ -21,6 +21,7 @@ typedef struct HttpServerConfig {
         size_t ws_send_buffer;       /* --ws-send-buffer: SO_SNDBUF per WebSocket, default 64 KiB */
         bool ws_allow_any_origin;    /* --ws-allow-any-origin: upgrades skip the Origin check */
         char **allowed_hosts;        /* --allowed-host (repeatable): Host names accepted beside loopback */
+        bool read_only;              /* --read-only / PC_READ_ONLY: only GET routes (http_router_set_read_only) */
 
         /* Limits; 0 selects the default. */
         unsigned max_connections;        /* all connections, WebSocket sessions included (4096) */

@@ -63,7 +63,7 @@ ProcStatus process_derived_status(const Process *p) {
         if (c && compose_schedule_is_set(c->schedule) && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED))
                 return PROC_SCHEDULED;
         /* Watching is never shown for a failure (process-compose's IsWatchIdle). */
-        if (c && c->watch && !running && p->status == PROC_COMPLETED && exit_code_is_success(p))
+        if (p->watch_armed && !running && p->status == PROC_COMPLETED && exit_code_is_success(p))
                 return PROC_WATCHING;
         return p->status;
 }
@@ -160,7 +160,11 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
 
         if (derived && !add_time(o, "last_activity_time", p->last_activity))
                 return NULL;
-        if (c && c->watch && !cJSON_AddTrueToObject(o, "is_watched"))
+        if (p->watch_armed && !cJSON_AddTrueToObject(o, "is_watched"))
+                return NULL;
+        if (p->watch_trigger_path &&
+            (!cJSON_AddStringToObject(o, "watch_trigger_path", p->watch_trigger_path) ||
+             !add_time(o, "watch_trigger_time", p->watch_trigger_time)))
                 return NULL;
         if (!add_time(o, "process_start_time", p->start_time) ||
             !add_time(o, "process_ready_time", p->ready_time) ||

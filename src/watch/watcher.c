@@ -616,6 +616,12 @@ bool watcher_has(Watcher *w, const char *name) {
         return w && reg_find(w, name, NULL);
 }
 
+bool watcher_armed(Watcher *w, const char *name) {
+        WatchReg *reg = w ? reg_find(w, name, NULL) : NULL;
+
+        return reg && !reg->suspended;
+}
+
 void watcher_note_restart(Watcher *w, const char *name, usec_t at) {
         WatchReg *reg = w ? reg_find(w, name, NULL) : NULL;
 

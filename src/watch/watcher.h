@@ -53,6 +53,8 @@ int watcher_add(Watcher *w, const char *name, const ComposeWatch *config, char *
                 char **ret_error);
 void watcher_remove(Watcher *w, const char *name);
 bool watcher_has(Watcher *w, const char *name);
+/* Registered and not suspended (a restart loop, or over max_entries at the first walk). */
+bool watcher_armed(Watcher *w, const char *name);
 /* name was restarted at monotonic time at: a burst whose newest change is older is dropped. */
 void watcher_note_restart(Watcher *w, const char *name, usec_t at);
 

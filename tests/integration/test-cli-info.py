@@ -85,7 +85,7 @@ def test_completion_bash():
         assert v in verbs, verbs
     assert bash_complete("pcctl pro") == ["process", "project"]
     assert "stop" in bash_complete("pcctl process ")
-    assert "--recreate" in bash_complete("pcctl up --re")
+    assert "--read-only" in bash_complete("pcctl up --re")
     assert bash_complete("pcctl completion ") == ["bash", "fish", "zsh"]
 
 

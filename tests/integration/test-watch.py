@@ -71,6 +71,8 @@ def test_touch_restarts_once_after_debounce():
         print("restarted %.3fs after the touch (debounce %.1fs)" % (took, DEBOUNCE), flush=True)
         assert DEBOUNCE <= took <= 1.0, "the new run started %.3fs after the touch" % took
         assert s["restarts"] == before["restarts"] + 1, (before, s)
+        assert s["watch_trigger_path"] == "main.py", s
+        assert "Restarting web: watch triggered by main.py" in p.stderr(), p.stderr()
         quiet_for(p, "web", s, 1.0)          # once
 
 
@@ -142,6 +144,60 @@ def test_new_directory_is_watched():
         p.write("src/sub/deeper/file.txt", "x\n")     # a directory created in the new one, and a file in it
         second = restarted(p, "web", first)
         assert second["restarts"] == before["restarts"] + 2, (before, second)
+
+
+def test_one_shot_keeps_the_project_up():
+    yaml = """
+processes:
+  build:
+    command: 'echo built; cat src/version'
+    availability: {restart: "no"}
+    watch:
+      debounce: 100ms
+      paths:
+        - path: ./src
+"""
+    with Project("watch-oneshot", yaml, files={"src/version": "v1\n"}) as p:
+        p.up()
+        s = p.wait_state("build", lambda s: s["status"] == "Watching" and s["exit_code"] == 0)
+        time.sleep(1.0)
+        assert p.proc.poll() is None, "the project ended although a watch is armed"
+        p.write("src/version", "v2\n")
+        p.wait_state("build", lambda n: n["restarts"] == s["restarts"] + 1 and n["status"] == "Watching", timeout=5)
+        wait_until(lambda: "v2" in p.get("/process/logs/build/0/0").json()["logs"], timeout=5, what="v2 in the log")
+        assert p.proc.poll() is None
+
+
+def test_no_watch_and_a_stopped_process():
+    # --no-watch (and PC_NO_WATCH): the watch block is ignored
+    for args, env in ((["--no-watch"], None), ([], {"PC_NO_WATCH": "1"})):
+        with Project("watch-off", WATCHED, files={"src/main.py": ""}) as p:
+            p.up(*args, env=env)
+            before = running(p, "web")
+            assert "is_watched" not in before, before
+            time.sleep(0.3)
+            p.write("src/main.py", "x\n")
+            quiet_for(p, "web", before, 1.0)
+            assert "File watching is disabled (--no-watch)" in p.stderr(), p.stderr()
+    # a process the user stopped is not brought back by a change; started again, it is watched again
+    # (keeper keeps the project up: a stopped watch holds it no longer)
+    keeper = WATCHED + "  keeper:\n    command: %s\n" % (COUNTER % "keeper")
+    with Project("watch-stop", keeper, files={"src/main.py": ""}) as p:
+        p.up()
+        before = running(p, "web")
+        assert before.get("is_watched") is True, before
+        assert p.patch("/process/stop/web").status == 200
+        stopped = p.wait_state("web", lambda s: s["status"] == "Completed" and "is_watched" not in s)
+        p.write("src/main.py", "x\n")
+        time.sleep(1.0)
+        s = p.state("web")
+        assert s["status"] == "Completed" and s["restarts"] == stopped["restarts"], (stopped, s)
+        assert p.proc.poll() is None
+        assert p.post("/process/start/web").status == 200
+        again = p.wait_state("web", lambda s: s["status"] == "Running" and s.get("is_watched") is True)
+        time.sleep(0.3)
+        p.write("src/main.py", "y\n")
+        restarted(p, "web", again)
 
 
 CASCADE = """

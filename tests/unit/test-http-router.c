@@ -1,5 +1,6 @@
 /* The I/O-free router: every route of compat §3.2, trailing slashes, per-segment percent-decoding, 404s,
  * bad integers, 207, body limits, auth, deferred completions. */
+#include "http/http-router-internal.h"
 #include "test-http-fake.h"
 #include "tests.h"
 
@@ -116,6 +117,44 @@ TEST(live_and_trailing_slash) {
         fake_finish(&fake, 0);
         expect_not_found("GET", "/live//");
         expect_not_found("GET", "//live");
+}
+
+/* A path of a route pattern: "web" for each parameter, "15" for the number at the end of signal and scale. */
+static char *route_path(const char *pattern) {
+        bool number = strstr(pattern, "/signal/") || strstr(pattern, "/scale/");
+        char *path = calloc(1, strlen(pattern) * 3 + 1), *p = path;
+
+        for (const char *c = pattern; path && *c; c++)
+                p = *c != ':' ? stpcpy(p, (char[]) { *c, 0 }) : stpcpy(p, number && !c[1] ? "15" : "web");
+        return path;
+}
+
+TEST(read_only) {
+        Result r;
+
+        setup();
+        http_router_set_read_only(router, true);
+        /* every route that is not a GET is refused before its handler runs */
+        for (size_t i = 0; i < http_n_routes; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (streq(http_routes[i].method, "GET"))
+                        continue;
+                path = route_path(http_routes[i].pattern);
+                ASSERT_NOT_NULL(path);
+                fake.last_call[0] = 0;
+                expect_error(http_routes[i].method, path, "{}", 403, HTTP_READ_ONLY_MESSAGE);
+                ASSERT_STREQ(fake.last_call, "");
+        }
+        /* reads work, unknown paths are still 404 */
+        r = call("GET", "/processes", NULL);
+        ASSERT_EQ(r.resp.status, 200);
+        result_done(&r);
+        expect_status("GET", "/live", NULL, 200);
+        expect_not_found("POST", "/nope");
+        http_router_set_read_only(router, false);
+        expect_status("POST", "/project/stop", NULL, 200);
+        fake_finish(&fake, 0);
 }
 
 TEST(not_found_and_wrong_method) {

@@ -147,11 +147,26 @@ TEST(derived_status) {
         fake_init(&fake);
         fake.procs[2].exit_code = 0;
         fake.cfgs[2].watch = &w;
+        /* a watch in the configuration is not enough: it must be armed (not --no-watch, not stopped) */
+        ASSERT_EQ(process_derived_status(&fake.procs[2]), PROC_COMPLETED);
+        o = process_state_to_json(&fake.procs[2], true);
+        ASSERT_NULL(cJSON_GetObjectItem(o, "is_watched"));
+        cJSON_Delete(o);
+        fake.procs[2].watch_armed = true;
         ASSERT_EQ(process_derived_status(&fake.procs[2]), PROC_WATCHING);
         o = process_state_to_json(&fake.procs[2], true);
         ASSERT_STREQ(cJSON_GetObjectItem(o, "status")->valuestring, "Watching");
         ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(o, "is_watched")));
+        ASSERT_NULL(cJSON_GetObjectItem(o, "watch_trigger_path"));
         cJSON_Delete(o);
+        /* after a watch restart: the change that caused it */
+        fake.procs[2].watch_trigger_path = (char *) "src/main.go";
+        fake.procs[2].watch_trigger_time = 1700000000 * USEC_PER_SEC;
+        o = process_state_to_json(&fake.procs[2], true);
+        ASSERT_STREQ(cJSON_GetObjectItem(o, "watch_trigger_path")->valuestring, "src/main.go");
+        ASSERT_TRUE(cJSON_IsString(cJSON_GetObjectItem(o, "watch_trigger_time")));
+        cJSON_Delete(o);
+        fake.procs[2].watch_trigger_path = NULL;
         o = process_state_to_json(&fake.procs[2], false);
         ASSERT_STREQ(cJSON_GetObjectItem(o, "status")->valuestring, "Completed");
         cJSON_Delete(o);
@@ -159,6 +174,7 @@ TEST(derived_status) {
         fake.procs[2].exit_code = 1;
         ASSERT_EQ(process_derived_status(&fake.procs[2]), PROC_COMPLETED);
         fake.cfgs[2].watch = NULL;
+        fake.procs[2].watch_armed = false;
 
         /* an empty schedule (no cron, no interval) schedules nothing, as in process-compose */
         fake.cfgs[3].schedule = &empty;
