@@ -609,6 +609,11 @@ static void h_ws_states(Call *c) {
 }
 
 static void h_ws_pty(Call *c) {
+        /* the terminal takes input: a GET that changes the project */
+        if (c->r->read_only) {
+                http_response_set_error(c->resp, 403, HTTP_READ_ONLY_MESSAGE);
+                return;
+        }
         ws_upgrade(c, HTTP_UPGRADE_WS_PTY);
 }
 

@@ -110,6 +110,16 @@ def test_terminal_stream_errors():
             s.close()
 
 
+def test_read_only_refuses_the_terminal():
+    with Project("pty-ro", YAML) as p:
+        p.up("--read-only")
+        p.wait_state("repl", lambda s: s["status"] == "Running")
+        s, status, head = raw_upgrade(p.socket, "/process/pty/ws?name=repl")
+        assert status == 403, head
+        s.close()
+        assert p.post("/process/send-keys/repl", {"keys": "x"}).status == 403
+
+
 def test_send_keys_errors():
     with Project("pty-err", YAML) as p:
         p.up()
