@@ -64,6 +64,10 @@ bool lifecycle_status_is_final(ProcStatus s) {
         return IN_SET(s, PROC_COMPLETED, PROC_SKIPPED, PROC_ERROR);
 }
 
+bool lifecycle_dependency_has_health_check(const DepView *dep) {
+        return dep->has_readiness_probe || dep->has_liveness_probe;
+}
+
 DepVerdict lifecycle_dependency_verdict(ComposeCondition condition, const DepView *dep) {
         bool ended;
 
@@ -91,6 +95,11 @@ DepVerdict lifecycle_dependency_verdict(ComposeCondition condition, const DepVie
                 return dep->status == PROC_COMPLETED && dep->success ? DEP_OK : DEP_FAIL;
 
         case COMPOSE_CONDITION_PROCESS_HEALTHY:
+                /* As process-compose: health needs a readiness or a liveness probe. ready_log_line is not
+                 * one (its condition is process_log_ready), although it makes the process Ready: the
+                 * dependent is Skipped at once, as the loader's message says, not run on the line. */
+                if (!lifecycle_dependency_has_health_check(dep))
+                        return DEP_FAIL;
                 if (dep->health == PROC_HEALTH_READY && !dep->stopping && !ended)
                         return DEP_OK;
                 if (ended || dep->stopping)

@@ -32,6 +32,7 @@ typedef struct DepView {
         bool stopping;               /* a stop of the dependency was requested */
         bool started;                /* this incarnation's process ran (the start job completed) */
         bool has_readiness_probe;
+        bool has_liveness_probe;
 } DepView;
 
 typedef enum DepVerdict {
@@ -48,6 +49,8 @@ const char *dep_verdict_to_string(DepVerdict v);
 /* True for the statuses a run ends in for good: Completed, Skipped, Error. */
 bool lifecycle_status_is_final(ProcStatus s);
 
+/* A readiness or liveness probe: what process_healthy needs (ready_log_line is no health check). */
+bool lifecycle_dependency_has_health_check(const DepView *dep);
 DepVerdict lifecycle_dependency_verdict(ComposeCondition condition, const DepView *dep);
 
 /* The exit code of `up` for a process exit code handed to the project (exit_on_failure, exit_on_end):

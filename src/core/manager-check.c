@@ -27,10 +27,16 @@ static DepVerdict proc_check_dependencies(Proc *p) {
                 r = lifecycle_dependency_verdict(d->condition, &v);
                 switch (r) {
                 case DEP_FAIL:
-                        proc_log(p, "Error: dependency %s of process %s cannot be met (%s, %s, exit code %d): "
-                                 "skipping it", q->pub.name, p->pub.name,
-                                 strna(compose_condition_to_string(d->condition)),
-                                 proc_status_to_string(q->pub.status), q->pub.exit_code);
+                        if (d->condition == COMPOSE_CONDITION_PROCESS_HEALTHY &&
+                            !lifecycle_dependency_has_health_check(&v))
+                                /* process-compose's words, as the loader's */
+                                proc_log(p, "Error: health dependency defined in '%s' but no health check exists "
+                                         "in '%s': skipping it", p->pub.name, q->pub.name);
+                        else
+                                proc_log(p, "Error: dependency %s of process %s cannot be met (%s, %s, exit code "
+                                         "%d): skipping it", q->pub.name, p->pub.name,
+                                         strna(compose_condition_to_string(d->condition)),
+                                         proc_status_to_string(q->pub.status), q->pub.exit_code);
                         return DEP_FAIL;
                 case DEP_WAIT:
                         result = DEP_WAIT;

@@ -212,6 +212,7 @@ DepView process_fsm_dep_view(const ProcFsm *f, const ProcFsmContext *ctx, int ex
                 .stopping = process_fsm_stop_requested(f, ctx->shutting_down),
                 .started = f->ran,
                 .has_readiness_probe = ctx->config && ctx->config->readiness_probe,
+                .has_liveness_probe = ctx->config && ctx->config->liveness_probe,
         };
 }
 

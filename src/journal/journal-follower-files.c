@@ -25,16 +25,24 @@ static bool file_set_same(const JournalFollower *f, const JournalFileSet *s) {
         return s->n == f->n_files && s->n_active == f->n_active && file_set_same_prefix(f, s, s->n);
 }
 
+int follower_scan(const JournalFollower *f, const JournalArchiveFilter *filter, JournalFileSet *ret) {
+        if (f->dirs)
+                return journal_file_set_scan((const char *const *) f->dirs, filter, ret);
+        return journal_file_set_scan_local(filter, ret);
+}
+
 /* Opens the active files (or, if there are none to be found, the whole local journal). */
-int follower_open_active(JournalFileSet *set, sd_journal **ret) {
+int follower_open_active(const JournalFollower *f, JournalFileSet *set, sd_journal **ret) {
         int r;
 
-        if (journal_file_set_scan_local(NULL, set) >= 0 && set->n > 0) {
+        if (follower_scan(f, NULL, set) >= 0 && set->n > 0) {
                 r = sd_journal_open_files(ret, (const char **) set->paths, 0);
                 if (r >= 0)
                         return 1;
         }
         journal_file_set_done(set);
+        if (f->dirs)
+                return -ENOENT;        /* no local fallback for a journal of one's own */
         return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
 }
 
@@ -78,7 +86,7 @@ void follower_reopen(JournalFollower *f) {
         f->reopen_pending = false;
         follower_remember_position(f);
         have_pos = f->cursor && journal_cursor_position(f->cursor, &filter.seqnum_id, &filter.after);
-        if (journal_file_set_scan_local(have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 ||
+        if (follower_scan(f, have_pos ? &filter : NULL, &set) < 0 || set.n_active == 0 ||
             file_set_same(f, &set)) {
                 journal_file_set_done(&set);
                 return;
@@ -147,7 +155,7 @@ void follower_check_files(JournalFollower *f) {
                 return;         /* the whole journal is open: sd-journal follows new files itself */
         if (f->reopen_pending)
                 return;         /* noticed already */
-        if (journal_file_set_scan_local(NULL, &set) < 0 || set.n == 0) {
+        if (follower_scan(f, NULL, &set) < 0 || set.n == 0) {
                 journal_file_set_done(&set);
                 return;
         }

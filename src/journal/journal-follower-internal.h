@@ -13,6 +13,9 @@
 
 #define REOPEN_FAILURES_WARN 5u                /* ~150 ms of failed reopens after a file change */
 #define DATA_THRESHOLD (256u * 1024u)          /* > journald's LineMax: messages are never cut */
+/* How long an entry read without its MESSAGE is read again before it is taken as it is (an entry that really
+ * has none). A live entry's MESSAGE is readable microseconds later (see dispatch_entry()). */
+#define INCOMPLETE_WAIT_USEC (1 * USEC_PER_SEC)
 
 typedef struct Source {
         char *ident;
@@ -41,6 +44,10 @@ struct JournalFollower {
         char *slice;                  /* every source's unit runs in it: one term for all their units */
         char *cursor;                 /* the last entry read before the latest match rebuild */
         bool skip_cursor;             /* the next entry may be that entry again */
+        bool reread;                  /* the current entry was read incomplete: read it again, not the next */
+        sd_id128_t incomplete_id;     /* journald sequence and seqnum of the entry read incomplete, */
+        uint64_t incomplete_seqnum;   /* and since when (CLOCK_MONOTONIC) */
+        usec_t incomplete_since;
         usec_t anchor_realtime;       /* where to start if the journal had no entry at all */
         int inotify_fd;               /* ours, with the active files; -EBADF with the whole journal */
         bool matches_dirty;
@@ -55,6 +62,7 @@ struct JournalFollower {
          * sd_journal_next() (measured: 46 files, 10 processes: 0.5 s for the first read after a match
          * change, 0.3-0.5 ms per idle poll; with the active file only: 1.5 ms and ~1 µs). When journald
          * rotates or a new active file appears, the handle is reopened and resumes from the cursor. */
+        char **dirs;                  /* the directories of the journal to read; NULL: this machine's */
         char **files;                 /* NULL: fallback, the whole local journal */
         ino_t *inodes;
         size_t n_files, n_active;     /* the active files first, then archived ones being caught up on */
@@ -73,7 +81,9 @@ void follower_remember_position(JournalFollower *f);
 /* journal-follower-files.c */
 /* Opens the active files (or, if there are none to be found, the whole local journal): 1 with files, 0 with
  * the whole journal, or -errno. */
-int follower_open_active(JournalFileSet *set, sd_journal **ret);
+int follower_open_active(const JournalFollower *f, JournalFileSet *set, sd_journal **ret);
+/* The journal files of the follower's directories (see journal_file_set_scan()). */
+int follower_scan(const JournalFollower *f, const JournalArchiveFilter *filter, JournalFileSet *ret);
 /* journald rotated a file or started a new one: reopen once the old files are read out. */
 void follower_check_files(JournalFollower *f);
 /* Opens the current set of active files and continues there from the cursor of the last entry read. */

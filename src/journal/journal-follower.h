@@ -68,6 +68,9 @@ typedef struct JournalSource {
 } JournalSource;
 
 int journal_follower_new(sd_event *e, JournalFollower **ret);
+/* The same on the journal files in dirs (NULL-terminated, copied) instead of this machine's journal: for
+ * tests and tools that read a journal directory of their own. Backfill still reads the local journal. */
+int journal_follower_new_in(sd_event *e, const char *const *dirs, JournalFollower **ret);
 JournalFollower *journal_follower_free(JournalFollower *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JournalFollower *, journal_follower_free);
 
@@ -101,6 +104,7 @@ typedef struct JournalFollowerStats {
         uint64_t reopens;            /* reopened on journald's file rotation */
         uint64_t caught_up_files;    /* archived files opened because journald rotated twice since a read */
         uint64_t reseeks;            /* searches afresh after journald's change notification */
+        uint64_t rereads;            /* entries read again because their MESSAGE was not readable yet */
         bool polling;                /* the fast-poll timer is armed */
 } JournalFollowerStats;
 void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);

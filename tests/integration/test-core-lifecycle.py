@@ -397,6 +397,44 @@ def test_healthy_dependency_that_dies_skips():
         assert any("cannot be met" in l for l in lines_of(p, "app")), p.stdout()
 
 
+# issue 14 item 4. process-compose's waitIfNeeded: `process_healthy` needs a readiness or liveness probe on the
+# dependency, and `ready_log_line` is no health check (its condition is `process_log_ready`): the dependent is
+# Skipped at once, with the loader's message, and the line is not waited for.
+HEALTHY_ON_LOG_LINE = """processes:
+  db:
+    command: sleep 3; echo db is ready; sleep 1
+    ready_log_line: db is ready
+  app:
+    command: echo app-ran
+    depends_on: {db: {condition: process_healthy}}
+"""
+
+
+def test_process_healthy_on_ready_log_line_only_skips():
+    with Project("healthy-logline", HEALTHY_ON_LOG_LINE) as p:
+        t0 = time.monotonic()
+        p.up()
+        st = p.wait_state("app", lambda s: s["status"] == "Skipped", timeout=10)
+        assert time.monotonic() - t0 < 2.5, "app was Skipped only after %.1f s" % (time.monotonic() - t0)
+        assert st["exit_code"] == 1, st
+        p.wait_state("db", lambda s: s["status"] == "Running", timeout=5)     # db goes on, it is not the one skipped
+        rc = p.wait_exit(timeout=30)
+        assert rc == 0, (rc, p.stderr())
+        assert "app-ran" not in p.stdout(), p.stdout()
+        assert any("no health check exists in 'db'" in l for l in lines_of(p, "app")), p.stdout()
+        assert "db is ready" in lines_of(p, "db"), p.stdout()
+
+
+def test_process_healthy_on_ready_log_line_only_exit_on_skipped():
+    yaml = HEALTHY_ON_LOG_LINE.replace("    command: echo app-ran\n",
+                                       "    command: echo app-ran\n    availability: {exit_on_skipped: true}\n")
+    with Project("healthy-logline-exit", yaml) as p:
+        t0 = time.monotonic()
+        assert run(p, timeout=30) == 1, p.stderr()
+        assert time.monotonic() - t0 < 2.5, "up took %.1f s" % (time.monotonic() - t0)
+        assert "app-ran" not in p.stdout(), p.stdout()
+
+
 def test_log_location_files():
     yaml = """log_location: ./pc.project.log
 processes:

@@ -166,11 +166,23 @@ TEST(dependency_healthy_and_log_ready) {
         v.has_readiness_probe = true;
         ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_FAIL);
 
-        /* [QUIRK] decision: no readiness probe → healthy once it runs */
+        /* [QUIRK] decision: a liveness probe only → healthy once it runs */
         v = view(PROC_RUNNING, true, true, 0, true);
+        v.has_liveness_probe = true;
         ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_OK);
         v = view(PROC_PENDING, true, false, 0, true);
+        v.has_liveness_probe = true;
         ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_WAIT);
+
+        /* no health check at all (ready_log_line only, or nothing): Skipped at once, as process-compose,
+         * whether the dependency waits, runs or is Ready by its log line */
+        v = view(PROC_PENDING, true, false, 0, true);
+        ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_FAIL);
+        v = view(PROC_RUNNING, true, true, 0, true);
+        ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_FAIL);
+        v.health = PROC_HEALTH_READY;
+        ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_HEALTHY, &v), DEP_FAIL);
+        ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_LOG_READY, &v), DEP_OK);
 
         v = view(PROC_RUNNING, true, true, 0, true);
         ASSERT_EQ(lifecycle_dependency_verdict(COMPOSE_CONDITION_PROCESS_LOG_READY, &v), DEP_WAIT);
