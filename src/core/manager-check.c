@@ -75,7 +75,7 @@ static void manager_mark_dependents(Manager *m, bool *marks) {
 }
 
 static bool manager_anything_in_flight(Manager *m) {
-        if (m->ns_restarts)
+        if (m->ns_restarts || m->ns_stops)
                 return true;
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
@@ -163,6 +163,7 @@ int manager_on_check(sd_event_source *s, void *userdata) {
 
         manager_issue_ordered_stops(m);
         manager_progress_namespace_restarts(m);
+        manager_progress_namespace_stops(m);
 
         manager_run_completions(m);
 

@@ -66,6 +66,9 @@ struct Proc {
         /* API restarts: coalesced, completed when the new incarnation was launched */
         Waiter *restart_waiters;
         size_t n_restart_waiters, allocated_restart_waiters;
+        /* POST /process: completed when next_config is installed (or dropped) */
+        Waiter *update_waiters;
+        size_t n_update_waiters, allocated_update_waiters;
 
         LogFile *log_file;           /* its own log_location, open from its start to its end */
         bool in_project_log;         /* its ring is attached to the project's log_location */
@@ -99,6 +102,16 @@ typedef struct NamespaceRestart {
         usec_t deadline;
         struct NamespaceRestart *next;
 } NamespaceRestart;
+
+/* namespace stop: the members one at a time, dependents first; each waits for the previous to end */
+typedef struct NamespaceStop {
+        char *ns;
+        char **order;                /* the members' names, in stop order */
+        size_t pos;                  /* the next to stop */
+        char *stopping;              /* the member whose end it waits for, or NULL */
+        Waiter waiter;
+        struct NamespaceStop *next;
+} NamespaceStop;
 
 struct Manager {
         ManagerOptions options;
@@ -139,6 +152,7 @@ struct Manager {
         Waiter *stop_waiters;        /* manager_stop_project() callers */
         size_t n_stop_waiters, allocated_stop_waiters;
         NamespaceRestart *ns_restarts;
+        NamespaceStop *ns_stops;
 
         bool ever_started;
         bool shutting_down;
@@ -190,6 +204,8 @@ void proc_stats_start(Proc *p);
 
 /* manager-namespace.c */
 void manager_progress_namespace_restarts(Manager *m);
+void manager_progress_namespace_stops(Manager *m);
+void manager_free_namespace_ops(Manager *m);
 
 /* manager-check.c */
 int manager_on_check(sd_event_source *s, void *userdata);
@@ -210,6 +226,7 @@ void manager_status_dirty(Manager *m);
 void manager_log_all_running(Manager *m);
 
 /* manager.c */
+int waiters_add(Waiter **w, size_t *n, size_t *allocated, ManagerDoneFunc done, void *userdata, int result);
 void manager_complete(Manager *m, Waiter *w, size_t n, int result);
 Proc *manager_find(Manager *m, const char *name);
 void proc_changed(Proc *p);
@@ -247,3 +264,4 @@ void manager_watch_free(Manager *m);
 
 /* manager-update.c */
 void proc_install_config(Proc *p);
+void proc_complete_update(Proc *p, int result);

@@ -2,6 +2,15 @@
  * (the old run ends first, then the new config runs) and removed (stopped, then reaped). */
 #include "core/manager-internal.h"
 
+/* POST /process callers: the configuration they sent is in place (0), or it never will be (-errno). */
+void proc_complete_update(Proc *p, int result) {
+        if (p->n_update_waiters == 0)
+                return;
+        manager_complete(p->m, p->update_waiters, p->n_update_waiters, result);
+        p->update_waiters = mfree(p->update_waiters);
+        p->n_update_waiters = p->allocated_update_waiters = 0;
+}
+
 static void proc_mark_removed(Proc *p) {
         /* the project no longer holds its configuration: keep our own copy for the rest of the run */
         if (!p->owned_config && p->pub.config) {
@@ -11,6 +20,8 @@ static void proc_mark_removed(Proc *p) {
                         p->pub.config = copy;
                 }
         }
+        /* a configuration waiting for the end of the run is never installed now */
+        proc_complete_update(p, -ENOENT);
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_REMOVED });
         p->m->by_name_dirty = true;
         manager_schedule_check(p->m);
@@ -173,6 +184,7 @@ void proc_install_config(Proc *p) {
                 p->pub.status = process_fsm_status(p->fsm.state, c);
                 proc_changed(p);
         }
+        proc_complete_update(p, 0);
 }
 
 static void proc_replace_config(Proc *p, ComposeProcess *c) {
@@ -182,8 +194,9 @@ static void proc_replace_config(Proc *p, ComposeProcess *c) {
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_CONFIG_REPLACED });
 }
 
-int manager_update_process(Manager *m, ComposeProcess *process) {
+int manager_update_process(Manager *m, ComposeProcess *process, ManagerDoneFunc done, void *userdata) {
         Proc *p;
+        int r;
 
         if (!process || !process->name)
                 return MANAGER_E_INVALID;
@@ -194,12 +207,19 @@ int manager_update_process(Manager *m, ComposeProcess *process) {
                 return MANAGER_E_SHUTTING_DOWN;
         if (process_config_equal(p->pub.config, process)) {
                 compose_process_free(process);
+                manager_complete(m, &(Waiter) { .done = done, .userdata = userdata }, 1, 0);
                 return 0;
         }
         /* the client edits command (or entrypoint); executable and args follow from it, as the loader
          * computes them (compat §1.3) */
         if (process_spec_compute_exec(m->project, process) < 0)
                 return -ENOMEM;
+        /* as process-compose, done runs once the swap is made: after the end of the current run, when the
+         * new configuration is installed (an update that replaces a waiting one waits with it) */
+        r = waiters_add(&p->update_waiters, &p->n_update_waiters, &p->allocated_update_waiters, done, userdata,
+                        0);
+        if (r < 0)
+                return r;
         proc_replace_config(p, process);
         return 0;
 }

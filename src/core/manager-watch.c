@@ -52,8 +52,13 @@ static int manager_log_exclusions(Manager *m, char ***ret) {
         return 0;
 }
 
+/* Not for a process never started, removed, stopped by the user (its watch is paused), or already being
+ * restarted (the restart under way coalesces with this one, and it counts once). */
 static bool proc_can_watch_restart(const Proc *p) {
-        return p && proc_config(p) && p->fsm.state != PROC_STATE_DORMANT && !p->fsm.removed && !p->user_stopped;
+        return p && proc_config(p) && !p->fsm.removed && !p->user_stopped &&
+               !IN_SET(p->fsm.state, PROC_STATE_DORMANT, PROC_STATE_RESTART_STOPPING,
+                       PROC_STATE_RESTART_STOPPING_COMMAND, PROC_STATE_RESTART_STOP_DEFERRED,
+                       PROC_STATE_RESTART_DELAY);
 }
 
 /* One restart of a batch: counted, without the pause between stop and start. */

@@ -15,8 +15,7 @@
 #include "core/manager-internal.h"
 #include "core/process-stats.h"
 
-static int waiters_add(Waiter **w, size_t *n, size_t *allocated, ManagerDoneFunc done, void *userdata,
-                       int result) {
+int waiters_add(Waiter **w, size_t *n, size_t *allocated, ManagerDoneFunc done, void *userdata, int result) {
         if (!done)
                 return 0;
         if (!GREEDY_REALLOC(*w, *allocated, *n + 1))
@@ -160,6 +159,7 @@ Proc *proc_free(Proc *p) {
         log_ring_observer_free(p->ring_observer);
         log_ring_free(p->pub.log);
         free(p->restart_waiters);
+        free(p->update_waiters);
         free(p->pub.name);
         free(p->pub.base_name);
         free(p->pub.unit);
@@ -419,12 +419,7 @@ Manager *manager_free(Manager *m) {
                 m->observers = o->next;
                 free(o);
         }
-        while (m->ns_restarts) {
-                NamespaceRestart *r = m->ns_restarts;
-                m->ns_restarts = r->next;
-                free(r->ns);
-                free(r);
-        }
+        manager_free_namespace_ops(m);
         free(m->completions);
         free(m->stop_waiters);
         log_file_close(m->project_log);
@@ -594,8 +589,9 @@ int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
-                /* a restart under way completes: the stop wins */
+                /* a restart under way completes: the stop wins; an update waiting for the end is dropped */
                 p->next_config = compose_process_free(p->next_config);
+                proc_complete_update(p, -ESHUTDOWN);
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_SHUTDOWN });
         }
         manager_status_dirty(m);

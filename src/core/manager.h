@@ -114,7 +114,9 @@ int manager_open_terminal(Manager *m, const char *name, ProcPtyOutputFunc func, 
 /* Namespaces (compat §3.2): act on every member, never on dependencies in other namespaces. */
 char **manager_list_namespaces(Manager *m);          /* sorted, unique; caller frees (strv) */
 int manager_start_namespace(Manager *m, const char *ns);
-int manager_stop_namespace(Manager *m, const char *ns);
+/* Stops the running members one at a time, dependents first (process-compose's order: each member after its
+ * dependencies, also through processes of other namespaces, reversed); done runs once the last has ended. */
+int manager_stop_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata);
 int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata);
 
 /* Live updates (POST /project, POST /project/configuration, POST /process). The project (process) is the
@@ -126,10 +128,12 @@ int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, 
 struct cJSON;
 int manager_update_project(Manager *m, ComposeProject *project, struct cJSON **ret_status);
 int manager_reload_project(Manager *m, struct cJSON **ret_status, char **ret_detail);
-int manager_update_process(Manager *m, ComposeProcess *process);
+/* done runs once the process's new configuration is installed (after its current run ended), with 0, or
+ * with -ESHUTDOWN / -ENOENT when a project stop or the process's removal drops it first. */
+int manager_update_process(Manager *m, ComposeProcess *process, ManagerDoneFunc done, void *userdata);
 
 /* Shuts the project down (ordered if configured); done runs when every process has ended.
  *
- * Completion callbacks (restart, namespace restart, project stop) never run inside the call that takes
- * them: they run later on the loop. A restart that a stop cancels completes with 0 (the stop won). */
+ * Completion callbacks (restart, namespace restart and stop, process update, project stop) never run inside
+ * the call that takes them: they run later on the loop. A restart that a stop cancels completes with 0 (the stop won). */
 int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata);

@@ -226,10 +226,17 @@ static int b_start_namespace(void *ctx, const char *ns, char **ret_error) {
         return r == 0 ? 0 : namespace_error(r, ns, ret_error);
 }
 
-static int b_stop_namespace(void *ctx, const char *ns, char **ret_error) {
-        int r = manager_stop_namespace(M(ctx), ns);
+static int b_stop_namespace(void *ctx, const char *ns, HttpDoneFunc done, void *userdata, char **ret_error) {
+        DoneAdapter *a = done_adapter_new(done, userdata);
+        int r;
 
-        return r == 0 ? 0 : namespace_error(r, ns, ret_error);
+        if (!a)
+                return -ENOMEM;
+        r = manager_stop_namespace(M(ctx), ns, done_adapter, a);
+        if (r == 0)
+                return 0;
+        free(a);
+        return namespace_error(r, ns, ret_error);
 }
 
 static int b_restart_namespace(void *ctx, const char *ns, HttpDoneFunc done, void *userdata, char **ret_error) {
@@ -256,14 +263,22 @@ static int b_reload_project(void *ctx, cJSON **ret_status, char **ret_error) {
         return update_error(r, detail, ret_error);
 }
 
-static int b_update_process(void *ctx, ComposeProcess *process, char **ret_error) {
+static int b_update_process(void *ctx, ComposeProcess *process, HttpDoneFunc done, void *userdata,
+                            char **ret_error) {
         const char *name = process ? process->name : NULL;
-        int r = manager_update_process(M(ctx), process);
+        DoneAdapter *a = done_adapter_new(done, userdata);
+        int r;
 
+        if (!a)
+                return -ENOMEM;
+        r = manager_update_process(M(ctx), process, done_adapter, a);
+        if (r == 0)
+                return 0;
+        free(a);
         /* on an error the process is still the caller's, and name with it */
         if (r == MANAGER_E_INVALID)
                 return error_set(ret_error, -EINVAL, "process has no name");
-        return r == 0 ? 0 : process_error(r, name, ret_error);
+        return process_error(r, name, ret_error);
 }
 
 static int b_stop_project(void *ctx, HttpDoneFunc done, void *userdata) {

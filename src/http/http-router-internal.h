@@ -25,6 +25,7 @@ struct HttpRouter {
 typedef enum DeferredKind {
         DEFERRED_NAME,                   /* {"name": name} */
         DEFERRED_STOPPED,                /* {"status": "stopped"} */
+        DEFERRED_PROCESS,                /* the configuration of process name, as it is now */
 } DeferredKind;
 
 struct HttpDeferred {

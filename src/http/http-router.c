@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "compose/compose-json.h"
 #include "http/http-router-internal.h"
 #include "http/http-router.h"
 #include "shared/json-util.h"
@@ -188,12 +189,37 @@ void http_deferred_free(HttpDeferred *d) {
         free(d);
 }
 
+/* POST /process: the configuration now in place, as GET /process/info shows it (process-compose answers
+ * with the struct it applied, args derived from the new command). */
+static void deferred_process_answer(HttpDeferred *d, int result, HttpResponse *resp) {
+        const HttpBackend *b = d->router->backend;
+        Process *p = result >= 0 && b->find_process ? b->find_process(d->router->ctx, d->name) : NULL;
+        cJSON *j;
+
+        if (result == -ESHUTDOWN) {
+                http_response_set_error(resp, 400, "project is shutting down");
+                return;
+        }
+        if (!p || !p->config) {
+                http_set_errorf(resp, 400, "no such process: %s", d->name);
+                return;
+        }
+        j = compose_process_to_json(p->config);
+        if (!j) {
+                http_set_errorf(resp, 500, "can't serialize the configuration of process %s", d->name);
+                return;
+        }
+        http_response_set_json(resp, 200, j);
+}
+
 void http_deferred_done(int result, void *userdata) {
         HttpDeferred *d = userdata;
         HttpResponse resp = {};
 
         if (d->router && d->userdata && d->complete) {
-                if (result < 0)
+                if (d->kind == DEFERRED_PROCESS)
+                        deferred_process_answer(d, result, &resp);
+                else if (result < 0)
                         http_set_errorf(&resp, 400, "%s: %s", d->name, strerror(-result));
                 else if (d->kind == DEFERRED_STOPPED)
                         http_set_name(&resp, "status", "stopped");

@@ -8,7 +8,7 @@
  * Paths are routed raw: each segment is percent-decoded on its own, so "%2F" stays inside a name. Both
  * trailing-slash forms are accepted. Unknown routes and wrong methods get process-compose's (gin's) 404 text.
  * Requests that process-compose answers only when the work is done (POST /project/stop, POST
- * /process/restart, POST /namespace/restart) come back with resp->deferred set; the router later calls the
+ * /process/restart, POST /namespace/stop and /namespace/restart, POST /process) come back with resp->deferred set; the router later calls the
  * complete callback exactly once with the final response. */
 #pragma once
 
@@ -72,7 +72,7 @@ typedef struct HttpBackend {
 
         char **(*list_namespaces)(void *ctx);
         int (*start_namespace)(void *ctx, const char *ns, char **ret_error);
-        int (*stop_namespace)(void *ctx, const char *ns, char **ret_error);
+        int (*stop_namespace)(void *ctx, const char *ns, HttpDoneFunc done, void *userdata, char **ret_error);
         int (*restart_namespace)(void *ctx, const char *ns, HttpDoneFunc done, void *userdata,
                                  char **ret_error);
 
@@ -80,7 +80,9 @@ typedef struct HttpBackend {
          * 1 partly (207), negative nothing. */
         int (*update_project)(void *ctx, ComposeProject *project, struct cJSON **ret_status, char **ret_error);
         int (*reload_project)(void *ctx, struct cJSON **ret_status, char **ret_error);
-        int (*update_process)(void *ctx, ComposeProcess *process, char **ret_error);
+        /* done runs once the new configuration is in place (GET /process/info shows it) */
+        int (*update_process)(void *ctx, ComposeProcess *process, HttpDoneFunc done, void *userdata,
+                              char **ret_error);
         int (*stop_project)(void *ctx, HttpDoneFunc done, void *userdata);
 
         /* WebSocket upgrades (ws/ws-server.h); NULL: the WS routes answer 404. ws_attach takes params in

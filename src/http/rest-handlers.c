@@ -123,9 +123,10 @@ static void h_process_info(Call *c) {
 }
 
 static void h_process_update(Call *c) {
-        _cleanup_json_ cJSON *body = NULL, *echo = NULL;
+        _cleanup_json_ cJSON *body = NULL;
         _cleanup_(compose_process_freep) ComposeProcess *proc = NULL;
         _cleanup_free_ char *error = NULL;
+        HttpDeferred *d;
         const char *name;
         int r;
 
@@ -150,17 +151,24 @@ static void h_process_update(Call *c) {
                 http_set_unsupported(c->resp);
                 return;
         }
-        /* The answer is the process as the server understood it (Go re-marshals the decoded struct). */
-        echo = compose_process_to_json(proc);
-        if (!echo)
-                echo = TAKE_PTR(body);
-        r = BACKEND(c)->update_process(CTX(c), proc, &error);
+        /* The answer comes once the swap is made (the old run ended, the new configuration is installed), and
+         * is the process as it is then: as process-compose, which re-marshals the struct it applied, with
+         * executable and args derived from the new command. */
+        d = http_deferred_new(c, DEFERRED_PROCESS, name);
+        if (!d) {
+                http_response_set_error(c->resp, 500, "out of memory");
+                return;
+        }
+        r = BACKEND(c)->update_process(CTX(c), proc, http_deferred_done, d, &error);
         if (r < 0) {
+                http_deferred_free(d);
                 http_set_backend_error(c->resp, 400, r, TAKE_PTR(error));
                 return;
         }
         TAKE_PTR(proc);
-        http_response_set_json(c->resp, 200, TAKE_PTR(echo));
+        http_response_done(c->resp);
+        c->resp->status = 200;
+        c->resp->deferred = true;
 }
 
 static int cmp_u16(const void *a, const void *b) {
@@ -284,9 +292,6 @@ static void h_namespace_start(Call *c) {
         name_op(c, BACKEND(c)->start_namespace);
 }
 
-static void h_namespace_stop(Call *c) {
-        name_op(c, BACKEND(c)->stop_namespace);
-}
 
 static void h_processes_stop(Call *c) {
         _cleanup_json_ cJSON *body = NULL, *out = NULL;
@@ -446,6 +451,10 @@ static void deferred_start(Call *c, DeferredKind kind,
 
 static void h_process_restart(Call *c) {
         deferred_start(c, DEFERRED_NAME, BACKEND(c)->restart_process);
+}
+
+static void h_namespace_stop(Call *c) {
+        deferred_start(c, DEFERRED_NAME, BACKEND(c)->stop_namespace);
 }
 
 static void h_namespace_restart(Call *c) {

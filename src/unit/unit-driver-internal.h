@@ -28,6 +28,7 @@ struct UnitWatch {
         sd_bus_slot *start_slot;
         sd_bus_slot *fetch_slot;
         char *cgroup;              /* ControlGroup, learned by unit_driver_read_stats(); NULL: unknown */
+        int stats_fds[2];          /* its memory and CPU files, kept open (unit_cgroup_read_stats()) */
 };
 
 struct UnitDriver {

