@@ -262,6 +262,15 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         if (r < 0)
                 return r;
 
+        if (spec->stdio_fds) {
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                          "StandardInputFileDescriptor", "h", spec->stdio_fds[0],
+                                          "StandardOutputFileDescriptor", "h", spec->stdio_fds[1],
+                                          "StandardErrorFileDescriptor", "h", spec->stdio_fds[2]);
+                if (r < 0)
+                        return r;
+        }
+
         /* MemoryCurrent and CPUUsageNSec need them (cgroup v1 has no CPU counter without cpuacct, and the
          * manager's DefaultCPUAccounting is off): the API's mem and cpu (docs/units.md). */
         if (spec->accounting) {
