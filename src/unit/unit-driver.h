@@ -62,6 +62,11 @@ typedef struct UnitSpec {
         /* `pcctl run`'s foreground process: its stdin, stdout and stderr are these three fds of the caller
          * (Standard{Input,Output,Error}FileDescriptor=, as systemd-run --pipe), not the journal. NULL: none. */
         const int *stdio_fds;
+        /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened (TTYPath= and the
+         * Standard*FileDescriptor= of tty_fd), not the journal; the caller fills tty_path and tty_fd. */
+        bool tty;
+        const char *tty_path;
+        int tty_fd;
 } UnitSpec;
 
 /* How a run of a unit ended (from the Service interface's PropertiesChanged). */
