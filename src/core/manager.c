@@ -552,6 +552,18 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
         if (m->shutting_down)
                 return MANAGER_E_SHUTTING_DOWN;
 
+        if (proc_is_scheduled(p)) {
+                /* A run now, as process-compose's stop + start: the run is the timer's service, which systemd
+                 * restarts (stopping a run in progress) with the timer left armed; a paused schedule is armed
+                 * again with a run at once. The answer comes from the next check pass. */
+                r = p->timer_armed ? unit_driver_restart_unit(m->driver, p->pub.unit, NULL, NULL) :
+                                     proc_arm_schedule(p, true);
+                if (r < 0)
+                        return r;
+                manager_complete(m, &(Waiter) { .done = done, .userdata = userdata }, done ? 1 : 0, 0);
+                return 0;
+        }
+
         r = waiters_add(&p->restart_waiters, &p->n_restart_waiters, &p->allocated_restart_waiters, done,
                         userdata, 0);
         if (r < 0)

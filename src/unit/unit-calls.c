@@ -152,14 +152,23 @@ int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *u
         return driver_call_simple(d, done, userdata, "StopUnit", what, "ss", unit, "replace");
 }
 
-int unit_driver_start_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata) {
+static int call_unit_job(UnitDriver *d, const char *method, const char *verb, const char *unit, UnitDoneFunc done,
+                         void *userdata) {
         _cleanup_free_ char *what = NULL;
 
         if (!d || !unit_name_is_valid(unit))
                 return -EINVAL;
-        if (asprintf(&what, "Starting unit %s", unit) < 0)
+        if (asprintf(&what, "%s unit %s", verb, unit) < 0)
                 return -ENOMEM;
-        return driver_call_simple(d, done, userdata, "StartUnit", what, "ss", unit, "replace");
+        return driver_call_simple(d, done, userdata, method, what, "ss", unit, "replace");
+}
+
+int unit_driver_start_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata) {
+        return call_unit_job(d, "StartUnit", "Starting", unit, done, userdata);
+}
+
+int unit_driver_restart_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata) {
+        return call_unit_job(d, "RestartUnit", "Restarting", unit, done, userdata);
 }
 
 int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig) {

@@ -172,6 +172,8 @@ void unit_watch_set_triggered(UnitWatch *w, bool triggered, usec_t since);
 int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
 /* StartUnit(unit, "replace") of a loaded unit (a scheduled process's service, run now). */
 int unit_driver_start_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
+/* RestartUnit(unit, "replace") of a loaded unit: a run in progress is stopped, then the unit starts again. */
+int unit_driver_restart_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
 /* KillUnit(unit, "all"|"main", sig). */
 int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig);
 /* Stops a whole slice (the end of `up`, the emergency sweep of a second SIGINT, `down`). */

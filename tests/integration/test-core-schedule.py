@@ -165,5 +165,42 @@ def test_stop_pauses_and_start_resumes_the_schedule():
         assert timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name))
 
 
+LONG_RUN = """
+processes:
+  tick:
+    command: 'echo "tick $(date +%s.%N)"; sleep 2; echo done'
+    schedule:
+      interval: 30s
+      run_on_start: true
+"""
+
+
+def test_restart_runs_it_now_and_keeps_the_schedule():
+    """POST /process/restart of a scheduled process: a run in progress is stopped and a new one starts at once
+    (process-compose: stop, then start, which runs it and resumes the schedule), between runs a run starts
+    at once; the timer stays, and no start error reaches the log."""
+    with Project("restart", LONG_RUN) as p:
+        p.up()
+        wait_until(lambda: len(ticks(p)) >= 1, timeout=8, what="the first run")
+        # during a run
+        t0 = time.time()
+        r = p.post("/process/restart/tick")
+        assert r.status == 200, r
+        wait_until(lambda: len(ticks(p)) >= 2, timeout=5, what="a run after the restart during a run")
+        assert ticks(p)[1] >= t0, ticks(p)
+        # between runs
+        p.wait_state("tick", lambda s: s["status"] == "Scheduled", timeout=10)
+        t1 = time.time()
+        r = p.post("/process/restart/tick")
+        assert r.status == 200, r
+        wait_until(lambda: len(ticks(p)) >= 3, timeout=5, what="a run after the restart between runs")
+        assert ticks(p)[2] >= t1, ticks(p)
+        p.wait_state("tick", lambda s: s["status"] == "Scheduled", timeout=10)
+        assert timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name))
+        logs = p.get("/process/logs/tick/0/0").json()["logs"]
+        assert not [l for l in logs if "could not start" in l or "Error" in l], logs
+        assert "could not start" not in p.stderr(), p.stderr()
+
+
 if __name__ == "__main__":
     main(globals())
