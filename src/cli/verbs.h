@@ -18,6 +18,7 @@ int verb_graph(int argc, char **argv);            /* verb-graph.c */
 int verb_list(int argc, char **argv);             /* verb-process.c: alias of process list */
 int verb_process_logs(int argc, char **argv);     /* verb-process-logs.c: process logs over WebSocket */
 int verb_process_monitor(int argc, char **argv);  /* verb-process-logs.c: process monitor (states WS) */
+int verb_analyze(int argc, char **argv);          /* verb-analyze.c: analyze critical-chain */
 int verb_version(int argc, char **argv);          /* verb-version.c */
 int verb_info(int argc, char **argv);             /* verb-info.c */
 int verb_completion(int argc, char **argv);       /* verb-completion.c: completion bash|zsh|fish */

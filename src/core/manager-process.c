@@ -250,8 +250,14 @@ static void proc_set_state(Proc *p, const ProcFsm *next, const ProcEvent *ev) {
                   proc_event_type_to_string(ev->type));
 
         if (!was_up && process_is_running(&p->pub)) {
+                const ComposeProcess *c = proc_config(p);
+
                 p->pub.start_time = ev->timestamp ?: now_usec(CLOCK_REALTIME);
                 p->pub.end_time = 0;
+                /* without a readiness signal a process is ready when it starts (process-compose's
+                 * ProcessReadyTime, which `analyze critical-chain` reads) */
+                if (c && !c->readiness_probe && isempty(c->ready_log_line) && p->pub.ready_time == 0)
+                        p->pub.ready_time = p->pub.start_time;
                 if (p->m->follower)
                         journal_follower_kick(p->m->follower);
         }

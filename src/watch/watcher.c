@@ -98,13 +98,26 @@ static int default_add_watch(int fd, const char *path, uint32_t mask) {
         return inotify_add_watch(fd, path, mask);
 }
 
+/* The number in a /proc/sys file, or 0 when it cannot be read. */
+static unsigned long long read_sysctl(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        unsigned long long v;
+
+        return f && fscanf(f, "%llu", &v) == 1 ? v : 0;
+}
+
 char *watcher_limit_message(const char *path) {
-        char value[32] = "?";
-        _cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+        unsigned long long fs = read_sysctl("/proc/sys/fs/inotify/max_user_watches"),
+                           ns = read_sysctl("/proc/sys/user/max_inotify_watches");
+        char value[96] = "?";
         char *s;
 
-        if (f && fgets(value, sizeof value, f))
-                value[strcspn(value, "\n")] = 0;
+        if (fs > 0)
+                snprintf(value, sizeof value, "%llu", fs);
+        /* in a user namespace its own limit may be the lower one */
+        if (ns > 0 && (fs == 0 || ns < fs))
+                snprintf(value + strlen(value), sizeof value - strlen(value),
+                         ", user.max_inotify_watches is %llu here", ns);
         if (asprintf(&s, "the inotify watch limit was reached while watching %s (fs.inotify.max_user_watches "
                      "is %s): raise it with 'sudo sysctl fs.inotify.max_user_watches=524288' (persist it in "
                      "/etc/sysctl.d/), or narrow the watch with 'exclude:'", path, value) < 0)

@@ -37,8 +37,8 @@ typedef struct WatcherCallbacks {
 } WatcherCallbacks;
 
 /* The watch limit is reached (ENOSPC from inotify_add_watch): the message names the path, the
- * fs.inotify.max_user_watches sysctl and its value (read from /proc; "?" when it cannot be read). A new
- * string, NULL on OOM. */
+ * fs.inotify.max_user_watches sysctl and its value (read from /proc; "?" when it cannot be read), and the
+ * user namespace's user.max_inotify_watches when that is lower. A new string, NULL on OOM. */
 char *watcher_limit_message(const char *path);
 
 int watcher_new(sd_event *e, const WatcherCallbacks *callbacks, void *userdata, Watcher **ret);

@@ -81,12 +81,13 @@ def test_completion_bash():
                             capture_output=True, text=True)
     assert loaded.returncode == 0 and "pcctl" in loaded.stdout and "-F" in loaded.stdout, loaded
     verbs = bash_complete("pcctl ")
-    for v in ("up", "down", "process", "info", "version", "completion", "logs"):
+    for v in ("up", "down", "process", "analyze", "info", "version", "completion", "logs"):
         assert v in verbs, verbs
     assert bash_complete("pcctl pro") == ["process", "project"]
     assert "stop" in bash_complete("pcctl process ")
     assert "--read-only" in bash_complete("pcctl up --re")
     assert bash_complete("pcctl completion ") == ["bash", "fish", "zsh"]
+    assert bash_complete("pcctl analyze ") == ["critical-chain"]
 
 
 def test_completion_process_names():
@@ -97,6 +98,7 @@ def test_completion_process_names():
         env = {"PC_SOCKET_PATH": p.socket}
         assert bash_complete("pcctl process stop ", env) == ["alpha", "beta"]
         assert bash_complete("pcctl process restart a", env) == ["alpha"]
+        assert bash_complete("pcctl analyze critical-chain b", env) == ["beta"]
         # -u on the command line names the socket too
         assert bash_complete("pcctl process start -u %s " % p.socket) == ["alpha", "beta"]
     # no API: no names, no error

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, main, wait_until  # noqa: E402
+from pcctl_harness import PCCTL, Project, Skip, main, wait_until  # noqa: E402
 
 COUNTER = "'i=0; while true; do echo \"%s $i\"; i=$((i+1)); sleep 0.1; done'"
 DEBOUNCE = 0.3
@@ -198,6 +198,34 @@ def test_no_watch_and_a_stopped_process():
         time.sleep(0.3)
         p.write("src/main.py", "y\n")
         restarted(p, "web", again)
+
+
+def test_watch_limit_is_reported():
+    """The kernel's watch limit, for real: pcctl runs in a user namespace whose user.max_inotify_watches is
+    low (the machine's fs.inotify.max_user_watches is left alone)."""
+    if subprocess.run(["unshare", "-Ur", "true"], capture_output=True).returncode != 0:
+        raise Skip("no user namespaces here")
+    tree = {"src/main.py": ""}
+    tree.update({"src/d%02d/x" % i: "" for i in range(40)})
+    with Project("watch-limit", WATCHED, files=tree) as p:
+        script = 'echo 12 > /proc/sys/user/max_inotify_watches && exec "$0" up -t=false -u "$1"'
+        p.proc = subprocess.Popen(["unshare", "-Ur", "sh", "-c", script, PCCTL, p.socket], cwd=p.dir,
+                                  stdin=subprocess.DEVNULL, stdout=open(p.stdout_path, "w"),
+                                  stderr=open(p.stderr_path, "w"), start_new_session=True)
+        wait_until(lambda: p.proc.poll() is None and p.get("/live").status == 200, timeout=15, what="API")
+        before = running(p, "web")
+        wait_until(lambda: "watch limit was reached" in p.stderr(), timeout=5, what="the limit message")
+        err = p.stderr()
+        assert "fs.inotify.max_user_watches" in err and "sudo sysctl" in err, err
+        assert "user.max_inotify_watches is 12 here" in err, err
+        assert err.count("watch limit was reached") == 1, err
+        logs = p.get("/process/logs/web/0/0").json()["logs"]
+        assert any("watch limit was reached" in line for line in logs), logs
+        # no crash; the directories that are watched still restart it, and the API answers
+        time.sleep(0.3)
+        p.write("src/main.py", "x\n")
+        s = restarted(p, "web", before)
+        assert s["restarts"] == before["restarts"] + 1, s
 
 
 CASCADE = """
