@@ -11,7 +11,7 @@ packages=(
         systemd dbus
         # tests, fuzzing, benchmarks
         clang libclang-rt-14-dev python3 python3-websockets systemd-journal-remote curl jq wrk supervisor
-        procps iproute2
+        procps iproute2 tmux
 )
 
 missing=()

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli-client.h"
+#include "shared/log.h"
+#include "ws/ws-client.h"
 
 bool cli_use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
@@ -168,4 +170,56 @@ int cli_first_positional(int argc, char **argv, int start) {
                         i++;
         }
         return -1;
+}
+
+#define CLI_WS_HANDSHAKE_TIMEOUT (10 * USEC_PER_SEC)
+
+int cli_ws_open(const ClientOptions *o, const char *path, sd_event *e, size_t max_message, const WsSessionOps *ops,
+                void *userdata, WsSession **ret) {
+        _cleanup_(ws_client_result_done) WsClientResult res = { .fd = -EBADF };
+        WsClientTarget t = {
+                .unix_path = o->use_uds ? o->socket_path : NULL,
+                .host = o->address ?: CLIENT_DEFAULT_ADDRESS,
+                .port = o->port,
+                .token = o->token,
+        };
+        WsSessionConfig cfg;
+        int r;
+
+        r = ws_client_connect(&t, path, CLI_WS_HANDSHAKE_TIMEOUT, &res);
+        if (r == -EACCES) {
+                fprintf(stderr, "authentication failed: invalid or missing PC_API_TOKEN\n");
+                return -1;
+        }
+        if (r == -EPROTO && res.status > 0) {
+                _cleanup_free_ char *msg = NULL;
+
+                if (client_error_message(res.status, strempty(res.body), strlen(strempty(res.body)), &msg) >= 0)
+                        fprintf(stderr, "pcctl: %s\n", msg);
+                else
+                        fprintf(stderr, "pcctl: the server refused the stream (HTTP %u)\n", res.status);
+                return -1;
+        }
+        if (r < 0) {
+                if (t.unix_path)
+                        fprintf(stderr, "pcctl: cannot open a stream on unix socket %s: %s\n", t.unix_path,
+                                strerror(-r));
+                else
+                        fprintf(stderr, "pcctl: cannot open a stream on %s:%u: %s\n", t.host, t.port, strerror(-r));
+                return -1;
+        }
+
+        ws_session_config_defaults(&cfg);
+        cfg.client = true;
+        cfg.ping_interval = 0;           /* the server pings us; we answer */
+        cfg.write_timeout = 0;
+        cfg.close_timeout = 2 * USEC_PER_SEC;
+        cfg.max_message_size = max_message;
+        r = ws_session_new(e, res.fd, res.extra, res.extra_size, &cfg, ops, userdata, NULL, NULL, ret);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the WebSocket session: %m");
+                return -1;
+        }
+        res.fd = -EBADF;   /* the session owns it now */
+        return 0;
 }

@@ -10,6 +10,7 @@
 #include "client/client-options.h"
 #include "client/http-client.h"
 #include "shared/macro.h"
+#include "ws/ws-session.h"
 
 /* Colour on a terminal unless NO_COLOR is set. */
 bool cli_use_color(void);
@@ -72,6 +73,23 @@ int cli_parse_options(int argc, char **argv, const CliVerbOptions *v, ClientOpti
  * their value and take nothing.
  */
 bool cli_option_takes_value(const char *arg);
+
+/**
+ * cli_ws_open() - open one of the controller's WebSocket streams (logs, states, terminal)
+ * @o: the finished client options (where the controller is, the token)
+ * @path: the path and query of the stream, already escaped
+ * @e: the loop the session runs on
+ * @max_message: the largest message accepted from the server
+ * @ops: the session's callbacks; @userdata is theirs
+ * @ret: the session, in client mode (no pings of its own: it answers the server's)
+ *
+ * Prints what went wrong itself: the server's refusal (its error text), a failed authentication, a transport
+ * error.
+ *
+ * Return: 0, or -1 after printing the error.
+ */
+int cli_ws_open(const ClientOptions *o, const char *path, sd_event *e, size_t max_message, const WsSessionOps *ops,
+                void *userdata, WsSession **ret);
 
 /* Index of the first positional argument of argv[start..], skipping the values of options; -1 if none. */
 int cli_first_positional(int argc, char **argv, int start);

@@ -28,6 +28,7 @@ static const Verb verbs[] = {
         { "namespace", verb_namespace, "Namespaces: list|start|stop|restart" },
         { "ns",        verb_namespace, NULL },
         { "graph",     verb_graph,     "Print the dependency graph" },
+        { "attach",    verb_attach,    "Connect this terminal to an interactive process (Ctrl-] detaches)" },
         { "analyze",   verb_analyze,   "Analyze the startup: critical-chain [PROCESS...]" },
         { "info",      verb_info,      "Print where pcctl finds the manager, the API, its state and logs" },
         { "version",   verb_version,   "Print the version" },

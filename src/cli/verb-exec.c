@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -58,7 +59,14 @@ int verb_exec(int argc, char **argv) {
         ident = argv[1];
         cmd = argv + 3;
 
-        connect_stderr(ident);
+        if (isatty(STDIN_FILENO))
+                /* is_tty/is_interactive: systemd hands the terminal over as plain fds and does not make it
+                 * the controlling one; the new session (systemd ran setsid()) takes it, so Ctrl-C and window
+                 * sizes reach the foreground process group as in a terminal */
+                (void) ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+        if (!isatty(STDERR_FILENO))
+                /* on a terminal stderr stays there, with stdout, in the order the program wrote them */
+                connect_stderr(ident);
         execvp(cmd[0], cmd);
 
         fprintf(stderr, "pcctl: failed to execute '%s': %s\n", cmd[0], strerror(errno));

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
+#include "cli/cli-client.h"
 #include "cli/verbs.h"
 #include "client/client-options.h"
 #include "client/client-render.h"
@@ -24,10 +25,8 @@
 #include "shared/log.h"
 #include "shared/parse-util.h"
 #include "shared/strv.h"
-#include "ws/ws-client.h"
 #include "ws/ws-session.h"
 
-#define HANDSHAKE_TIMEOUT (10 * USEC_PER_SEC)
 /* Frames from our own controller are small; this bounds what a broken or hostile server can make us buffer. */
 #define CLIENT_MAX_MESSAGE (16u * 1024u * 1024u)
 
@@ -169,38 +168,7 @@ static const WsSessionOps client_ops = {
 };
 
 static int run_stream(Client *c, const ClientOptions *o, const char *path) {
-        _cleanup_(ws_client_result_done) WsClientResult res = { .fd = -EBADF };
-        WsClientTarget t = {
-                .unix_path = o->use_uds ? o->socket_path : NULL,
-                .host = o->address ?: CLIENT_DEFAULT_ADDRESS,
-                .port = o->port,
-                .token = o->token,
-        };
-        WsSessionConfig cfg;
         int r;
-
-        r = ws_client_connect(&t, path, HANDSHAKE_TIMEOUT, &res);
-        if (r == -EACCES) {
-                fprintf(stderr, "authentication failed: invalid or missing PC_API_TOKEN\n");
-                return EXIT_FAILURE;
-        }
-        if (r == -EPROTO && res.status > 0) {
-                _cleanup_free_ char *msg = NULL;
-
-                if (client_error_message(res.status, strempty(res.body), strlen(strempty(res.body)), &msg) >= 0)
-                        fprintf(stderr, "pcctl: %s\n", msg);
-                else
-                        fprintf(stderr, "pcctl: the server refused the stream (HTTP %u)\n", res.status);
-                return EXIT_FAILURE;
-        }
-        if (r < 0) {
-                if (t.unix_path)
-                        fprintf(stderr, "pcctl: cannot open a stream on unix socket %s: %s\n", t.unix_path,
-                                strerror(-r));
-                else
-                        fprintf(stderr, "pcctl: cannot open a stream on %s:%u: %s\n", t.host, t.port, strerror(-r));
-                return EXIT_FAILURE;
-        }
 
         r = sd_event_default(&c->event);
         if (r < 0)
@@ -209,17 +177,10 @@ static int run_stream(Client *c, const ClientOptions *o, const char *path) {
         (void) sd_event_add_signal(c->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_signal, c);
         signal(SIGPIPE, SIG_IGN);
 
-        ws_session_config_defaults(&cfg);
-        cfg.client = true;
-        cfg.ping_interval = 0;           /* the server pings us; we answer */
-        cfg.write_timeout = 0;
-        cfg.close_timeout = 2 * USEC_PER_SEC;
-        cfg.max_message_size = CLIENT_MAX_MESSAGE;
-        r = ws_session_new(c->event, res.fd, res.extra, res.extra_size, &cfg, &client_ops, c, NULL, NULL,
-                           &c->session);
-        if (r < 0)
-                return log_error_errno(r, "Failed to start the WebSocket session: %m"), EXIT_FAILURE;
-        res.fd = -EBADF;   /* the session owns it now */
+        if (cli_ws_open(o, path, c->event, CLIENT_MAX_MESSAGE, &client_ops, c, &c->session) < 0) {
+                c->event = sd_event_unref(c->event);
+                return EXIT_FAILURE;
+        }
 
         c->exit_code = -1;
         r = sd_event_loop(c->event);

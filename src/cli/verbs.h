@@ -23,6 +23,7 @@ int verb_version(int argc, char **argv);          /* verb-version.c */
 int verb_info(int argc, char **argv);             /* verb-info.c */
 int verb_completion(int argc, char **argv);       /* verb-completion.c: completion bash|zsh|fish */
 int verb_complete(int argc, char **argv);         /* verb-completion.c: __complete, what the scripts ask */
+int verb_attach(int argc, char **argv);           /* verb-attach.c: the terminal of an interactive process */
 
 /* The names of the verbs pcctl --help lists (pcctl.c), for completion; NULL on OOM. */
 char **cli_verb_names(void);

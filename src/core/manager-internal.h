@@ -15,6 +15,7 @@
 #include "core/lifecycle.h"
 #include "core/manager.h"
 #include "core/process-fsm.h"
+#include "core/proc-pty.h"
 #include "core/process-spec.h"
 #include "core/state-file.h"
 #include "journal/journal-follower.h"
@@ -82,6 +83,7 @@ struct Proc {
         uint64_t ready_seq;          /* next ring entry to match against ready_log_line */
         bool ready_matching;         /* the matcher runs (PROC_ACTION_START/STOP_READY_MATCH) */
 
+        ProcPty *pty;                /* is_tty/is_interactive: the terminal of the current or last run */
         const ComposeWatch *watched_config; /* the watch registered for it (manager-watch.c), NULL: none */
         bool watch_restart;          /* the restart under way is a watch's: no pause between stop and start */
 };
@@ -253,6 +255,8 @@ void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp);
 void proc_on_adopted_none(Proc *p);
 usec_t proc_backoff_usec(Proc *p, ProcAction action);
 
+/* manager-pty.c */
+int proc_open_pty(Proc *p, UnitSpec *spec);
 /* manager-watch.c: file watches (docs/watch.md) */
 void manager_watch_sync(Manager *m);
 bool manager_watch_armed(Manager *m);

@@ -195,7 +195,18 @@ void proc_launch(Proc *p, bool reopen_log) {
         if (proc_config(p)->is_daemon)
                 proc_watch_daemon(p);
 
+        if (spec.unit.tty) {
+                r = proc_open_pty(p, &spec.unit);
+                if (r < 0) {
+                        (void) proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_START_FAILED },
+                                                    "cannot open a terminal for the process");
+                        return;
+                }
+        }
+
         r = unit_driver_start(p->m->driver, p->watch, &spec.unit);
+        /* the start message holds its own copy of the terminal side */
+        proc_pty_release_terminal(p->pty);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 (void) asprintf(&msg, "cannot queue the start of unit %s: %s", p->pub.unit, strerror(-r));

@@ -149,6 +149,7 @@ Proc *proc_free(Proc *p) {
                 return NULL;
         proc_unfollow(p);
         proc_detach_logs(p);
+        proc_pty_free(p->pty);
         p->watch = unit_watch_free(p->watch);
         p->shutdown_watch = unit_watch_free(p->shutdown_watch);
         probe_free(p->readiness);

@@ -16,6 +16,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "core/proc-pty.h"
 #include "core/process.h"
 #include "unit/unit-driver.h"
 
@@ -38,6 +39,8 @@ typedef enum ManagerError {
         MANAGER_E_CONFIG,             /* scale, reload: compose rejected the result; *ret_detail says why */
         MANAGER_E_NOTHING_APPLIED,    /* update: no process could be updated (ret_status says why) */
         MANAGER_E_PARTIAL,            /* update: a success, but only part was applied (ret_status) */
+        MANAGER_E_NOT_INTERACTIVE,    /* send-keys, terminal: the process runs without a terminal (neither
+                                       * is_interactive nor is_tty, or adopted after its terminal was lost) */
         _MANAGER_E_MAX,
 } ManagerError;
 
@@ -101,6 +104,12 @@ int manager_restart_process(Manager *m, const char *name, ManagerDoneFunc done, 
 int manager_signal_process(Manager *m, const char *name, int sig);
 int manager_scale_process(Manager *m, const char *name, int count, char **ret_detail);
 int manager_truncate_logs(Manager *m, const char *name);
+/* Interactive processes (is_interactive, is_tty): keys (process-compose's escapes, see
+ * proc_pty_unescape_keys()) to the process's terminal, and a subscription to the terminal (its output, and
+ * proc_pty_sub_write()/proc_pty_sub_resize() for input). MANAGER_E_NOT_FOUND, MANAGER_E_NOT_RUNNING,
+ * MANAGER_E_NOT_INTERACTIVE; manager_send_keys() also -ENOBUFS when the terminal's input queue is full. */
+int manager_send_keys(Manager *m, const char *name, const char *keys);
+int manager_open_terminal(Manager *m, const char *name, ProcPtyOutputFunc func, void *userdata, ProcPtySub **ret);
 
 /* Namespaces (compat §3.2): act on every member, never on dependencies in other namespaces. */
 char **manager_list_namespaces(Manager *m);          /* sorted, unique; caller frees (strv) */

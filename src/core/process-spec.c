@@ -237,6 +237,8 @@ void process_spec_hash(const UnitSpec *u, char * const *os_environ, char ret[sta
         (void) snprintf(buf, sizeof(buf), "%d/%llu/%d/%d/%d", u->kill_signal, (unsigned long long) u->timeout_stop,
                         (int) u->send_sigkill, (int) u->kill_mode, (int) u->exit_type_cgroup);
         h = fnv1a_str(h, buf);
+        if (u->tty)
+                h = fnv1a_str(h, "\001tty");
         for (size_t i = 0; i < u->n_extra; i++) {
                 h = fnv1a_str(h, u->extra[i].key);
                 h = fnv1a_str(h, u->extra[i].value);
@@ -326,7 +328,13 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 .accounting = true,
                 .extra = s.extra,
                 .n_extra = c->n_x_systemd,
+                .tty = !shutdown_command && (c->is_tty || c->is_interactive),
+                .tty_fd = -EBADF,
         };
+        /* process-compose stops a process on a terminal with SIGHUP instead of SIGTERM: shells ignore the
+         * latter */
+        if (s.unit.tty && s.unit.kill_signal == SIGTERM)
+                s.unit.kill_signal = SIGHUP;
         if (shutdown_command) {
                 /* the shutdown unit runs the command only: nothing of the process's own stop behaviour */
                 s.unit.exit_type_cgroup = false;

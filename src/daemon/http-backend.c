@@ -175,6 +175,19 @@ static int b_signal_process(void *ctx, const char *name, int sig, char **ret_err
         return r == 0 ? 0 : running_process_error(r, name, ret_error);
 }
 
+static int b_send_keys(void *ctx, const char *name, const char *keys, char **ret_error) {
+        int r = manager_send_keys(M(ctx), name, keys);
+
+        if (r == MANAGER_E_NOT_INTERACTIVE)
+                return error_set(ret_error, -ENOTTY, "process %s is not interactive; cannot send keys", name);
+        if (r == -ENOBUFS)
+                return error_set(ret_error, r, "process %s does not read its terminal: its input queue is full",
+                                 name);
+        if (r < 0)
+                return error_set(ret_error, r, "cannot send keys to process %s: %s", name, strerror(-r));
+        return r == 0 ? 0 : running_process_error(r, name, ret_error);
+}
+
 static int b_scale_process(void *ctx, const char *name, int count, char **ret_error) {
         _cleanup_free_ char *detail = NULL;
         int r = manager_scale_process(M(ctx), name, count, &detail);
@@ -340,6 +353,7 @@ static const HttpBackend manager_backend = {
         .restart_process = b_restart_process,
         .signal_process = b_signal_process,
         .scale_process = b_scale_process,
+        .send_keys = b_send_keys,
         .truncate_logs = b_truncate_logs,
         .process_ports = b_process_ports,
         .list_namespaces = b_list_namespaces,

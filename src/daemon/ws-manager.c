@@ -71,7 +71,32 @@ static char *m_state_json(void *ud, Process *p, bool derived) {
         return s;
 }
 
+static void m_terminal_probe(const void *data, size_t len, void *userdata) {
+}
+
+static int m_open_terminal(void *ud, const char *name, ProcPtyOutputFunc func, void *userdata, ProcPtySub **ret) {
+        ProcPtySub *sub = NULL;
+        int r;
+
+        r = manager_open_terminal(ud, name, func ?: m_terminal_probe, userdata, &sub);
+        if (!func)
+                proc_pty_sub_free(sub);
+        else if (r == 0)
+                *ret = sub;
+        switch (r) {
+        case MANAGER_E_NOT_FOUND:
+                return -ENOENT;
+        case MANAGER_E_NOT_RUNNING:
+                return -ESRCH;
+        case MANAGER_E_NOT_INTERACTIVE:
+                return -ENOTTY;
+        default:
+                return r;
+        }
+}
+
 static const WsBackend manager_ws_backend = {
+        .open_terminal = m_open_terminal,
         .find_log = m_find_log,
         .n_processes = m_n_processes,
         .process_at = m_process_at,

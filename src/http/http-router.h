@@ -65,6 +65,8 @@ typedef struct HttpBackend {
                                char **ret_error);
         int (*signal_process)(void *ctx, const char *name, int sig, char **ret_error);
         int (*scale_process)(void *ctx, const char *name, int count, char **ret_error);
+        /* keys as given (process-compose's escapes are the backend's) */
+        int (*send_keys)(void *ctx, const char *name, const char *keys, char **ret_error);
         int (*truncate_logs)(void *ctx, const char *name, char **ret_error);
         int (*process_ports)(void *ctx, Process *p, HttpPorts *ret, char **ret_error);
 

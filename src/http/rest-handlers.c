@@ -429,8 +429,9 @@ static void h_process_scale(Call *c) {
 
 static void h_send_keys(Call *c) {
         _cleanup_json_ cJSON *body = NULL;
+        _cleanup_free_ char *error = NULL;
         const cJSON *keys;
-        Process *p;
+        int r;
 
         if (http_call_parse_json(c, &body) < 0)
                 return;
@@ -443,13 +444,16 @@ static void h_send_keys(Call *c) {
                 set_unmarshal_error(c, keys, "SendKeysRequest.keys", "string");
                 return;
         }
-        p = find(c, c->params[0]);
-        if (!p) {
-                http_set_errorf(c->resp, 400, "process %s does not exist", c->params[0]);
+        if (!BACKEND(c)->send_keys) {
+                http_set_unsupported(c->resp);
                 return;
         }
-        /* Units have no terminal: no process is interactive (is_interactive needs a PTY). */
-        http_set_errorf(c->resp, 400, "process %s is not interactive; cannot send keys", c->params[0]);
+        r = BACKEND(c)->send_keys(CTX(c), c->params[0], keys ? keys->valuestring : "", &error);
+        if (r < 0) {
+                http_set_backend_error(c->resp, 400, r, TAKE_PTR(error));
+                return;
+        }
+        http_set_name(c->resp, "name", c->params[0]);
 }
 
 static void deferred_start(Call *c, DeferredKind kind,
@@ -645,6 +649,15 @@ static void h_ws_states(Call *c) {
         ws_upgrade(c, HTTP_UPGRADE_WS_STATES);
 }
 
+static void h_ws_pty(Call *c) {
+        /* the terminal takes input: a GET that changes the project */
+        if (c->r->read_only) {
+                http_response_set_error(c->resp, 403, HTTP_READ_ONLY_MESSAGE);
+                return;
+        }
+        ws_upgrade(c, HTTP_UPGRADE_WS_PTY);
+}
+
 /* ---- metrics (Prometheus text format 0.0.4) ---- */
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -777,6 +790,7 @@ const HttpRoute http_routes[] = {
         { "GET",    "/processes",                    h_processes },
         { "GET",    "/process/logs/ws",              h_ws_logs },
         { "GET",    "/process/states/ws",            h_ws_states },
+        { "GET",    "/process/pty/ws",               h_ws_pty },
         { "GET",    "/process/:",                    h_process },
         { "GET",    "/process/info/:",               h_process_info },
         { "POST",   "/process",                      h_process_update },

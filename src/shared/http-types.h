@@ -28,6 +28,7 @@ typedef enum HttpUpgrade {
         HTTP_UPGRADE_NONE,
         HTTP_UPGRADE_WS_LOGS,        /* GET /process/logs/ws */
         HTTP_UPGRADE_WS_STATES,      /* GET /process/states/ws */
+        HTTP_UPGRADE_WS_PTY,         /* GET /process/pty/ws */
 } HttpUpgrade;
 
 typedef struct HttpResponse {

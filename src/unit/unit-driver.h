@@ -59,6 +59,11 @@ typedef struct UnitSpec {
         bool accounting;                 /* MemoryAccounting=yes, CPUAccounting=yes: the API's mem and cpu */
         const UnitExtraProperty *extra;  /* x-systemd, validated by unit-xprops */
         size_t n_extra;
+        /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened (TTYPath= and the
+         * Standard*FileDescriptor= of tty_fd), not the journal; the caller fills tty_path and tty_fd. */
+        bool tty;
+        const char *tty_path;
+        int tty_fd;
 } UnitSpec;
 
 /* How a run of a unit ended (from the Service interface's PropertiesChanged). */

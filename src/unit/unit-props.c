@@ -68,6 +68,9 @@ int unit_spec_validate(const UnitSpec *spec, const char **ret_field) {
                 field = "SyslogIdentifier";
         else if (spec->working_directory && strlen(spec->working_directory) > UNIT_SPEC_STRING_MAX)
                 field = "WorkingDirectory";
+        else if (spec->tty && (!spec->tty_path || spec->tty_path[0] != '/' || spec->tty_fd < 0 ||
+                               strlen(spec->tty_path) > UNIT_SPEC_STRING_MAX))
+                field = "TTYPath";
         for (size_t i = 0; !field && i < spec->n_extra; i++) {
                 _cleanup_free_ char *error = NULL;
                 int r;
@@ -261,6 +264,20 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         r = sd_bus_message_append(m, "(sv)", "IgnoreSIGPIPE", "b", 0);
         if (r < 0)
                 return r;
+
+        /* A terminal, as systemd-run --pty passes one: the fds are the unit's stdio, TTYPath= names it (for
+         * utmp and TTYReset=). The __exec wrapper makes it the controlling terminal (verb-exec.c). */
+        if (spec->tty) {
+                r = append_string(m, "TTYPath", spec->tty_path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                          "StandardInputFileDescriptor", "h", spec->tty_fd,
+                                          "StandardOutputFileDescriptor", "h", spec->tty_fd,
+                                          "StandardErrorFileDescriptor", "h", spec->tty_fd);
+                if (r < 0)
+                        return r;
+        }
 
         /* MemoryCurrent and CPUUsageNSec need them (cgroup v1 has no CPU counter without cpuacct, and the
          * manager's DefaultCPUAccounting is off): the API's mem and cpu (docs/units.md). */

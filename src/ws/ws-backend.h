@@ -10,6 +10,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "core/proc-pty.h"
 #include "core/process.h"
 #include "journal/logring.h"
 #include "ws/ws-server.h"
@@ -27,6 +28,10 @@ typedef struct WsBackend {
         void (*observer_free)(void *ud, void *handle);
         /* ProcessState JSON text (malloc'd, unformatted), derived as GET /processes when derived is set. */
         char *(*state_json)(void *ud, Process *p, bool derived);
+        /* The terminal of an interactive process (core/proc-pty.h): subscribes func to its output; with func
+         * NULL only checks. 0, -ENOENT (no such process), -ESRCH (not running), -ENOTTY (no terminal). */
+        int (*open_terminal)(void *ud, const char *name, ProcPtyOutputFunc func, void *userdata,
+                             ProcPtySub **ret);
 } WsBackend;
 
 int ws_server_new_with_backend(sd_event *e, const WsBackend *backend, void *backend_ud,

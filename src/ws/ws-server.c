@@ -100,6 +100,7 @@ struct WsStream {
         uint64_t dropped;
         bool warned;
         void *state_observer;
+        ProcPtySub *pty_sub;         /* the terminal stream's subscription */
 };
 
 struct WsServer {
@@ -343,6 +344,50 @@ static int parse_state_params(const HttpRequest *req, HttpResponse *resp, WsPara
         return 1;
 }
 
+/* The terminal of one process: ?name= (required), checked now so that the client gets an HTTP status. */
+static int parse_pty_params(WsServer *s, const HttpRequest *req, HttpResponse *resp, WsParams **ret) {
+        _cleanup_free_ char *name = NULL;
+        _cleanup_(ws_params_freep) WsParams *p = NULL;
+        int r;
+
+        if (url_query_get(req->query, "name", &name) < 0) {
+                set_error(resp, 400, "invalid query string");
+                return 0;
+        }
+        if (isempty(name)) {
+                set_error(resp, 400, "name is required");
+                return 0;
+        }
+        if (strlen(name) > WS_NAME_MAX) {
+                set_error(resp, 400, "process name too long (at most %u bytes)", WS_NAME_MAX);
+                return 0;
+        }
+        r = s->backend->open_terminal ? s->backend->open_terminal(s->backend_ud, name, NULL, NULL, NULL) : -ENOTTY;
+        if (r == -ENOENT) {
+                set_error(resp, 404, "process %s does not exist", name);
+                return 0;
+        }
+        if (r == -ESRCH) {
+                set_error(resp, 400, "process %s is not running", name);
+                return 0;
+        }
+        if (r == -ENOTTY) {
+                set_error(resp, 400, "process %s is not interactive", name);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+
+        p = new0(WsParams, 1);
+        if (!p)
+                return -ENOMEM;
+        p->kind = HTTP_UPGRADE_WS_PTY;
+        if (strv_extend(&p->names, name) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 1;
+}
+
 void ws_server_check_upgrade(WsServer *s, HttpUpgrade kind, const HttpRequest *req, HttpResponse *resp) {
         char accept[WS_ACCEPT_SIZE];
         WsHandshakeError e;
@@ -357,6 +402,8 @@ void ws_server_check_upgrade(WsServer *s, HttpUpgrade kind, const HttpRequest *r
                 r = parse_log_params(req, resp, &p);
         else if (kind == HTTP_UPGRADE_WS_STATES)
                 r = parse_state_params(req, resp, &p);
+        else if (kind == HTTP_UPGRADE_WS_PTY)
+                r = parse_pty_params(s, req, resp, &p);
         else {
                 set_error(resp, 404, "no such stream");
                 return;
@@ -599,6 +646,7 @@ static WsStream *stream_free(WsStream *st) {
                         feed_free(f);
         }
         free(st->subs);
+        proc_pty_sub_free(st->pty_sub);
         if (st->state_observer && s)
                 s->backend->observer_free(s->backend_ud, st->state_observer);
         ws_frame_unref(st->held);
@@ -854,6 +902,51 @@ static const WsSessionOps state_ops = {
         .finished = stream_finished,
 };
 
+/* ---- the terminal stream ---- */
+
+/* Binary frames are input; a text frame is a command: {"type":"resize","cols":N,"rows":N}. */
+static void pty_message(WsSession *ses, uint8_t opcode, const uint8_t *data, size_t len, void *userdata) {
+        WsStream *st = userdata;
+        _cleanup_json_ cJSON *j = NULL;
+        const cJSON *type, *cols, *rows;
+        int r;
+
+        if (opcode == WS_OP_BINARY) {
+                r = proc_pty_sub_write(st->pty_sub, data, len);
+                if (r == -ENOBUFS)
+                        log_warning("ws %" PRIu64 ": the terminal of %s does not take input, dropping %zu bytes",
+                                    ws_session_get_id(ses), st->params->names[0], len);
+                return;
+        }
+        j = cJSON_ParseWithLength((const char *) data, len);
+        type = cJSON_GetObjectItem(j, "type");
+        cols = cJSON_GetObjectItem(j, "cols");
+        rows = cJSON_GetObjectItem(j, "rows");
+        if (!cJSON_IsString(type) || !streq(type->valuestring, "resize") || !cJSON_IsNumber(cols) ||
+            !cJSON_IsNumber(rows) || proc_pty_sub_resize(st->pty_sub, (unsigned) MAX(cols->valuedouble, 0.0),
+                                                         (unsigned) MAX(rows->valuedouble, 0.0)) == -EINVAL)
+                log_debug("ws %" PRIu64 ": ignoring a text message that is no resize command",
+                          ws_session_get_id(ses));
+}
+
+static void pty_output(const void *data, size_t len, void *userdata) {
+        WsStream *st = userdata;
+
+        if (ws_session_is_dead(st->session))
+                return;
+        if (!data) {
+                (void) ws_session_close(st->session, 1000, "the process ended");
+                return;
+        }
+        /* a terminal cannot skip bytes: a client that does not keep up is disconnected (WS_QUEUE_DISCONNECT) */
+        (void) ws_session_queue(st->session, WS_OP_BINARY, data, len);
+}
+
+static const WsSessionOps pty_ops = {
+        .message = pty_message,
+        .finished = stream_finished,
+};
+
 static bool state_selected(WsStream *st, const Process *p) {
         if (strv_length(st->params->names) == 0)
                 return true;
@@ -915,6 +1008,8 @@ int ws_server_attach(WsServer *s, HttpUpgrade kind, void *params, int fd, const 
         sc.max_message_size = s->config.max_message_size;
         sc.send_buffer = s->config.send_buffer;
         sc.policy = kind == HTTP_UPGRADE_WS_LOGS ? WS_QUEUE_DROP : WS_QUEUE_DISCONNECT;
+        if (kind == HTTP_UPGRADE_WS_PTY && !s->backend->open_terminal)
+                return -ENOTTY;
 
         st = new0(WsStream, 1);
         if (!st)
@@ -954,7 +1049,8 @@ int ws_server_attach(WsServer *s, HttpUpgrade kind, void *params, int fd, const 
         st->server = s;
 
         r = ws_session_new(s->event, fd, extra_in, extra_in_size, &sc,
-                           kind == HTTP_UPGRADE_WS_LOGS ? &log_ops : &state_ops, st, release, release_ctx,
+                           kind == HTTP_UPGRADE_WS_LOGS ? &log_ops : kind == HTTP_UPGRADE_WS_PTY ? &pty_ops : &state_ops,
+                           st, release, release_ctx,
                            &st->session);
         if (r < 0) {
                 st->server = NULL;
@@ -1002,8 +1098,15 @@ int ws_server_attach(WsServer *s, HttpUpgrade kind, void *params, int fd, const 
                         ws_session_abort(st->session, WS_END_ERROR);
         }
 
+        if (kind == HTTP_UPGRADE_WS_PTY) {
+                /* the process may have ended since the check: the session closes at once */
+                r = s->backend->open_terminal(s->backend_ud, st->params->names[0], pty_output, st, &st->pty_sub);
+                if (r != 0)
+                        (void) ws_session_close(st->session, 1011, "the process has no terminal");
+        }
+
         log_debug("ws %" PRIu64 ": %s stream started", ws_session_get_id(st->session),
-                  kind == HTTP_UPGRADE_WS_LOGS ? "log" : "state");
+                  kind == HTTP_UPGRADE_WS_LOGS ? "log" : kind == HTTP_UPGRADE_WS_PTY ? "terminal" : "state");
         return 0;
 }
 

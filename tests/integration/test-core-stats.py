@@ -60,7 +60,7 @@ def test_mem_and_cpu():
             seen[0] = p.states()
             return good(seen[0])
         try:
-            wait_until(check, timeout=15, interval=0.5, what="mem and cpu in GET /processes")
+            wait_until(check, timeout=30, interval=0.5, what="mem and cpu in GET /processes")
         except AssertionError as e:
             raise AssertionError("%s: %r" % (e, {n: (s["mem"], s["cpu"]) for n, s in (seen[0] or {}).items()}))
         states = seen[0]
@@ -95,14 +95,16 @@ def test_restart_starts_over():
     with Project("statsrestart", YAML.split("  idle:")[0]) as p:
         p.up()
         p.wait_state("burner", lambda s: s["status"] == "Running")
-        wait_until(lambda: metrics(p).get(("pcctl_process_cpu_seconds_total", "burner"), 0) >= 4, timeout=30,
-                   interval=0.5, what="4 s of CPU in the first run")
+        # a busy machine gives the burner a fraction of a CPU: allow for it
+        before = wait_until(lambda: metrics(p).get(("pcctl_process_cpu_seconds_total", "burner"), 0) >= 3 and
+                            metrics(p)[("pcctl_process_cpu_seconds_total", "burner")], timeout=60, interval=0.5,
+                            what="3 s of CPU in the first run")
         pid = p.state("burner")["pid"]
         assert p.post("/process/restart/burner").status == 200
         p.wait_state("burner", lambda s: s["status"] == "Running" and s["pid"] != pid)
         wait_until(lambda: p.state("burner")["cpu"] > 10, timeout=15, interval=0.2, what="burner busy again")
-        m = metrics(p)
-        assert 0 < m[("pcctl_process_cpu_seconds_total", "burner")] < 4, m
+        after = metrics(p)[("pcctl_process_cpu_seconds_total", "burner")]
+        assert 0 < after < before, (before, after)
 
 
 main(globals())

@@ -126,6 +126,14 @@ static inline int fake_scale(void *ctx, const char *name, int count, char **ret_
         return 0;
 }
 
+/* every fake process runs without a terminal */
+static inline int fake_send_keys(void *ctx, const char *name, const char *keys, char **ret_error) {
+        fake_recordf(ctx, "send-keys %s %s", name, keys);
+        if (!fake_find(ctx, name))
+                return fake_err(ret_error, "process %s does not exist", name);
+        return fake_err(ret_error, "process %s is not interactive; cannot send keys", name);
+}
+
 static inline int fake_truncate(void *ctx, const char *name, char **ret_error) {
         Process *p = fake_find(ctx, name);
 
@@ -252,6 +260,7 @@ static const HttpBackend fake_backend = {
         .restart_process = fake_restart,
         .signal_process = fake_signal,
         .scale_process = fake_scale,
+        .send_keys = fake_send_keys,
         .truncate_logs = fake_truncate,
         .process_ports = fake_ports,
         .list_namespaces = fake_namespaces,

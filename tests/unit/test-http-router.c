@@ -293,6 +293,8 @@ TEST(stop_start_signal_scale) {
 
         expect_error("POST", "/process/send-keys/web", "{\"keys\":\"q\\r\"}", 400,
                      "process web is not interactive; cannot send keys");
+        ASSERT_STREQ(fake.last_call, "send-keys web q\r");
+        expect_error("POST", "/process/send-keys/nope", "{\"keys\":\"q\"}", 400, "process nope does not exist");
         expect_status("POST", "/process/send-keys/web", "{", 400);
 }
 

@@ -1,6 +1,9 @@
 /* The StartTransientUnit property array, built without a manager: the message is created on a bus over
  * one end of a socketpair that never talks to anyone, sealed, and read back. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <systemd/sd-bus.h>
@@ -34,6 +37,8 @@ typedef struct Props {
         bool has_timeout, has_start_limit, has_sigpipe, has_env;
         uint64_t memory_max;
         int32_t nice;
+        char *tty_path;
+        int n_tty_fds;
         int memory_accounting, cpu_accounting;
         bool has_memory_accounting, has_cpu_accounting;
         char *last_key;
@@ -42,7 +47,7 @@ typedef struct Props {
 
 static void props_done(Props *p) {
         free(p->type); free(p->exit_type); free(p->slice); free(p->description); free(p->wd);
-        free(p->ident); free(p->kill_mode); free(p->exec_path); free(p->last_key);
+        free(p->ident); free(p->kill_mode); free(p->exec_path); free(p->last_key); free(p->tty_path);
         strv_free(p->exec_argv); strv_free(p->exec_flags); strv_free(p->env); strv_free(p->search);
 }
 
@@ -143,7 +148,16 @@ static int build(const UnitSpec *spec, Props *p) {
                         ASSERT_OK(sd_bus_message_read(m, "v", "t", &p->memory_max));
                 else if (streq(key, "Nice"))
                         ASSERT_OK(sd_bus_message_read(m, "v", "i", &p->nice));
-                else
+                else if (streq(key, "TTYPath"))
+                        read_str(m, &p->tty_path);
+                else if (streq(key, "StandardInputFileDescriptor") || streq(key, "StandardOutputFileDescriptor") ||
+                         streq(key, "StandardErrorFileDescriptor")) {
+                        int fd;
+
+                        ASSERT_OK(sd_bus_message_read(m, "v", "h", &fd));
+                        ASSERT_TRUE(isatty(fd));
+                        p->n_tty_fds++;
+                } else
                         TEST_FAIL("unexpected property %s", key);
                 ASSERT_OK(sd_bus_message_exit_container(m));
         }
@@ -256,6 +270,36 @@ TEST(empty_environment_is_still_sent) {
         ASSERT_NULL(p.description);
         ASSERT_EQ(p.n, 11u);
         props_done(&p);
+}
+
+TEST(terminal) {
+        UnitSpec s = base_spec();
+        const char *field = NULL;
+        char path[64];
+        int master, tty;
+        Props p;
+
+        /* a terminal without path or fd is refused */
+        s.tty = true;
+        s.tty_fd = -EBADF;
+        ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
+        ASSERT_STREQ(field, "TTYPath");
+
+        master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        ASSERT_TRUE(master >= 0);
+        ASSERT_EQ(grantpt(master), 0);
+        ASSERT_EQ(unlockpt(master), 0);
+        ASSERT_EQ(ptsname_r(master, path, sizeof(path)), 0);
+        tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        ASSERT_TRUE(tty >= 0);
+        s.tty_path = path;
+        s.tty_fd = tty;
+        ASSERT_OK(build(&s, &p));
+        ASSERT_STREQ(p.tty_path, path);
+        ASSERT_EQ(p.n_tty_fds, 3);
+        props_done(&p);
+        close(tty);
+        close(master);
 }
 
 TEST(bad_specs) {
