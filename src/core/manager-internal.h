@@ -40,6 +40,7 @@ typedef struct Waiter {
 } Waiter;
 
 typedef struct Proc Proc;
+typedef struct WatchCascade WatchCascade;
 
 struct Proc {
         Process pub;                 /* first: manager_process_at() hands out &pub */
@@ -166,6 +167,7 @@ struct Manager {
         UnitStatsCall *stats_call;   /* its batch of manager reads in flight */
         usec_t stats_last;           /* monotonic time of the last refresh */
         Watcher *watcher;            /* file watches, from the first one on (manager-watch.c) */
+        WatchCascade *watch_cascades;/* watch restarts under way, one process after the other */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
         unsigned n_resets;

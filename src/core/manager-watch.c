@@ -5,8 +5,8 @@
  * so a restarted controller watches again) and at each check pass (a process started by hand, a replaced
  * config, a removed process). A change restarts the process as POST /process/restart does, without the
  * pause of backoff_seconds (process-compose skips the backoff for watch restarts), and with `cascade` its
- * dependents too, transitively, in dependency order: they are restarted together and each one starts again
- * when its depends_on conditions are met, so they start in that order. Each watch restart counts in the
+ * dependents too, transitively, in dependency order: one after the other, each once the previous one's new
+ * run has begun, and each new run waits for its depends_on conditions, so they start in that order. Each watch restart counts in the
  * process's `restarts`, which it never resets (docs/compat.md says how this differs from process-compose). */
 #include "core/manager-internal.h"
 #include "shared/event-util.h"
@@ -61,21 +61,62 @@ static bool proc_can_watch_restart(const Proc *p) {
                        PROC_STATE_RESTART_DELAY);
 }
 
-/* One restart of a batch: counted, without the pause between stop and start. */
-static void proc_watch_restart(Proc *p) {
+/* A watch restart and, with cascade, its dependents: restarted one after the other, as process-compose
+ * does, each once the previous one's new run has begun (it waits for its dependencies then), so that no
+ * dependent can start again before what it depends on. */
+struct WatchCascade {
+        Manager *m;
+        char **names;                /* in dependency order, the watched process first */
+        size_t next;
+        WatchCascade *next_cascade;
+};
+
+static WatchCascade *cascade_free(WatchCascade *c) {
+        if (!c)
+                return NULL;
+        for (WatchCascade **i = &c->m->watch_cascades; *i; i = &(*i)->next_cascade)
+                if (*i == c) {
+                        *i = c->next_cascade;
+                        break;
+                }
+        strv_free(c->names);
+        return mfree(c);
+}
+
+/* One restart: counted, without the pause between stop and start. 0 when it waits for the process to come
+ * back, < 0 when there is nothing to wait for. */
+static int proc_watch_restart(Proc *p, ManagerDoneFunc done, void *userdata) {
         int r;
 
+        if (!proc_can_watch_restart(p))
+                return -EALREADY;
         p->pub.restarts++;
         p->watch_restart = true;
-        r = proc_dispatch_detail(p, &(ProcEvent) { .type = PROC_EVENT_RESTART }, "file watch");
-        if (r < 0)
+        r = manager_restart_process(p->m, p->pub.name, done, userdata);
+        if (r != 0)
                 p->pub.restarts--;
         /* the flag is for the pause that follows the stop; a restart that needed no stop is done */
-        if (r < 0 || !IN_SET(p->fsm.state, PROC_STATE_RESTART_STOPPING, PROC_STATE_RESTART_STOPPING_COMMAND,
-                             PROC_STATE_RESTART_STOP_DEFERRED))
+        if (r != 0 || !IN_SET(p->fsm.state, PROC_STATE_RESTART_STOPPING, PROC_STATE_RESTART_STOPPING_COMMAND,
+                              PROC_STATE_RESTART_STOP_DEFERRED))
                 p->watch_restart = false;
         proc_changed(p);
         manager_state_dirty(p->m);
+        return r != 0 ? -ECANCELED : 0;
+}
+
+static void cascade_step(WatchCascade *c);
+
+static void on_cascade_restarted(Manager *m, int result, void *userdata) {
+        cascade_step(userdata);
+}
+
+static void cascade_step(WatchCascade *c) {
+        Manager *m = c->m;
+
+        while (!m->shutting_down && c->names[c->next])
+                if (proc_watch_restart(manager_find(m, c->names[c->next++]), on_cascade_restarted, c) == 0)
+                        return;
+        cascade_free(c);
 }
 
 /* The processes that depend on root, directly or not, each after everything it depends on among them, ties
@@ -149,6 +190,7 @@ static void manager_on_watch_fire(const char *name, const char *path, unsigned c
         Proc *p = manager_find(m, name);
         _cleanup_free_ Proc **dependents = NULL;
         size_t n_dependents = 0;
+        WatchCascade *c;
         usec_t now;
 
         /* a stopped process's watch is paused: a change does not bring back what the user stopped */
@@ -167,15 +209,23 @@ static void manager_on_watch_fire(const char *name, const char *path, unsigned c
         if (free_and_strdup(&p->pub.watch_trigger_path, path) >= 0)
                 p->pub.watch_trigger_time = now_usec(CLOCK_REALTIME);
 
+        c = new0(WatchCascade, 1);
+        if (!c || strv_extend(&c->names, name) < 0) {
+                free(c);
+                log_oom();
+                return;
+        }
+        c->m = m;
         now = event_now(m->event, CLOCK_MONOTONIC);
         watcher_note_restart(m->watcher, name, now);
-        proc_watch_restart(p);
         for (size_t i = 0; i < n_dependents; i++) {
                 watcher_note_restart(m->watcher, dependents[i]->pub.name, now);
-                if (proc_can_watch_restart(dependents[i]))
-                        proc_watch_restart(dependents[i]);
+                if (strv_extend(&c->names, dependents[i]->pub.name) < 0)
+                        log_oom();
         }
-        manager_schedule_check(m);
+        c->next_cascade = m->watch_cascades;
+        m->watch_cascades = c;
+        cascade_step(c);
 }
 
 static void manager_on_watch_report(const char *name, bool error, const char *message, void *userdata) {
@@ -270,6 +320,8 @@ void manager_watch_sync(Manager *m) {
 }
 
 void manager_watch_free(Manager *m) {
+        while (m->watch_cascades)
+                cascade_free(m->watch_cascades);
         m->watcher = watcher_free(m->watcher);
 }
 

@@ -16,6 +16,7 @@ from pcctl_harness import PCCTL, Project, Skip, main, wait_until  # noqa: E402
 
 COUNTER = "'i=0; while true; do echo \"%s $i\"; i=$((i+1)); sleep 0.1; done'"
 DEBOUNCE = 0.3
+SLOW_STOP = "'trap \"sleep 0.3; exit 0\" TERM; i=0; while true; do echo \"%s $i\"; i=$((i+1)); sleep 0.1; done'"
 
 
 def start_time(s):
@@ -239,6 +240,7 @@ processes:
         - path: ./a
   b:
     command: %s
+    shutdown: {signal: 15}
     depends_on:
       a: {condition: process_started}
   c:
@@ -247,7 +249,8 @@ processes:
       b: {condition: process_started}
   d:
     command: %s
-""" % (COUNTER % "a", COUNTER % "b", COUNTER % "c", COUNTER % "d")
+""" % (COUNTER % "a", SLOW_STOP % "b", COUNTER % "c", COUNTER % "d")
+# b takes 0.3 s more to stop than c: a dependent must still not start before what it depends on
 
 
 def test_cascade_restarts_dependents_in_order():
