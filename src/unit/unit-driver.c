@@ -122,6 +122,8 @@ static void watch_deliver(UnitWatch *w, UnitRunOutput *o) {
                         w->events.main_exited(w, &o->exit, w->userdata);
                 break;
         case UNIT_RUN_EXITED:
+                /* an open file of a removed cgroup keeps the kernel's cgroup (and a v1 memcg) around */
+                unit_cgroup_close_fds(w->stats_fds);
                 if (w->events.exited)
                         w->events.exited(w, &o->exit, w->userdata);
                 break;
