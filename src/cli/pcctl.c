@@ -18,6 +18,7 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "up",        verb_up,        "Run the project: every process as a transient systemd unit" },
+        { "run",       verb_run,       "Run PROCESS in the foreground, and its dependencies in the background" },
         { "down",      verb_down,      "Stop a running project" },
         { "config",    verb_config,    "Print the resolved project configuration" },
         { "logs",      verb_logs,      "Show process logs from the journal (journalctl-compatible)" },

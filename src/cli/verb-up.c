@@ -230,7 +230,33 @@ enum {
         ARG_READ_ONLY,
 };
 
-static int parse_argv(int argc, char **argv, UpArgs *a) {
+static void run_help(void) {
+        printf("Usage: pcctl run [OPTIONS...] PROCESS [-- ARGS...]\n\n"
+               "Run PROCESS in the foreground with this terminal as its stdin, stdout and stderr, and its\n"
+               "dependencies in the background, each a unit as 'up' starts them; exit with PROCESS's exit code\n"
+               "when it ends (the project is stopped then). ARGS are appended to PROCESS's command.\n\n"
+               "  -f, --config FILE          configuration file (repeatable; PC_CONFIG_FILES)\n"
+               "  -e, --env FILE             dotenv file (repeatable; default .env)\n"
+               "      --disable-dotenv       do not read .env (PC_DISABLE_DOTENV)\n"
+               "      --no-deps              do not start PROCESS's dependencies\n"
+               "  -p, --port PORT            API port (default 8080; PC_PORT_NUM)\n"
+               "      --address ADDR         API address (default localhost; PC_ADDRESS)\n"
+               "  -u, --unix-socket PATH     API on a unix socket (PC_SOCKET_PATH)\n"
+               "  -U, --use-uds              API on $TMPDIR/process-compose-<pid>.sock\n"
+               "      --no-server            no API (PC_NO_SERVER)\n"
+               "      --token-file FILE      API token file (PC_API_TOKEN_PATH; PC_API_TOKEN wins)\n"
+               "      --read-only            the API answers only GETs (PC_READ_ONLY)\n"
+               "      --ordered-shutdown     stop processes in reverse dependency order (PC_ORDERED_SHUTDOWN)\n"
+               "  -h, --help                 show this help\n");
+}
+
+/* `pcctl run`: the foreground process, the caller's fds it gets, and the arguments after "--". */
+typedef struct UpForeground {
+        char **args;
+        int fds[3];
+} UpForeground;
+
+static int parse_argv(int argc, char **argv, UpArgs *a, const UpForeground *fg) {
         static const struct option options[] = {
                 { "config",              required_argument, NULL, 'f' },
                 { "env",                 required_argument, NULL, 'e' },
@@ -291,7 +317,9 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+f:e:n:t::p:u:U::D::h", options, NULL)) >= 0) {
+        /* up stops at the first process name; run takes its options anywhere, as process-compose's run */
+        while ((c = getopt_long(argc, argv, fg ? "f:e:n:t::p:u:U::D::h" : "+f:e:n:t::p:u:U::D::h", options,
+                                NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         r = append_list(&files, optarg);
@@ -406,7 +434,7 @@ static int parse_argv(int argc, char **argv, UpArgs *a) {
                         r = strv_extend(&a->http.allowed_hosts, optarg);
                         break;
                 case 'h':
-                        help();
+                        fg ? run_help() : help();
                         return 0;
                 default:
                         if (optopt && strchr("fenpu", optopt))
@@ -676,7 +704,70 @@ static int up_detach(int argc, char **argv, const char *self, const char *projec
         return 0;
 }
 
+/* process-compose's run: the process's command gets the arguments (appended to the shell command string, or
+ * to the entrypoint's arguments), it ends the project when it ends (exit_on_end), and only it and its
+ * dependencies run. */
+static int up_prepare_foreground(ComposeProject *project, UpArgs *a, const UpForeground *fg) {
+        ComposeProcess *p;
+        size_t n = strv_length(a->selection);
+
+        if (n == 0) {
+                fprintf(stderr, "Error: requires at least 1 arg(s), only received 0\nSee 'pcctl run --help'.\n");
+                return -EINVAL;
+        }
+        if (n > 1) {
+                printf("Extra positional arguments provided! To pass args to PROCESS, separate them from "
+                       "process-compose arguments with: --\n");
+                return -EINVAL;
+        }
+        p = compose_project_find_process(project, a->selection[0]);
+        if (!p) {
+                fprintf(stderr, "pcctl: process %s is not defined in the project\n", a->selection[0]);
+                return -ENOENT;
+        }
+        p->availability.exit_on_end = true;
+        if (fg->args && fg->args[0]) {
+                size_t k = strv_length(p->args);
+
+                if (!isempty(p->command) && k > 0) {
+                        _cleanup_free_ char *extra = strv_join(fg->args, " ");
+                        char *last = NULL;
+
+                        if (!extra || asprintf(&last, "%s %s", p->args[k - 1], extra) < 0)
+                                return log_oom();
+                        free(p->args[k - 1]);
+                        p->args[k - 1] = last;
+                } else if (p->entrypoint)
+                        STRV_FOREACH(x, fg->args)
+                                if (strv_extend(&p->args, *x) < 0)
+                                        return log_oom();
+        }
+        a->tui = false;
+        return 0;
+}
+
+static int up_main(int argc, char **argv, const UpForeground *fg);
+
 int verb_up(int argc, char **argv) {
+        return up_main(argc, argv, NULL);
+}
+
+/* pcctl run [OPTIONS...] PROCESS [-- ARGS...] */
+int verb_run(int argc, char **argv) {
+        UpForeground fg = { .fds = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO } };
+        int n = argc;
+
+        for (int i = 1; i < argc; i++)
+                if (streq(argv[i], "--")) {
+                        n = i;
+                        fg.args = argv + i + 1;
+                        break;
+                }
+        argv[n] = NULL;        /* argv[argc] is NULL too: getopt sees the options only */
+        return up_main(n, argv, &fg);
+}
+
+static int up_main(int argc, char **argv, const UpForeground *fg) {
         _cleanup_(up_args_done) UpArgs a = {};
         _cleanup_(compose_project_freep) ComposeProject *project = NULL;
         _cleanup_(daemon_freep) Daemon *d = NULL;
@@ -705,7 +796,7 @@ int verb_up(int argc, char **argv) {
         a.http.port = HTTP_SERVER_DEFAULT_PORT;
         a.http.ws_write_timeout = 10 * USEC_PER_SEC;
 
-        r = parse_argv(argc, argv, &a);
+        r = parse_argv(argc, argv, &a, fg);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
@@ -728,6 +819,14 @@ int verb_up(int argc, char **argv) {
                         return log_oom(), EXIT_FAILURE;
                 printf("%s\n", msg);
                 return EXIT_SUCCESS;
+        }
+
+        if (fg) {
+                if (a.detached)
+                        return fprintf(stderr, "pcctl run: -D does not apply, the process needs this terminal\n"),
+                               EXIT_FAILURE;
+                if (up_prepare_foreground(project, &a, fg) < 0)
+                        return EXIT_FAILURE;
         }
 
         if (a.selection) {
@@ -806,9 +905,12 @@ int verb_up(int argc, char **argv) {
                         .recreate = a.recreate,
                         .keep_running = a.keep_running,
                         .api_address = api_address,
+                        .foreground = fg ? a.selection[0] : NULL,
+                        .foreground_fds = fg ? fg->fds : NULL,
                 },
                 .http = &a.http,
-                .console_fd = STDOUT_FILENO,
+                /* run: the terminal belongs to the process; nothing else writes there, as process-compose */
+                .console_fd = fg ? -EBADF : STDOUT_FILENO,
                 .console_color = tty && !getenv("NO_COLOR"),
                 .console_status = tty && a.tui && !project->is_tui_disabled,
         };

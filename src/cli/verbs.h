@@ -7,6 +7,7 @@
 #pragma once
 
 int verb_up(int argc, char **argv);               /* verb-up.c: run a project (the controller) */
+int verb_run(int argc, char **argv);              /* verb-up.c: one process in the foreground (run) */
 int verb_config(int argc, char **argv);           /* verb-config.c: print the resolved project */
 int verb_logs(int argc, char **argv);             /* verb-logs.c: journalctl-compatible log views */
 int verb_exec(int argc, char **argv);             /* verb-exec.c: __exec, the in-unit stderr wrapper */

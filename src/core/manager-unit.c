@@ -115,6 +115,8 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
                 .os_environ = p->m->os_environ,
                 .env_file = env_file,
                 .scope = p->m->options.scope,
+                .stdio_fds = p->m->options.foreground && streq(p->m->options.foreground, p->pub.name) ?
+                             p->m->options.foreground_fds : NULL,
         };
 }
 

@@ -71,6 +71,9 @@ typedef struct ManagerOptions {
         bool recreate;                   /* --recreate: replace adopted units whose spec changed */
         bool keep_running;               /* --keep-running: SIGINT/SIGTERM end only the controller */
         const char *api_address;         /* for the state file: "unix:PATH" or "HOST:PORT" */
+        /* `pcctl run`: the process whose stdin, stdout and stderr are foreground_fds (borrowed) */
+        const char *foreground;
+        const int *foreground_fds;
 } ManagerOptions;
 
 /* Connects to the service manager and builds one Process per replica. The project moves to the manager on

@@ -148,13 +148,18 @@ static int build_argv(const ProcessSpecInput *in, const char *shutdown_command, 
         if (!shutdown_command && isempty(c->executable))
                 return -ENOEXEC;
 
-        r = strv_extend(&argv, in->exec_path);
-        if (r >= 0)
-                r = strv_extend(&argv, "__exec");
-        if (r >= 0)
-                r = strv_extend(&argv, in->ident);
-        if (r >= 0)
-                r = strv_extend(&argv, "--");
+        /* the stderr wrapper feeds the journal; a process with the caller's stdio (`pcctl run`) needs none */
+        if (in->stdio_fds && !shutdown_command)
+                r = 0;
+        else {
+                r = strv_extend(&argv, in->exec_path);
+                if (r >= 0)
+                        r = strv_extend(&argv, "__exec");
+                if (r >= 0)
+                        r = strv_extend(&argv, in->ident);
+                if (r >= 0)
+                        r = strv_extend(&argv, "--");
+        }
         if (shutdown_command) {
                 if (r >= 0)
                         r = strv_extend(&argv, project_shell(in->project));
@@ -328,7 +333,9 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 .accounting = true,
                 .extra = s.extra,
                 .n_extra = c->n_x_systemd,
-                .tty = !shutdown_command && (c->is_tty || c->is_interactive),
+                .stdio_fds = shutdown_command ? NULL : in->stdio_fds,
+                .tty = !shutdown_command && !in->stdio_fds &&
+                       (c->is_tty || c->is_interactive),
                 .tty_fd = -EBADF,
         };
         /* process-compose stops a process on a terminal with SIGHUP instead of SIGTERM: shells ignore the

@@ -40,6 +40,7 @@ typedef struct ProcessSpecInput {
         char * const *os_environ;    /* pcctl's own environment; NULL: empty */
         const ComposeEnvFile *env_file; /* as compose_env_file_load() read it; NULL: none */
         UnitManagerScope scope;      /* --system runs exec probes as the process's User=/Group= */
+        const int *stdio_fds;        /* `pcctl run`'s foreground process: its stdin, stdout, stderr; NULL */
 } ProcessSpecInput;
 
 /* A UnitSpec and the storage it points into (besides the input's strings: unit names and x-systemd keys

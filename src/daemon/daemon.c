@@ -63,7 +63,8 @@ int daemon_new(const DaemonOptions *options, ComposeProject *project, Daemon **r
         {
                 _cleanup_(sd_event_unrefp) sd_event *event = NULL;
                 r = sd_event_default(&event);
-                if (r >= 0)
+                /* no console (`pcctl run`: the terminal is the foreground process's) */
+                if (r >= 0 && options->console_fd >= 0)
                         r = console_new(event, options->console_fd, options->console_color,
                                         options->console_status, &d->console);
                 if (r < 0)

@@ -16,7 +16,7 @@ typedef struct Daemon Daemon;
 typedef struct DaemonOptions {
         ManagerOptions manager;          /* .console is ignored: the daemon sets its own */
         const HttpServerConfig *http;    /* NULL or ->disabled: no API server */
-        int console_fd;                  /* where log lines and the status line go */
+        int console_fd;                  /* where log lines and the status line go; < 0: none */
         bool console_color;
         bool console_status;             /* the TTY status line */
 } DaemonOptions;

@@ -59,6 +59,9 @@ typedef struct UnitSpec {
         bool accounting;                 /* MemoryAccounting=yes, CPUAccounting=yes: the API's mem and cpu */
         const UnitExtraProperty *extra;  /* x-systemd, validated by unit-xprops */
         size_t n_extra;
+        /* `pcctl run`'s foreground process: its stdin, stdout and stderr are these three fds of the caller
+         * (Standard{Input,Output,Error}FileDescriptor=, as systemd-run --pipe), not the journal. NULL: none. */
+        const int *stdio_fds;
         /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened (TTYPath= and the
          * Standard*FileDescriptor= of tty_fd), not the journal; the caller fills tty_path and tty_fd. */
         bool tty;

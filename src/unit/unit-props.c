@@ -265,6 +265,15 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         if (r < 0)
                 return r;
 
+        if (spec->stdio_fds) {
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                          "StandardInputFileDescriptor", "h", spec->stdio_fds[0],
+                                          "StandardOutputFileDescriptor", "h", spec->stdio_fds[1],
+                                          "StandardErrorFileDescriptor", "h", spec->stdio_fds[2]);
+                if (r < 0)
+                        return r;
+        }
+
         /* A terminal, as systemd-run --pty passes one: the fds are the unit's stdio, TTYPath= names it (for
          * utmp and TTYReset=). The __exec wrapper makes it the controlling terminal (verb-exec.c). */
         if (spec->tty) {

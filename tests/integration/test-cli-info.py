@@ -81,11 +81,12 @@ def test_completion_bash():
                             capture_output=True, text=True)
     assert loaded.returncode == 0 and "pcctl" in loaded.stdout and "-F" in loaded.stdout, loaded
     verbs = bash_complete("pcctl ")
-    for v in ("up", "down", "process", "analyze", "info", "version", "completion", "logs"):
+    for v in ("up", "run", "down", "process", "analyze", "info", "version", "completion", "logs"):
         assert v in verbs, verbs
     assert bash_complete("pcctl pro") == ["process", "project"]
     assert "stop" in bash_complete("pcctl process ")
     assert "--read-only" in bash_complete("pcctl up --re")
+    assert "--no-deps" in bash_complete("pcctl run --no")
     assert bash_complete("pcctl completion ") == ["bash", "fish", "zsh"]
     assert bash_complete("pcctl analyze ") == ["critical-chain"]
 

@@ -90,6 +90,28 @@ TEST(argv_command_runs_through_the_shell_behind_the_wrapper) {
         ASSERT_EQ(strlen(s.unit.description), strlen("pcctl app: x [spec 0123456789abcdef]"));
 }
 
+TEST(foreground_stdio_without_the_wrapper) {
+        _cleanup_(compose_project_freep) ComposeProject *p = load(
+                "processes:\n"
+                "  x:\n"
+                "    command: \"echo hi\"\n"
+                "    shutdown:\n"
+                "      command: \"echo bye\"\n");
+        _cleanup_(process_spec_done) ProcessSpec s = {}, down = {};
+        static const int fds[3] = { 0, 1, 2 };
+        ProcessSpecInput in = input(p, "x", NULL);
+
+        /* `pcctl run`: the caller's stdio, so no stderr wrapper into the journal */
+        in.stdio_fds = fds;
+        ASSERT_OK(process_spec_build(&in, PROCESS_SPEC_RUN, &s, NULL));
+        assert_strv(s.unit.argv, STRV_MAKE("bash", "-c", "echo hi"));
+        ASSERT_TRUE(s.unit.stdio_fds == fds);
+        /* its shutdown.command is an ordinary unit */
+        ASSERT_OK(process_spec_build(&in, PROCESS_SPEC_SHUTDOWN, &down, NULL));
+        assert_strv(down.unit.argv, STRV_MAKE(EXEC_PATH, "__exec", "pcctl-demo-x", "--", "bash", "-c", "echo bye"));
+        ASSERT_NULL(down.unit.stdio_fds);
+}
+
 TEST(argv_uses_the_project_shell) {
         _cleanup_(compose_project_freep) ComposeProject *p = load(
                 "shell:\n"
