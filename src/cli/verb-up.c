@@ -679,6 +679,10 @@ static int up_detach(int argc, char **argv, const char *self, const char *projec
                 .timeout_stop = 300 * USEC_PER_SEC,
                 .send_sigkill = true,
                 .kill_mode = UNIT_KILL_MIXED,
+                /* the terminals of interactive processes outlive a crash of the controller
+                 * (docs/lifecycle.md "Interactive processes") */
+                .fd_store_max = 1024,
+                .restart_on_abnormal = true,
         };
         r = unit_driver_start(driver, watch, &spec);
         if (r < 0)

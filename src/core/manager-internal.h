@@ -170,6 +170,8 @@ struct Manager {
         WatchCascade *watch_cascades;/* watch restarts under way, one process after the other */
         bool state_dirty;
         bool leaving;                /* --keep-running: the controller ends, the units stay */
+        char **stored_pty_names;     /* terminals a previous controller kept in the fd store, by ident */
+        int *stored_pty_fds;
         unsigned n_resets;
         unsigned n_signals;
         int exit_code;
@@ -259,6 +261,9 @@ usec_t proc_backoff_usec(Proc *p, ProcAction action);
 
 /* manager-pty.c */
 int proc_open_pty(Proc *p, UnitSpec *spec);
+void proc_adopt_pty(Proc *p);
+void manager_take_stored_ptys(Manager *m);
+void manager_close_stored_ptys(Manager *m);
 /* manager-watch.c: file watches (docs/watch.md) */
 void manager_watch_sync(Manager *m);
 bool manager_watch_armed(Manager *m);

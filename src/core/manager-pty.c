@@ -1,4 +1,8 @@
 /* Interactive processes: the terminal of each run (proc-pty.h), keys sent to it and subscriptions to it. */
+#include <sys/socket.h>
+
+#include <systemd/sd-daemon.h>
+
 #include "core/manager-internal.h"
 
 /* Called before the start of a run of a process with a terminal: a new terminal (the last run's ends now),
@@ -12,7 +16,67 @@ int proc_open_pty(Proc *p, UnitSpec *spec) {
                 return log_warning_errno(r, "Process %s: cannot open a terminal: %m", p->pub.name);
         spec->tty_path = proc_pty_terminal_path(p->pty);
         spec->tty_fd = proc_pty_terminal_fd(p->pty);
+        r = proc_pty_store(p->pty);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot keep its terminal in the fd store, it will not survive a "
+                                  "restart of the controller: %m", p->pub.name);
         return 0;
+}
+
+/* systemd hands a restarted controller unit the fds it stored, named (sd_listen_fds_with_names()). They are
+ * taken only when every one is a terminal of ours (named after a process's identifier, "pcctl-..."): socket
+ * activation passes its listening socket the same way, and that one is the HTTP server's. */
+void manager_take_stored_ptys(Manager *m) {
+        _cleanup_strv_free_ char **names = NULL;
+        int n;
+
+        n = sd_listen_fds_with_names(false, &names);
+        if (n <= 0)
+                return;
+        for (int i = 0; i < n; i++)
+                if (!names || !names[i] || !startswith(names[i], "pcctl-") ||
+                    sd_is_socket(SD_LISTEN_FDS_START + i, AF_UNSPEC, 0, -1) > 0)
+                        return;
+        m->stored_pty_fds = new(int, n);
+        if (!m->stored_pty_fds) {
+                log_oom();
+                return;
+        }
+        for (int i = 0; i < n; i++)
+                m->stored_pty_fds[i] = SD_LISTEN_FDS_START + i;
+        m->stored_pty_names = TAKE_PTR(names);
+        (void) unsetenv("LISTEN_PID");
+        (void) unsetenv("LISTEN_FDS");
+        (void) unsetenv("LISTEN_FDNAMES");
+        log_debug("Took %d terminal(s) from the fd store", n);
+}
+
+void manager_close_stored_ptys(Manager *m) {
+        for (size_t i = 0; m->stored_pty_names && m->stored_pty_names[i]; i++)
+                safe_close(m->stored_pty_fds[i]);
+        m->stored_pty_names = strv_free(m->stored_pty_names);
+        m->stored_pty_fds = mfree(m->stored_pty_fds);
+}
+
+/* An adopted run of an interactive process: its terminal, when the previous controller stored it. Without it
+ * the process runs on a terminal nobody holds (docs/lifecycle.md "Interactive processes"). */
+void proc_adopt_pty(Proc *p) {
+        _cleanup_free_ char *name = proc_pty_fdname(p->pub.ident);
+        int r;
+
+        for (size_t i = 0; name && p->m->stored_pty_names && p->m->stored_pty_names[i]; i++) {
+                if (!streq(p->m->stored_pty_names[i], name) || p->m->stored_pty_fds[i] < 0)
+                        continue;
+                p->pty = proc_pty_free(p->pty);
+                r = proc_pty_adopt(p->m->event, p->pub.ident, TAKE_FD(p->m->stored_pty_fds[i]), &p->pty);
+                if (r < 0)
+                        log_warning_errno(r, "Process %s: cannot take its terminal back: %m", p->pub.name);
+                else
+                        log_debug("Process %s: took its terminal back from the fd store", p->pub.name);
+                return;
+        }
+        log_warning("Process %s: its terminal was lost with the previous controller; it has none until its next run",
+                    p->pub.name);
 }
 
 /* The process's terminal, or why there is none (process-compose's order: existence, running, terminal). */

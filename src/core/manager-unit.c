@@ -230,6 +230,8 @@ void proc_attach(Proc *p) {
         p->ready_seq = log_ring_next_seq(p->pub.log);
         if (proc_config(p)->is_daemon)
                 proc_watch_daemon(p);
+        if (spec.unit.tty)
+                proc_adopt_pty(p);
 }
 
 void proc_run_command(Proc *p) {

@@ -314,6 +314,7 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         m = new0(Manager, 1);
         if (!m)
                 return log_oom();
+        manager_take_stored_ptys(m);
         m->options = *options;
         m->console = options->console;
         if (options->os_environ) {
@@ -412,6 +413,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         for (size_t i = 0; i < m->n_procs; i++)
                 proc_free(m->procs[i]);
+        manager_close_stored_ptys(m);
         free(m->procs);
         free(m->by_name);
         while (m->observers) {

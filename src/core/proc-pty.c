@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
 #include "core/proc-pty.h"
@@ -45,6 +46,7 @@ struct ProcPty {
         size_t sb_start, sb_len;     /* a ring */
 
         Buffer input;                /* what the terminal did not take yet */
+        bool stored;                 /* in the fd store under FDNAME=<ident> */
 
         ProcPtySub *subs;
 };
@@ -117,10 +119,30 @@ static void pty_keep(ProcPty *t, const char *p, size_t n) {
         }
 }
 
+char *proc_pty_fdname(const char *ident) {
+        char *n = strdup(ident);
+
+        for (char *p = n; p && *p; p++)
+                if (*p == '\\')
+                        *p = '%';
+        return n;
+}
+
+static int pty_store_notify(ProcPty *t, const char *what, const int *fd) {
+        _cleanup_free_ char *msg = NULL, *name = proc_pty_fdname(t->ident);
+
+        if (!name || asprintf(&msg, "%s=1\nFDNAME=%s", what, name) < 0)
+                return -ENOMEM;
+        return sd_pid_notify_with_fds(0, false, msg, fd, fd ? 1 : 0);
+}
+
 static void pty_end(ProcPty *t) {
         if (t->ended)
                 return;
         t->ended = true;
+        if (t->stored)
+                (void) pty_store_notify(t, "FDSTOREREMOVE", NULL);
+        t->stored = false;
         pty_flush_line(t);
         t->io = sd_event_source_disable_unref(t->io);
         t->master = safe_close(t->master);
@@ -181,11 +203,8 @@ static int pty_on_partial(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret) {
+static int pty_alloc(sd_event *e, const char *ident, ProcPty **ret) {
         _cleanup_(proc_pty_freep) ProcPty *t = NULL;
-        struct winsize ws = { .ws_col = PROC_PTY_COLS_DEFAULT, .ws_row = PROC_PTY_ROWS_DEFAULT };
-        char path[64];
-        int r;
 
         t = new0(ProcPty, 1);
         if (!t)
@@ -196,6 +215,65 @@ int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret) {
         if (!t->ident || asprintf(&t->ident_field, "SYSLOG_IDENTIFIER=%s", ident) < 0)
                 return -ENOMEM;
         t->input.max = PROC_PTY_INPUT_MAX;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+static int pty_attach_loop(ProcPty *t) {
+        int r;
+
+        r = sd_event_add_io(t->event, &t->io, t->master, EPOLLIN, pty_on_io, t);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(t->event, &t->partial_timer, CLOCK_MONOTONIC, PROC_PTY_PARTIAL_USEC,
+                                       10 * USEC_PER_MSEC, pty_on_partial, t);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(t->partial_timer, SD_EVENT_OFF);
+}
+
+int proc_pty_adopt(sd_event *e, const char *ident, int master_fd, ProcPty **ret) {
+        _cleanup_close_ int fd = master_fd;
+        _cleanup_(proc_pty_freep) ProcPty *t = NULL;
+        int r;
+
+        r = pty_alloc(e, ident, &t);
+        if (r < 0)
+                return r;
+        t->master = TAKE_FD(fd);
+        if (fcntl(t->master, F_SETFL, fcntl(t->master, F_GETFL) | O_NONBLOCK) < 0 ||
+            fcntl(t->master, F_SETFD, FD_CLOEXEC) < 0)
+                return -errno;
+        t->stored = true;
+        r = pty_attach_loop(t);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int proc_pty_store(ProcPty *t) {
+        int r;
+
+        if (!proc_pty_is_open(t) || !getenv("NOTIFY_SOCKET"))
+                return 0;
+        /* a master a previous controller stored under this name belongs to a run that is over */
+        (void) pty_store_notify(t, "FDSTOREREMOVE", NULL);
+        r = pty_store_notify(t, "FDSTORE", &t->master);
+        if (r > 0)
+                t->stored = true;
+        return r < 0 ? r : 0;
+}
+
+int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret) {
+        _cleanup_(proc_pty_freep) ProcPty *t = NULL;
+        struct winsize ws = { .ws_col = PROC_PTY_COLS_DEFAULT, .ws_row = PROC_PTY_ROWS_DEFAULT };
+        char path[64];
+        int r;
+
+        r = pty_alloc(e, ident, &t);
+        if (r < 0)
+                return r;
 
         t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
         if (t->master < 0)
@@ -214,14 +292,9 @@ int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret) {
         /* process-compose's size until a client says otherwise */
         (void) ioctl(t->master, TIOCSWINSZ, &ws);
 
-        r = sd_event_add_io(e, &t->io, t->master, EPOLLIN, pty_on_io, t);
+        r = pty_attach_loop(t);
         if (r < 0)
                 return r;
-        r = sd_event_add_time_relative(e, &t->partial_timer, CLOCK_MONOTONIC, PROC_PTY_PARTIAL_USEC,
-                                       10 * USEC_PER_MSEC, pty_on_partial, t);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_enabled(t->partial_timer, SD_EVENT_OFF);
         *ret = TAKE_PTR(t);
         return 0;
 }

@@ -36,6 +36,16 @@ typedef struct ProcPtySub ProcPtySub;
 typedef void (*ProcPtyOutputFunc)(const void *data, size_t len, void *userdata);
 
 int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret);
+/* A terminal whose master side a previous controller kept in systemd's fd store (no scrollback, no terminal
+ * side of ours). Takes master_fd. */
+int proc_pty_adopt(sd_event *e, const char *ident, int master_fd, ProcPty **ret);
+/* Keeps the master side in the fd store of the controller's unit (sd_pid_notify_with_fds FDSTORE=1,
+ * FDNAME=<ident>), replacing what the store held under that name; it is removed from there when the terminal
+ * ends. A no-op (0) without $NOTIFY_SOCKET. */
+int proc_pty_store(ProcPty *t);
+/* The FDNAME of a process's terminal in the store: its identifier with '%' for '\\', which systemd drops from
+ * the names it hands back. Caller frees. */
+char *proc_pty_fdname(const char *ident);
 /* Frees the terminal (closes the master side); subscribers get their final call first. */
 ProcPty *proc_pty_free(ProcPty *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ProcPty *, proc_pty_free);

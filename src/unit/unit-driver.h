@@ -67,6 +67,11 @@ typedef struct UnitSpec {
         bool tty;
         const char *tty_path;
         int tty_fd;
+        /* The detached controller (up -D) only: FileDescriptorStoreMax= with NotifyAccess=main, where it
+         * keeps the terminals of interactive processes, and Restart=on-abnormal, so that a crash or a kill -9
+         * restarts it with them (the store lives as long as the unit is not stopped). */
+        unsigned fd_store_max;
+        bool restart_on_abnormal;
 } UnitSpec;
 
 /* How a run of a unit ended (from the Service interface's PropertiesChanged). */

@@ -288,6 +288,18 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
                         return r;
         }
 
+        if (spec->fd_store_max > 0) {
+                r = sd_bus_message_append(m, "(sv)(sv)", "FileDescriptorStoreMax", "u", (uint32_t) spec->fd_store_max,
+                                          "NotifyAccess", "s", "main");
+                if (r < 0)
+                        return r;
+        }
+        if (spec->restart_on_abnormal) {
+                r = append_string(m, "Restart", "on-abnormal");
+                if (r < 0)
+                        return r;
+        }
+
         /* MemoryCurrent and CPUUsageNSec need them (cgroup v1 has no CPU counter without cpuacct, and the
          * manager's DefaultCPUAccounting is off): the API's mem and cpu (docs/units.md). */
         if (spec->accounting) {

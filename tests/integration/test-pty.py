@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pcctl_harness import PCCTL, Project, Skip, main, wait_until  # noqa: E402
+import signal  # noqa: E402
+from pcctl_harness import PCCTL, Project, Skip, escape, main, systemctl, wait_until  # noqa: E402
 from ws_client_util import raw_upgrade, read_frame  # noqa: E402
 
 YAML = """
@@ -132,6 +133,49 @@ def test_send_keys_errors():
         assert r.json() == {"error": "process nope does not exist"}, r
         r = p.post("/process/send-keys/repl", '{"keys":}')
         assert r.status == 400, r
+
+
+def live(p):
+    try:
+        return p.get("/live", timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def test_terminal_survives_a_controller_restart():
+    """up -D keeps the terminal's master side in systemd's fd store: a kill -9 of the controller restarts it
+    (Restart=on-abnormal) with the terminal, and the REPL that runs on it keeps its session."""
+    with Project("pty-store", YAML) as p:
+        ctrl = "pcctl-%s.service" % escape(p.name)
+        r = p.pcctl("up", "-D", "-t=false", "-u", p.socket)
+        assert r.returncode == 0, r
+        try:
+            wait_until(lambda: live(p), timeout=15, what="the detached controller's API")
+            p.wait_state("repl", lambda s: s["status"] == "Running")
+            pid = p.state("repl")["pid"]
+            assert p.post("/process/send-keys/repl", {"keys": "x = 6*7\n"}).status == 200
+            main_pid = int(systemctl("show", "-p", "MainPID", "--value", ctrl).stdout.strip())
+            assert main_pid > 0
+            os.kill(main_pid, signal.SIGKILL)
+
+            def restarted():
+                n = systemctl("show", "-p", "MainPID", "--value", ctrl).stdout.strip()
+                return n not in ("", "0", str(main_pid)) and live(p)
+            wait_until(restarted, timeout=20, what="systemd to restart the controller")
+            p.wait_state("repl", lambda s: s["status"] == "Running")
+            assert p.state("repl")["pid"] == pid, "the REPL was not adopted"
+            # the same session: x survived, and the terminal's output still reaches the log and the stream
+            s, status, head = raw_upgrade(p.socket, "/process/pty/ws?name=repl")
+            assert status == 101, head
+            r = p.post("/process/send-keys/repl", {"keys": "print(x + 1)\n"})
+            assert r.status == 200, r
+            read_until(s, b"43")
+            wait_until(lambda: "43" in log_lines(p, "repl"), timeout=10, what="43 in the log after the restart")
+            s.close()
+        finally:
+            p.pcctl("down", "-u", p.socket, timeout=60)
+            systemctl("stop", ctrl)
+            systemctl("reset-failed", ctrl)
 
 
 def tmux(*args, check=True):
