@@ -240,6 +240,19 @@ int down_via_systemd(const ClientOptions *o, bool force) {
                 fprintf(stderr, "pcctl: cannot stop %s: %s\n", controller, strerror(-r));
         reset_failed(bus, controller);
 
+        /* the timers of scheduled processes first: they would start their services again */
+        {
+                _cleanup_strv_free_ char **timers = NULL;
+                _cleanup_free_ char *timer_pattern = NULL;
+
+                if (asprintf(&timer_pattern, "%s.timer", pattern) >= 0 && list_units(bus, timer_pattern, &timers) >= 0)
+                        STRV_FOREACH(t, timers) {
+                                r = stop_and_wait(bus, *t, UNIT_STOP_WAIT_USEC);
+                                if (r < 0)
+                                        fprintf(stderr, "pcctl: cannot stop %s: %s\n", *t, strerror(-r));
+                        }
+        }
+
         /* dependents before their dependencies */
         if (project && compose_topological_order(project, &order) >= 0)
                 for (size_t i = project->n_processes; i > 0; i--) {

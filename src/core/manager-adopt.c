@@ -167,7 +167,8 @@ void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp) {
 /* The unit is gone after all: the process starts as on a fresh `up`. */
 void proc_on_adopted_none(Proc *p) {
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_ADOPTED_NONE });
-        if (!p->m->shutting_down)
+        /* a scheduled process waits for its timer (manager_want_all()) */
+        if (!p->m->shutting_down && !proc_is_scheduled(p))
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
 }
 
@@ -311,6 +312,8 @@ static void manager_on_units_listed(UnitDriver *d, int error, const UnitListEntr
         m->list_call = unit_call_cancel(m->list_call);
         if (error < 0)
                 log_warning_errno(error, "Cannot list the project's units, starting afresh: %m");
+        else
+                manager_adopt_timers(m, units, n_units);
 
         for (size_t i = 0; error >= 0 && i < m->n_procs; i++) {
                 Proc *p = m->procs[i];

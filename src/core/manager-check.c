@@ -81,6 +81,9 @@ static bool manager_anything_in_flight(Manager *m) {
                 Proc *p = m->procs[i];
                 if (proc_busy(p) || p->fsm.command_running)
                         return true;
+                /* a scheduled process waits for its next run (process-compose's project does not end) */
+                if (p->timer_armed && !m->shutting_down)
+                        return true;
         }
         return false;
 }
@@ -296,6 +299,9 @@ static void manager_finish(Manager *m) {
         /* Failed units stay loaded until reset (systemd-notes §2.3): `up` leaves nothing behind. */
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
+                /* the timer first: it would start its service again */
+                if (proc_disarm_schedule(p, manager_on_reset_done, m) > 0)
+                        m->n_resets++;
                 manager_reset_unit(m, p->pub.unit);
                 if (p->shutdown_unit)
                         manager_reset_unit(m, p->shutdown_unit);

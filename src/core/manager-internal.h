@@ -77,6 +77,13 @@ struct Proc {
         Probe *readiness;            /* created at each launch, running while the process runs */
         Probe *liveness;
 
+        /* schedule: the timer that starts its runs (manager-schedule.c) */
+        char *timer_unit;            /* "pcctl-<project>-<process>.timer" */
+        bool timer_armed;            /* the timer was started, or found running at adoption */
+        UnitCall *timer_read;        /* reading its next and last elapse */
+        sd_event_source *timer_retry;/* ... again, while the timer's start job runs */
+        unsigned timer_retries;
+
         LogRingObserver *ring_observer;
         bool log_dirty;
         bool log_dirty_state;        /* lines since the last state file write */
@@ -193,6 +200,7 @@ static inline bool proc_busy(const Proc *p) {
 
 /* manager-unit.c */
 void proc_unfollow(Proc *p);
+int proc_follow(Proc *p);
 int proc_update_unit_name(Proc *p);
 void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecInput *ret);
 void proc_launch(Proc *p, bool reopen_log);
@@ -258,6 +266,14 @@ int manager_on_state_timer(sd_event_source *s, uint64_t usec, void *userdata);
 void proc_on_adopted_running(Proc *p, pid_t main_pid, usec_t start_timestamp);
 void proc_on_adopted_none(Proc *p);
 usec_t proc_backoff_usec(Proc *p, ProcAction action);
+
+/* manager-schedule.c */
+bool proc_is_scheduled(const Proc *p);
+int proc_arm_schedule(Proc *p, bool run_now);
+int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata);
+void proc_schedule_refresh(Proc *p);
+bool proc_on_triggered(Proc *p, pid_t main_pid, usec_t start_timestamp);
+void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units);
 
 /* manager-pty.c */
 int proc_open_pty(Proc *p, UnitSpec *spec);

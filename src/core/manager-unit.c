@@ -81,7 +81,7 @@ void proc_on_journal_count(const JournalCount *count, void *userdata) {
                 p->pub.last_activity = count->realtime;
 }
 
-static int proc_follow(Proc *p) {
+int proc_follow(Proc *p) {
         JournalSource src;
         int r;
 
@@ -282,8 +282,11 @@ static void proc_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp
         proc_stats_start(p);
         if (p->fsm.state == PROC_STATE_ADOPTING) {
                 proc_on_adopted_running(p, main_pid, start_timestamp);
+                proc_schedule_refresh(p);
                 return;
         }
+        if (proc_on_triggered(p, main_pid, start_timestamp))
+                return;
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STARTED, .pid = main_pid,
                                                .timestamp = start_timestamp });
 }
@@ -348,6 +351,7 @@ static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
         if (ev.exec_failed)
                 reason = proc_start_failure_reason(p, NULL, exit);
         (void) proc_dispatch_detail(p, &ev, reason ?: "exec failed");
+        proc_schedule_refresh(p);
 }
 
 void proc_kill_all(Proc *p) {

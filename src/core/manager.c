@@ -167,6 +167,9 @@ Proc *proc_free(Proc *p) {
         free(p->pub.ident);
         free(p->pub.watch_trigger_path);
         free(p->shutdown_unit);
+        free(p->timer_unit);
+        unit_call_cancel(p->timer_read);
+        sd_event_source_disable_unref(p->timer_retry);
         compose_process_free(p->owned_config);
         compose_process_free(p->next_config);
         return mfree(p);
@@ -490,10 +493,12 @@ void manager_want_all(Manager *m) {
                 const ComposeProcess *c = proc_config(p);
                 if (c->disabled || c->is_foreground)
                         continue;
-                /* scheduled processes are not started by `up` (pcctl has no scheduler yet): only
-                 * run_on_start runs them once */
-                if (compose_schedule_is_set(c->schedule) && !c->schedule->run_on_start)
+                /* scheduled processes: their timer starts them (run_on_start: at once) */
+                if (compose_schedule_is_set(c->schedule)) {
+                        if (!m->shutting_down)
+                                (void) proc_arm_schedule(p, false);
                         continue;
+                }
                 if (p->fsm.state != PROC_STATE_DORMANT)
                         continue;
                 (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
@@ -511,6 +516,14 @@ int manager_start_process(Manager *m, const char *name) {
                 return MANAGER_E_ALREADY_RUNNING;
         if (m->shutting_down)
                 return MANAGER_E_SHUTTING_DOWN;
+        if (proc_is_scheduled(p)) {
+                /* a run now, and the schedule (again): its timer's service, started by the manager */
+                if (p->timer_armed)
+                        (void) unit_driver_start_unit(m->driver, p->pub.unit, NULL, NULL);
+                else
+                        (void) proc_arm_schedule(p, true);
+                return 0;
+        }
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
         return 0;
 }
@@ -520,8 +533,13 @@ int manager_stop_process(Manager *m, const char *name) {
 
         if (!p)
                 return MANAGER_E_NOT_FOUND;
-        if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER }) < 0)
+        /* a scheduled process that is stopped runs no more until it is started (process-compose pauses the
+         * schedule); stopping one that waits for its timer is no error */
+        bool disarmed = proc_disarm_schedule(p, NULL, NULL) > 0;
+        if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER }) < 0 && !disarmed)
                 return MANAGER_E_NOT_RUNNING;
+        if (disarmed)
+                proc_changed(p);
         return 0;
 }
 
@@ -591,6 +609,8 @@ int manager_stop_project(Manager *m, ManagerDoneFunc done, void *userdata) {
 
         for (size_t i = 0; i < m->n_procs; i++) {
                 Proc *p = m->procs[i];
+                /* no new runs first */
+                (void) proc_disarm_schedule(p, NULL, NULL);
                 /* a restart under way completes: the stop wins; an update waiting for the end is dropped */
                 p->next_config = compose_process_free(p->next_config);
                 proc_complete_update(p, -ESHUTDOWN);

@@ -52,6 +52,7 @@ static const char *const proc_event_type_table[_PROC_EVENT_MAX] = {
         [PROC_EVENT_ADOPTED_RUNNING] = "adopted-running",
         [PROC_EVENT_ADOPTED_ENDED] = "adopted-ended",
         [PROC_EVENT_ADOPTED_NONE] = "adopted-none",
+        [PROC_EVENT_TRIGGERED] = "triggered",
 };
 
 const char *proc_event_type_to_string(ProcEventType t) {
@@ -298,6 +299,11 @@ static void on_exited(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContex
                 end_run(f, ctx, PROC_STATE_ERROR, 1, false, n, a);
                 return;
         }
+        /* a scheduled process runs again when its timer says so: no restart policy */
+        if (ctx->config && compose_schedule_is_set(ctx->config->schedule)) {
+                end_run(f, ctx, PROC_STATE_COMPLETED, ev->exit_code, false, n, a);
+                return;
+        }
         if (lifecycle_should_restart(ctx->config, ev->exit_code, ctx->restarts)) {
                 n->state = PROC_STATE_BACKOFF;
                 a->mask |= PROC_ACTION_ARM_BACKOFF | PROC_ACTION_NOTIFY;
@@ -455,13 +461,22 @@ static void on_adopted_ended(const ProcFsm *f, const ProcEvent *ev, const ProcFs
         on_exited(&(ProcFsm) { .state = PROC_STATE_RUNNING, .ran = true, .removed = f->removed }, ev, ctx, n, a);
 }
 
-static int on_start(const ProcFsm *f, const ProcFsmContext *ctx, ProcFsm *n, ProcActions *a) {
+/* Whether a new incarnation may begin (a start, or a run its timer started). */
+static int can_begin(const ProcFsm *f, const ProcFsmContext *ctx) {
         if (f->removed)
                 return -ENOENT;
         if (ctx->shutting_down)
                 return -ESHUTDOWN;
         if (process_fsm_is_busy(f->state))
                 return -EBUSY;
+        return 0;
+}
+
+static int on_start(const ProcFsm *f, const ProcFsmContext *ctx, ProcFsm *n, ProcActions *a) {
+        int r = can_begin(f, ctx);
+
+        if (r < 0)
+                return r;
         new_incarnation(n, a);
         return 0;
 }
@@ -576,6 +591,19 @@ static int on_adoption(const ProcFsm *f, const ProcEvent *ev, const ProcFsmConte
         return 0;
 }
 
+/* The timer of a scheduled process started a run: a new incarnation that runs already, attached to as an
+ * adopted unit is. */
+static int on_triggered(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext *ctx, ProcFsm *n,
+                        ProcActions *a) {
+        int r = can_begin(f, ctx);
+
+        if (r < 0)
+                return r;
+        a->mask |= PROC_ACTION_NEW_INCARNATION;
+        on_adopted_running(ev, ctx, n, a);
+        return 0;
+}
+
 /**
  * process_fsm_step() - the next state of a process after one event, and what the process must do
  * @f: the current state
@@ -650,6 +678,9 @@ int process_fsm_step(const ProcFsm *f, const ProcEvent *ev, const ProcFsmContext
         case PROC_EVENT_ADOPTED_ENDED:
         case PROC_EVENT_ADOPTED_NONE:
                 r = on_adoption(f, ev, ctx, &n, &a);
+                break;
+        case PROC_EVENT_TRIGGERED:
+                r = on_triggered(f, ev, ctx, &n, &a);
                 break;
         default:
                 r = -EINVAL;

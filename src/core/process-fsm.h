@@ -72,6 +72,7 @@ typedef enum ProcEventType {
         PROC_EVENT_ADOPTED_RUNNING,          /* ... it runs (.starter_done: a daemon's starter already exited) */
         PROC_EVENT_ADOPTED_ENDED,            /* ... it ended while no controller ran (.exit_code, .by_user) */
         PROC_EVENT_ADOPTED_NONE,             /* ... there is no unit after all */
+        PROC_EVENT_TRIGGERED,                /* a scheduled process's timer started a run (.pid, .timestamp) */
         _PROC_EVENT_MAX,
         _PROC_EVENT_INVALID = -EINVAL,
 } ProcEventType;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compose/cron-calendar.h"
 #include "core/lifecycle.h"
 #include "core/process-spec.h"
 #include "shared/path-util.h"
@@ -102,6 +103,70 @@ int process_spec_shutdown_unit(const char *unit, char **ret) {
 
         if (asprintf(ret, "%.*s-shutdown.service", (int) n, unit) < 0)
                 return -ENOMEM;
+        return 0;
+}
+
+int process_spec_timer_unit(const char *unit, char **ret) {
+        const char *suffix = endswith(unit, ".service");
+        size_t n = suffix ? (size_t) (suffix - unit) : strlen(unit);
+
+        if (asprintf(ret, "%.*s.timer", (int) n, unit) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+void process_timer_spec_done(ProcessTimerSpec *s) {
+        s->unit_name = mfree(s->unit_name);
+        s->description = mfree(s->description);
+        s->on_calendar = strv_free(s->on_calendar);
+        s->timer = (UnitTimerSpec) {};
+}
+
+int process_spec_timer(const ProcessSpecInput *in, ProcessTimerSpec *ret, char **ret_reason) {
+        _cleanup_(process_timer_spec_done) ProcessTimerSpec t = {};
+        const ComposeSchedule *sch = in->process->schedule;
+        usec_t every = 0;
+        int r;
+
+        if (!compose_schedule_is_set(sch))
+                return -EINVAL;
+        r = process_spec_timer_unit(in->unit, &t.unit_name);
+        if (r < 0)
+                return r;
+        /* cron wins over interval, as in process-compose */
+        if (!isempty(sch->cron)) {
+                CronCalendar c = {};
+
+                r = cron_to_calendar(sch->cron, sch->timezone, &c, ret_reason);
+                if (r < 0)
+                        return r;
+                t.on_calendar = TAKE_PTR(c.calendars);
+                every = c.every_usec;
+                r = asprintf(&t.description, "pcctl timer of %s (cron %s%s%s)", in->name, sch->cron,
+                             isempty(sch->timezone) ? "" : " ", strempty(sch->timezone));
+        } else {
+                every = sch->interval_usec;
+                if (every == 0) {
+                        if (ret_reason)
+                                *ret_reason = strdup("the schedule's interval must be above zero");
+                        return -EINVAL;
+                }
+                r = asprintf(&t.description, "pcctl timer of %s (every %s)", in->name, sch->interval);
+        }
+        if (r < 0)
+                return -ENOMEM;
+        t.timer = (UnitTimerSpec) {
+                .unit = t.unit_name,
+                .description = t.description,
+                .on_calendar = t.on_calendar,
+                /* the first run after one interval, or at once with run_on_start */
+                .has_on_active = every > 0 || sch->run_on_start,
+                .on_active = sch->run_on_start ? 0 : every,
+                .on_unit_active = every,
+                .accuracy = USEC_PER_MSEC,
+        };
+        *ret = t;
+        t = (ProcessTimerSpec) {};
         return 0;
 }
 

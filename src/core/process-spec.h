@@ -64,6 +64,22 @@ void process_spec_hash(const UnitSpec *u, char * const *os_environ, char ret[sta
 bool process_spec_description_hash(const char *description, char ret[static PROCESS_SPEC_HASH_SIZE]);
 void process_spec_done(ProcessSpec *s);
 
+/* A scheduled process's timer (schedule: cron, interval, run_on_start) and the storage it points into. */
+typedef struct ProcessTimerSpec {
+        UnitTimerSpec timer;
+        char *unit_name;             /* "pcctl-<project>-<process>.timer" */
+        char *description;
+        char **on_calendar;
+} ProcessTimerSpec;
+
+/* The timer of in->process, which has a schedule (compose_schedule_is_set()): cron becomes OnCalendar= (or,
+ * for @every, the monotonic pair), interval OnActiveSec= plus OnUnitActiveSec=, run_on_start an
+ * OnActiveSec=0. -EINVAL with *ret_reason for what cannot be scheduled. */
+int process_spec_timer(const ProcessSpecInput *in, ProcessTimerSpec *ret, char **ret_reason);
+void process_timer_spec_done(ProcessTimerSpec *s);
+/* "<unit without .service>.timer" */
+int process_spec_timer_unit(const char *unit, char **ret);
+
 /* A probe's config and the storage it points into (the environment is borrowed from the run's spec). */
 typedef struct ProcessProbeSpec {
         ProbeConfig config;

@@ -73,6 +73,8 @@ typedef struct Process {
         usec_t ready_time;
         usec_t end_time;
         usec_t last_activity;            /* realtime of the last log line */
+        usec_t next_run;                 /* schedule: the timer's next elapse (realtime), 0: none */
+        usec_t last_run;                 /* schedule: the timer's last elapse (realtime), 0: never */
         bool watch_armed;                /* a file watch can restart it: registered, not paused by a user
                                           * stop, not suspended (is_watched, status Watching) */
         char *watch_trigger_path;        /* the change that last restarted it through its watch (relative to

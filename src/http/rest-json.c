@@ -58,9 +58,10 @@ ProcStatus process_derived_status(const Process *p) {
         const ComposeProcess *c = p->config;
         bool running = rest_status_is_running(p->status);
 
-        /* pcctl keeps no next-run time in Process: a scheduled process that is not running and not paused
-         * (stopped, disabled) has a next run, which is what process-compose's "Scheduled" means. */
-        if (c && compose_schedule_is_set(c->schedule) && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED))
+        /* a scheduled process that is not running and has a next run (its timer is armed) is Scheduled; before
+         * the timer's first read the configuration says so */
+        if (c && compose_schedule_is_set(c->schedule) && !running && IN_SET(p->status, PROC_PENDING, PROC_COMPLETED) &&
+            (p->next_run > 0 || p->last_run == 0))
                 return PROC_SCHEDULED;
         /* Watching is never shown for a failure (process-compose's IsWatchIdle). */
         if (p->watch_armed && !running && p->status == PROC_COMPLETED && exit_code_is_success(p))
@@ -158,6 +159,9 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
             !cJSON_AddBoolToObject(o, "is_running", running))
                 return NULL;
 
+        /* a scheduled process: its timer's next elapse (process-compose's field) and last (pcctl's) */
+        if (!add_time(o, "next_run_time", p->next_run) || !add_time(o, "last_run_time", p->last_run))
+                return NULL;
         if (derived && !add_time(o, "last_activity_time", p->last_activity))
                 return NULL;
         if (p->watch_armed && !cJSON_AddTrueToObject(o, "is_watched"))

@@ -41,6 +41,9 @@ int unit_props_parse(sd_bus_message *m, UnitProps *p) {
                 { "ExecMainStatus",         "i", UNIT_PROP_EXEC_MAIN_STATUS, offsetof(UnitProps, exec_main_status) },
                 { "ExecMainStartTimestamp", "t", UNIT_PROP_EXEC_MAIN_START,  offsetof(UnitProps, exec_main_start) },
                 { "ExecMainExitTimestamp",  "t", UNIT_PROP_EXEC_MAIN_EXIT,   offsetof(UnitProps, exec_main_exit) },
+                { "NextElapseUSecRealtime", "t", UNIT_PROP_NEXT_ELAPSE_REALTIME, offsetof(UnitProps, next_elapse_realtime) },
+                { "NextElapseUSecMonotonic", "t", UNIT_PROP_NEXT_ELAPSE_MONOTONIC, offsetof(UnitProps, next_elapse_monotonic) },
+                { "LastTriggerUSec",        "t", UNIT_PROP_LAST_TRIGGER,     offsetof(UnitProps, last_trigger) },
         };
         int r;
 

@@ -56,22 +56,11 @@ static int on_simple_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         return 0;
 }
 
-static int driver_call_simple(UnitDriver *d, UnitDoneFunc done, void *userdata, const char *method,
-                              const char *what, const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+/* Sends m; done (optional) gets the outcome. */
+static int driver_send_simple(UnitDriver *d, sd_bus_message *m, UnitDoneFunc done, void *userdata, const char *what) {
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         SimpleCall *c;
-        va_list ap;
         int r;
-
-        r = sd_bus_message_new_method_call(d->bus, &m, SD_DESTINATION, SD_PATH, SD_MANAGER, method);
-        if (r < 0)
-                return r;
-        va_start(ap, types);
-        r = sd_bus_message_appendv(m, types, ap);
-        va_end(ap);
-        if (r < 0)
-                return r;
 
         c = new0(SimpleCall, 1);
         if (!c || !(c->what = strdup(what))) {
@@ -92,6 +81,67 @@ static int driver_call_simple(UnitDriver *d, UnitDoneFunc done, void *userdata, 
         return sd_bus_slot_set_floating(slot, 1);
 }
 
+static int driver_call_simple(UnitDriver *d, UnitDoneFunc done, void *userdata, const char *method,
+                              const char *what, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(d->bus, &m, SD_DESTINATION, SD_PATH, SD_MANAGER, method);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return driver_send_simple(d, m, done, userdata, what);
+}
+
+/* The timer and its service in one StartTransientUnit, the way `systemd-run --on-calendar` does it. */
+int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *service, UnitDoneFunc done,
+                            void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_free_ char *what = NULL;
+        int r;
+
+        if (!d || !timer || !service || !unit_name_is_valid(timer->unit) || !endswith(timer->unit, ".timer"))
+                return -EINVAL;
+        /* a failed service of an earlier run keeps its name taken */
+        (void) unit_driver_reset_failed(d, service->unit, NULL, NULL);
+
+        r = sd_bus_message_new_method_call(d->bus, &m, SD_DESTINATION, SD_PATH, SD_MANAGER, "StartTransientUnit");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", timer->unit, "fail");
+        if (r < 0)
+                return r;
+        r = unit_timer_spec_append_properties(m, timer);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(sa(sv))");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'r', "sa(sv)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", service->unit);
+        if (r < 0)
+                return r;
+        r = unit_spec_append_properties(m, service);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        if (asprintf(&what, "Starting timer %s", timer->unit) < 0)
+                return -ENOMEM;
+        return driver_send_simple(d, m, done, userdata, what);
+}
+
 int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata) {
         _cleanup_free_ char *what = NULL;
 
@@ -100,6 +150,16 @@ int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *u
         if (asprintf(&what, "Stopping unit %s", unit) < 0)
                 return -ENOMEM;
         return driver_call_simple(d, done, userdata, "StopUnit", what, "ss", unit, "replace");
+}
+
+int unit_driver_start_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata) {
+        _cleanup_free_ char *what = NULL;
+
+        if (!d || !unit_name_is_valid(unit))
+                return -EINVAL;
+        if (asprintf(&what, "Starting unit %s", unit) < 0)
+                return -ENOMEM;
+        return driver_call_simple(d, done, userdata, "StartUnit", what, "ss", unit, "replace");
 }
 
 int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig) {
@@ -260,6 +320,9 @@ static int on_read_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                         .start_timestamp = p.exec_main_start,
                         .exit_timestamp = p.exec_main_exit,
                 },
+                .next_elapse_realtime = p.next_elapse_realtime == UINT64_MAX ? 0 : p.next_elapse_realtime,
+                .next_elapse_monotonic = p.next_elapse_monotonic == UINT64_MAX ? 0 : p.next_elapse_monotonic,
+                .last_trigger = p.last_trigger,
         };
         if (!s.load_state || streq(s.load_state, "not-found"))
                 r = -ENOENT;

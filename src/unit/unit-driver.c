@@ -225,7 +225,8 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (r <= 0)
                 return 0;
         w = driver_find(d, unit);
-        if (!w || IN_SET(w->run.phase, UNIT_RUN_IDLE, UNIT_RUN_STARTING, UNIT_RUN_ADOPTING))
+        if (!w || IN_SET(w->run.phase, UNIT_RUN_STARTING, UNIT_RUN_ADOPTING) ||
+            (w->run.phase == UNIT_RUN_IDLE && !w->run.triggered))
                 return 0;   /* the engine would ignore it: spare the parsing */
 
         r = sd_bus_message_read(m, "s", &iface);
@@ -364,6 +365,11 @@ int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec) {
         w->reset_slot = TAKE_PTR(reset_slot);
         w->start_slot = TAKE_PTR(start_slot);
         return 0;
+}
+
+void unit_watch_set_triggered(UnitWatch *w, bool triggered, usec_t since) {
+        if (w)
+                unit_run_set_triggered(&w->run, triggered, since);
 }
 
 int unit_driver_adopt(UnitDriver *d, UnitWatch *w) {

@@ -74,6 +74,18 @@ typedef struct UnitSpec {
         bool restart_on_abnormal;
 } UnitSpec;
 
+/* A timer that starts the service of the same name (".timer" for ".service"). At least one of on_calendar,
+ * has_on_active, on_unit_active. Persistent= is off: a new timer does not make up for runs missed before it. */
+typedef struct UnitTimerSpec {
+        const char *unit;                /* "pcctl-<project>-<process>.timer" */
+        const char *description;
+        char **on_calendar;              /* OnCalendar= values, or NULL */
+        bool has_on_active;
+        usec_t on_active;                /* OnActiveSec=: from the timer's start (0: at once) */
+        usec_t on_unit_active;           /* OnUnitActiveSec=: from the service's last start; 0: none */
+        usec_t accuracy;                 /* AccuracySec= (0: 1 µs) */
+} UnitTimerSpec;
+
 /* How a run of a unit ended (from the Service interface's PropertiesChanged). */
 typedef struct UnitExit {
         int code;                        /* CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 if it never ran */
@@ -147,9 +159,19 @@ int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec);
  * start_failed(-ENOENT). */
 int unit_driver_adopt(UnitDriver *d, UnitWatch *w);
 
+/* ResetFailedUnit of the service, then one StartTransientUnit(timer, "fail") that defines the service as
+ * its auxiliary unit (as `systemd-run --on-calendar` does). done (optional) gets the manager's answer. */
+int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *service, UnitDoneFunc done,
+                            void *userdata);
+/* The runs of a unit its timer starts are reported on w too (see unit_run_set_triggered()): started, then
+ * exited, as for an adoption. Runs that started before since (realtime µs) are not. */
+void unit_watch_set_triggered(UnitWatch *w, bool triggered, usec_t since);
+
 /* StopUnit(unit, "replace"): honours KillSignal, TimeoutStopUSec, SendSIGKILL. done (optional) runs once
  * the manager answered. */
 int unit_driver_stop(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
+/* StartUnit(unit, "replace") of a loaded unit (a scheduled process's service, run now). */
+int unit_driver_start_unit(UnitDriver *d, const char *unit, UnitDoneFunc done, void *userdata);
 /* KillUnit(unit, "all"|"main", sig). */
 int unit_driver_kill(UnitDriver *d, const char *unit, bool main_only, int sig);
 /* Stops a whole slice (the end of `up`, the emergency sweep of a second SIGINT, `down`). */
@@ -202,6 +224,9 @@ typedef struct UnitSnapshot {
         const char *sub_state;
         pid_t main_pid;                  /* 0 when not running */
         UnitExit exit;                   /* ExecMain*, Result of the last run; exit.result is borrowed */
+        usec_t next_elapse_realtime;     /* a timer: NextElapseUSecRealtime (0: none) */
+        usec_t next_elapse_monotonic;    /* ... NextElapseUSecMonotonic (0: none) */
+        usec_t last_trigger;             /* ... LastTriggerUSec, realtime (0: never) */
 } UnitSnapshot;
 typedef void (*UnitReadHandler)(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata);
 /* GetAll of the unit; error -ENOENT when it is not loaded (garbage-collected or never created). */
@@ -240,6 +265,8 @@ const char *unit_kill_mode_to_string(UnitKillMode m);
  * gives the full message) (limits: argv 4096 items, environment 8192,
  * x-systemd UNIT_XPROPS_MAX (64), any string 256 KiB). */
 int unit_spec_validate(const UnitSpec *spec, const char **ret_field);
+/* The a(sv) of a timer (pure; see docs/units.md). */
+int unit_timer_spec_append_properties(sd_bus_message *m, const UnitTimerSpec *t);
 /* Appends the a(sv) property array of StartTransientUnit for spec to m (pure; see docs/units.md). */
 int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec);
 /* systemd's own exit codes (200..245): "CHDIR", "EXEC", ...; NULL for other values. */

@@ -398,3 +398,62 @@ int unit_exit_status_to_errno(int status) {
                 return -EIO;
         }
 }
+
+static int append_u64(sd_bus_message *m, const char *key, uint64_t v) {
+        return sd_bus_message_append(m, "(sv)", key, "t", v);
+}
+
+/* TimersCalendar a(ss) and TimersMonotonic a(st), as systemd-run sends --on-calendar and --on-active. */
+int unit_timer_spec_append_properties(sd_bus_message *m, const UnitTimerSpec *t) {
+        int r;
+
+        if (!t || (!t->on_calendar && !t->has_on_active && t->on_unit_active == 0))
+                return -EINVAL;
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = append_string(m, "Description", t->description);
+        if (r < 0)
+                return r;
+        if (t->on_calendar) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "TimersCalendar");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(ss)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(ss)");
+                for (char **c = t->on_calendar; r >= 0 && *c; c++)
+                        r = sd_bus_message_append(m, "(ss)", "OnCalendar", *c);
+                for (int k = 0; r >= 0 && k < 3; k++)
+                        r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (t->has_on_active || t->on_unit_active > 0) {
+                r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "TimersMonotonic");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'v', "a(st)");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(m, 'a', "(st)");
+                if (r >= 0 && t->has_on_active)
+                        r = sd_bus_message_append(m, "(st)", "OnActiveSec", (uint64_t) t->on_active);
+                if (r >= 0 && t->on_unit_active > 0)
+                        r = sd_bus_message_append(m, "(st)", "OnUnitActiveSec", (uint64_t) t->on_unit_active);
+                for (int k = 0; r >= 0 && k < 3; k++)
+                        r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
+        r = append_u64(m, "AccuracyUSec", t->accuracy > 0 ? t->accuracy : 1);
+        if (r < 0)
+                return r;
+        /* a fresh `up` does not catch up on runs missed before it (process-compose's scheduler does not) */
+        r = sd_bus_message_append(m, "(sv)", "Persistent", "b", 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        return r < 0 ? r : 0;
+}

@@ -79,6 +79,27 @@ int unit_run_begin_start(UnitRun *r, const char *exec_path, const char *working_
         return 0;
 }
 
+static bool state_is_ended(const char *s);
+
+void unit_run_set_triggered(UnitRun *r, bool triggered, usec_t since) {
+        r->triggered = triggered;
+        r->seen_start = MAX(r->seen_start, since);
+}
+
+/* Idle, and the timer started a run: read the unit once, then report it as an adoption would. */
+static void run_triggered(UnitRun *r, const UnitProps *p) {
+        bool active = p->have & UNIT_PROP_ACTIVE_STATE && p->active_state && !state_is_ended(p->active_state);
+        bool newer = p->have & UNIT_PROP_EXEC_MAIN_START && p->exec_main_start > r->seen_start;
+
+        if (!active && !newer)
+                return;
+        run_forget(r);
+        r->seen_active = true;
+        r->triggered_fetch = true;
+        r->phase = UNIT_RUN_ADOPTING;
+        r->pending |= PENDING_FETCH;
+}
+
 int unit_run_begin_adopt(UnitRun *r) {
         if (r->phase != UNIT_RUN_IDLE)
                 return -EBUSY;
@@ -231,6 +252,10 @@ void unit_run_job_removed(UnitRun *r, const char *job, const char *result) {
 }
 
 void unit_run_properties(UnitRun *r, const UnitProps *p) {
+        if (r->phase == UNIT_RUN_IDLE && r->triggered) {
+                run_triggered(r, p);
+                return;
+        }
         /* Before the start reply: the previous run's last words (or ResetFailedUnit's). */
         if (!IN_SET(r->phase, UNIT_RUN_QUEUED, UNIT_RUN_CONFIRMING, UNIT_RUN_FAILING, UNIT_RUN_RUNNING))
                 return;
@@ -278,6 +303,15 @@ void unit_run_fetched(UnitRun *r, const UnitProps *p) {
                         run_fail_job(r);
                 break;
         case UNIT_RUN_ADOPTING:
+                if (r->triggered_fetch) {
+                        r->triggered_fetch = false;
+                        /* gone, or a run already reported: nothing new after all */
+                        if (gone || (state_is_ended(p->active_state) && r->exit.start_timestamp <= r->seen_start)) {
+                                run_forget(r);
+                                r->phase = UNIT_RUN_IDLE;
+                                break;
+                        }
+                }
                 if (gone || !(p->have & UNIT_PROP_LOAD_STATE) || !streq(p->load_state, "loaded")) {
                         _cleanup_free_ char *msg = NULL;
 
@@ -300,7 +334,10 @@ void unit_run_fetch_failed(UnitRun *r) {
                 run_started(r);
         else if (r->phase == UNIT_RUN_FAILING)
                 run_fail_job(r);
-        else if (r->phase == UNIT_RUN_ADOPTING)
+        else if (r->phase == UNIT_RUN_ADOPTING && r->triggered_fetch) {
+                r->triggered_fetch = false;
+                r->phase = UNIT_RUN_IDLE;
+        } else if (r->phase == UNIT_RUN_ADOPTING)
                 run_start_failed(r, -EIO, "Failed to read the unit's properties", false);
 }
 
@@ -335,6 +372,7 @@ bool unit_run_next(UnitRun *r, UnitRunOutput *ret) {
                 ret->type = UNIT_RUN_STARTED;
                 ret->main_pid = r->main_pid ?: r->exit.pid;
                 ret->start_timestamp = r->exit.start_timestamp;
+                r->seen_start = MAX(r->seen_start, r->exit.start_timestamp);
                 r->phase = UNIT_RUN_RUNNING;
                 return true;
         }

@@ -38,6 +38,9 @@ enum {
         UNIT_PROP_EXEC_MAIN_STATUS = 1 << 7,
         UNIT_PROP_EXEC_MAIN_START  = 1 << 8,
         UNIT_PROP_EXEC_MAIN_EXIT   = 1 << 9,
+        UNIT_PROP_NEXT_ELAPSE_REALTIME  = 1 << 10,  /* Timer */
+        UNIT_PROP_NEXT_ELAPSE_MONOTONIC = 1 << 11,
+        UNIT_PROP_LAST_TRIGGER          = 1 << 12,
 };
 
 /* The properties one signal or GetAll carried; have says which. Strings are borrowed. */
@@ -47,6 +50,7 @@ typedef struct UnitProps {
         uint32_t main_pid, exec_main_pid;
         int32_t exec_main_code, exec_main_status;
         uint64_t exec_main_start, exec_main_exit;
+        uint64_t next_elapse_realtime, next_elapse_monotonic, last_trigger;
 } UnitProps;
 
 typedef enum UnitRunPhase {
@@ -101,6 +105,11 @@ typedef struct UnitRun {
         bool main_exited;                /* ExecMainCode was set */
         bool main_exited_reported;
 
+        /* a unit its timer starts (unit_run_set_triggered()): runs nobody asked for are followed too */
+        bool triggered;
+        usec_t seen_start;               /* ExecMainStartTimestamp of the last run reported (or before it) */
+        bool triggered_fetch;            /* the ADOPTING fetch is for such a run */
+
         /* outputs not yet taken by unit_run_next() */
         unsigned pending;
         int fail_error;
@@ -118,6 +127,11 @@ int unit_run_begin_start(UnitRun *r, const char *exec_path, const char *working_
 /* unit_driver_adopt(): the caller reads every property once and feeds unit_run_fetched() (-EBUSY unless
  * idle). */
 int unit_run_begin_adopt(UnitRun *r);
+
+/* Follows the runs the unit's timer starts: while idle, a unit that turns active, or whose main process
+ * started after @since (realtime µs; runs before it are not reported), is read once and reported as a run
+ * (started, then exited), as an adoption is. */
+void unit_run_set_triggered(UnitRun *r, bool triggered, usec_t since);
 
 /* The StartTransientUnit reply: job is the start job's path, or NULL with error < 0 and message. */
 void unit_run_start_reply(UnitRun *r, const char *job, int error, const char *message);

@@ -43,6 +43,7 @@
 #define ADOPTED_ENDED(c) EV(ADOPTED_ENDED, .exit_code = (c))
 #define ADOPTED_ENDED_BY_USER(c) EV(ADOPTED_ENDED, .exit_code = (c), .by_user = true)
 #define ADOPTED_NONE EV(ADOPTED_NONE)
+#define TRIGGERED EV(TRIGGERED)
 #define SHUTDOWN { .type = SIM_SHUTDOWN }
 #define ORDERED_SHUTDOWN { .type = SIM_ORDERED_SHUTDOWN }
 #define SEQ(...) { __VA_ARGS__, { .type = SIM_END } }
@@ -77,6 +78,12 @@ static ComposeProcess cfg_end = { .name = (char *) "end", .availability = { .exi
 static ComposeProcess cfg_skipped = { .name = (char *) "skipped", .availability = { .exit_on_skipped = true } };
 static ComposeProcess cfg_logready = { .name = (char *) "logready", .ready_log_line = (char *) "ready" };
 static ComposeProcess cfg_disabled = { .name = (char *) "disabled", .disabled = true };
+static ComposeSchedule every2s = { .interval = (char *) "2s", .interval_usec = 2 * USEC_PER_SEC };
+static ComposeProcess cfg_sched = {
+        .name = (char *) "sched",
+        .availability = { .restart = COMPOSE_RESTART_ALWAYS },
+        .schedule = &every2s,
+};
 
 typedef struct Sim {
         ProcFsm f;
@@ -571,6 +578,29 @@ TEST(adoption) {
 
 /* process-compose #403 from the dependents' side: while the failed process backs off, process_healthy and
  * process_completed wait; once it runs and is Ready again the healthy dependent starts. */
+/* A scheduled process's runs are started by its timer: each is a new incarnation, attached to, never
+ * restarted by the policy. */
+TEST(scheduled_runs) {
+        static const Row rows[] = {
+                { "triggered: runs, attached, no start of ours", &cfg_sched, SEQ(TRIGGERED),
+                  PROC_STATE_RUNNING, PROC_RUNNING,
+                  A(NEW_INCARNATION) | A(ATTACH) | A(START_PROBES) | A(NOTIFY), .never = A(START_UNIT) },
+                { "triggered run ends: Completed, restart: always ignored", &cfg_sched, SEQ(TRIGGERED, EXIT(3)),
+                  PROC_STATE_COMPLETED, PROC_COMPLETED, EXIT_BASE | END_RUN | A(NOTIFY),
+                  .never = A(ARM_BACKOFF) },
+                { "the next run: a new incarnation", &cfg_sched, SEQ(TRIGGERED, EXIT(0), TRIGGERED),
+                  PROC_STATE_RUNNING, PROC_RUNNING,
+                  A(NEW_INCARNATION) | A(ATTACH) | A(START_PROBES) | A(NOTIFY) },
+                { "ended while away: Completed, not restarted", &cfg_sched, SEQ(ADOPT, ADOPTED_ENDED(1)),
+                  PROC_STATE_COMPLETED, PROC_COMPLETED, EXIT_BASE | END_RUN | A(NOTIFY),
+                  .never = A(ARM_BACKOFF) },
+                { "triggered while running: busy", &cfg_sched, SEQ(TRIGGERED, TRIGGERED),
+                  PROC_STATE_RUNNING, PROC_RUNNING, 0, .last_r = -EBUSY },
+        };
+
+        run_rows(rows, ELEMENTSOF(rows));
+}
+
 TEST(readiness_failure_dependents) {
         Sim s;
         DepView v;

@@ -603,4 +603,48 @@ TEST(spec_hash_in_description) {
         ASSERT_STREQ(dummy, "0123456789abcdef");
 }
 
+/* schedule → the timer beside the service: OnCalendar= for cron (two for the OR rule), the monotonic pair for
+ * interval and @every, OnActiveSec=0 for run_on_start. */
+TEST(timer_of_a_scheduled_process) {
+        ComposeProject *p = load("processes:\n"
+                                 "  c:\n    command: x\n    schedule: {cron: '0 3 1 * mon', timezone: UTC}\n"
+                                 "  i:\n    command: x\n    schedule: {interval: 90s}\n"
+                                 "  s:\n    command: x\n    schedule: {interval: 2s, run_on_start: true}\n"
+                                 "  e:\n    command: x\n    schedule: {cron: '@every 1m', run_on_start: true}\n");
+        ProcessTimerSpec t = {};
+        ProcessSpecInput in;
+
+        in = input(p, "c", NULL);
+        ASSERT_OK(process_spec_timer(&in, &t, NULL));
+        ASSERT_STREQ(t.timer.unit, "pcctl-demo-x.timer");
+        ASSERT_STREQ(t.timer.description, "pcctl timer of c (cron 0 3 1 * mon UTC)");
+        assert_strv(t.timer.on_calendar, STRV_MAKE("*-*-1 3:0:00 UTC", "Mon *-*-* 3:0:00 UTC"));
+        ASSERT_FALSE(t.timer.has_on_active);
+        ASSERT_UEQ(t.timer.on_unit_active, 0);
+        process_timer_spec_done(&t);
+
+        in = input(p, "i", NULL);
+        ASSERT_OK(process_spec_timer(&in, &t, NULL));
+        ASSERT_NULL(t.timer.on_calendar);
+        ASSERT_TRUE(t.timer.has_on_active);
+        ASSERT_UEQ(t.timer.on_active, 90 * USEC_PER_SEC);
+        ASSERT_UEQ(t.timer.on_unit_active, 90 * USEC_PER_SEC);
+        process_timer_spec_done(&t);
+
+        in = input(p, "s", NULL);
+        ASSERT_OK(process_spec_timer(&in, &t, NULL));
+        ASSERT_TRUE(t.timer.has_on_active);
+        ASSERT_UEQ(t.timer.on_active, 0);
+        ASSERT_UEQ(t.timer.on_unit_active, 2 * USEC_PER_SEC);
+        process_timer_spec_done(&t);
+
+        in = input(p, "e", NULL);
+        ASSERT_OK(process_spec_timer(&in, &t, NULL));
+        ASSERT_NULL(t.timer.on_calendar);
+        ASSERT_UEQ(t.timer.on_active, 0);
+        ASSERT_UEQ(t.timer.on_unit_active, 60 * USEC_PER_SEC);
+        process_timer_spec_done(&t);
+        compose_project_free(p);
+}
+
 DEFINE_TEST_MAIN();

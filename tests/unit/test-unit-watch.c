@@ -351,6 +351,65 @@ TEST(adoption) {
         unit_run_done(&r);
 }
 
+/* A unit its timer starts: idle signals of a new run (active, or a newer ExecMainStartTimestamp for a run
+ * too short to be seen active) lead to one read and a started/exited pair; the last run's leftovers do not. */
+TEST(triggered_runs) {
+        UnitRun r;
+        const UnitProps old_run = {
+                .have = UNIT_PROP_ACTIVE_STATE | UNIT_PROP_EXEC_MAIN_START, .active_state = "inactive",
+                .exec_main_start = 500,
+        };
+        const UnitProps quick_run = {
+                .have = UNIT_PROP_ACTIVE_STATE | UNIT_PROP_EXEC_MAIN_START, .active_state = "inactive",
+                .exec_main_start = 2000,
+        };
+        const UnitProps running = {
+                .have = UNIT_PROP_LOAD_STATE | UNIT_PROP_ACTIVE_STATE | UNIT_PROP_MAIN_PID |
+                        UNIT_PROP_EXEC_MAIN_START,
+                .load_state = "loaded", .active_state = "active", .main_pid = 42, .exec_main_start = 1500,
+        };
+        const UnitProps quick_ended = {
+                .have = UNIT_PROP_LOAD_STATE | UNIT_PROP_ACTIVE_STATE | UNIT_PROP_EXEC_MAIN_CODE |
+                        UNIT_PROP_EXEC_MAIN_STATUS | UNIT_PROP_EXEC_MAIN_PID | UNIT_PROP_EXEC_MAIN_START,
+                .load_state = "loaded", .active_state = "failed", .exec_main_code = CLD_EXITED,
+                .exec_main_status = 3, .exec_main_pid = 43, .exec_main_start = 2000,
+        };
+
+        ASSERT_OK(unit_run_init(&r, UNIT));
+        /* not triggered: idle signals are ignored */
+        unit_run_properties(&r, &unit_active);
+        EXPECT(&r, "");
+
+        unit_run_set_triggered(&r, true, 1000);
+        /* a run that started before the watch began is not reported */
+        unit_run_properties(&r, &old_run);
+        EXPECT(&r, "");
+        unit_run_properties(&r, &unit_active);
+        EXPECT(&r, "fetch");
+        unit_run_fetched(&r, &running);
+        EXPECT(&r, "started(42)");
+        unit_run_properties(&r, &unit_inactive);
+        EXPECT(&r, "exited(0/0 -)");
+
+        /* a run over before it was seen active: its newer start time gives it away */
+        unit_run_properties(&r, &quick_run);
+        EXPECT(&r, "fetch");
+        unit_run_fetched(&r, &quick_ended);
+        EXPECT(&r, "started(43) main-exited(1/3) exited(1/3 -)");
+
+        /* the same run's signals again: nothing new */
+        unit_run_properties(&r, &quick_run);
+        EXPECT(&r, "");
+        unit_run_properties(&r, &unit_failed);
+        EXPECT(&r, "");
+
+        /* off again */
+        unit_run_set_triggered(&r, false, 0);
+        unit_run_properties(&r, &unit_active);
+        EXPECT(&r, "");
+        unit_run_done(&r);
+}
+
 TEST(reset_drops_pending_outputs) {
         UnitRun r;
 

@@ -1,0 +1,245 @@
+/* Scheduled processes (docs/lifecycle.md "Scheduled processes"): each one's timer unit, started with its
+ * service in one StartTransientUnit; the runs the timer starts, reported by the unit watch as adoptions are
+ * (PROC_EVENT_TRIGGERED); the timer's next and last elapse for the API; and its stop. The timer belongs to
+ * the manager: it keeps starting runs while no controller runs, and the next controller finds it at
+ * adoption. */
+#include "core/manager-internal.h"
+
+typedef struct TimerCall {
+        Manager *m;
+        char *name;                  /* the process, looked up again: it may be gone by the answer */
+} TimerCall;
+
+static TimerCall *timer_call_new(Proc *p) {
+        TimerCall *c = new0(TimerCall, 1);
+
+        if (!c)
+                return NULL;
+        c->m = p->m;
+        c->name = strdup(p->pub.name);
+        if (!c->name)
+                return mfree(c);
+        return c;
+}
+
+static Proc *timer_call_take(TimerCall *c) {
+        Proc *p = manager_find(c->m, c->name);
+
+        free(c->name);
+        free(c);
+        return p;
+}
+
+bool proc_is_scheduled(const Proc *p) {
+        return compose_schedule_is_set(proc_config(p)->schedule);
+}
+
+static int proc_timer_unit(Proc *p) {
+        _cleanup_free_ char *t = NULL;
+        int r;
+
+        r = proc_update_unit_name(p);
+        if (r < 0)
+                return r;
+        r = process_spec_timer_unit(p->pub.unit, &t);
+        if (r < 0)
+                return r;
+        if (!streq_ptr(t, p->timer_unit)) {
+                free(p->timer_unit);
+                p->timer_unit = TAKE_PTR(t);
+        }
+        return 0;
+}
+
+#define TIMER_READ_RETRY_USEC (50 * USEC_PER_MSEC)
+#define TIMER_READ_RETRIES 40
+
+static void proc_timer_read(Proc *p);
+
+static int proc_on_timer_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
+
+        p->timer_retry = sd_event_source_disable_unref(p->timer_retry);
+        proc_timer_read(p);
+        return 0;
+}
+
+static void proc_on_timer_read(UnitDriver *d, int error, const UnitSnapshot *s, void *userdata) {
+        Proc *p = userdata;
+        usec_t next = 0;
+
+        p->timer_read = unit_call_cancel(p->timer_read);
+        if (error < 0 || !s)
+                return;
+        if (streq_ptr(s->active_state, "active")) {
+                if (s->next_elapse_realtime > 0)
+                        next = s->next_elapse_realtime;
+                if (s->next_elapse_monotonic > 0) {
+                        /* a monotonic elapse, in realtime as the API shows it */
+                        usec_t mono = now_usec(CLOCK_MONOTONIC), real = now_usec(CLOCK_REALTIME);
+                        usec_t at = real + (s->next_elapse_monotonic > mono ? s->next_elapse_monotonic - mono : 0);
+
+                        if (next == 0 || at < next)
+                                next = at;
+                }
+        }
+        /* No next elapse yet: StartTransientUnit answers once the start job is queued, and after a run the
+         * timer computes its next elapse when the manager tells it the service ended, which may come after
+         * our read. Ask again shortly (a run that goes on keeps it without one). */
+        if (next == 0 && p->timer_armed && p->timer_retries < TIMER_READ_RETRIES && !p->timer_retry) {
+                p->timer_retries++;
+                (void) sd_event_add_time_relative(p->m->event, &p->timer_retry, CLOCK_MONOTONIC,
+                                                  TIMER_READ_RETRY_USEC, 0, proc_on_timer_retry, p);
+        } else if (next > 0)
+                p->timer_retries = 0;
+        if (next == p->pub.next_run && (s->last_trigger == 0 || s->last_trigger == p->pub.last_run))
+                return;
+        p->pub.next_run = next;
+        if (s->last_trigger > 0)
+                p->pub.last_run = s->last_trigger;
+        proc_changed(p);
+}
+
+static void proc_timer_read(Proc *p) {
+        if (!p->timer_armed || !p->timer_unit || p->timer_read)
+                return;
+        if (unit_driver_read(p->m->driver, p->timer_unit, proc_on_timer_read, p, &p->timer_read) < 0)
+                p->timer_read = NULL;
+}
+
+/* Reads the timer's next and last elapse (after its start, and at each run's start and end). */
+void proc_schedule_refresh(Proc *p) {
+        p->timer_retries = 0;
+        proc_timer_read(p);
+}
+
+static void proc_on_timer_started(UnitDriver *d, int error, void *userdata) {
+        Proc *p = timer_call_take(userdata);
+
+        if (!p)
+                return;
+        if (error < 0) {
+                log_warning_errno(error, "Process %s: cannot start its timer %s: %m", p->pub.name,
+                                  strna(p->timer_unit));
+                proc_log(p, "Error: cannot start timer %s: %s", strna(p->timer_unit), strerror(-error));
+                p->timer_armed = false;
+                manager_schedule_check(p->m);
+                return;
+        }
+        log_debug("Process %s: timer %s started", p->pub.name, p->timer_unit);
+        proc_schedule_refresh(p);
+}
+
+/* The watch of the service reports the runs its timer starts; the log follows the journal from now on. */
+static int proc_follow_runs(Proc *p, usec_t since) {
+        int r;
+
+        r = proc_watch_new(p);
+        if (r < 0)
+                return r;
+        unit_watch_set_triggered(p->watch, true, since);
+        r = proc_follow(p);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot follow its journal, its output will be missing: %m",
+                                  p->pub.name);
+        return 0;
+}
+
+/* `up` (and a start through the API): the timer and its service, unless the timer runs already (adopted).
+ * run_now adds an immediate run (OnActiveSec=0), as run_on_start does. */
+int proc_arm_schedule(Proc *p, bool run_now) {
+        _cleanup_(process_timer_spec_done) ProcessTimerSpec timer = {};
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
+        _cleanup_free_ char *reason = NULL;
+        ProcessSpecInput in;
+        TimerCall *c;
+        int r;
+
+        if (!proc_is_scheduled(p))
+                return -EINVAL;
+        r = proc_timer_unit(p);
+        if (r < 0)
+                return r;
+        p->m->ever_started = true;
+        r = proc_follow_runs(p, now_usec(CLOCK_REALTIME));
+        if (r < 0)
+                return r;
+        if (p->timer_armed) {
+                /* adopted: the timer runs already */
+                proc_schedule_refresh(p);
+                return 0;
+        }
+
+        r = proc_build_spec(p, PROCESS_SPEC_RUN, &spec, &reason);
+        if (r >= 0) {
+                proc_spec_input(p, NULL, &in);
+                r = process_spec_timer(&in, &timer, &reason);
+        }
+        if (r < 0) {
+                proc_log(p, "Error: cannot schedule the process: %s", reason ?: strerror(-r));
+                return r;
+        }
+        if (run_now) {
+                timer.timer.has_on_active = true;
+                timer.timer.on_active = 0;
+        }
+        c = timer_call_new(p);
+        if (!c)
+                return -ENOMEM;
+        r = unit_driver_start_timer(p->m->driver, &timer.timer, &spec.unit, proc_on_timer_started, c);
+        if (r < 0) {
+                free(c->name);
+                free(c);
+                proc_log(p, "Error: cannot start timer %s: %s", p->timer_unit, strerror(-r));
+                return r;
+        }
+        p->timer_armed = true;
+        log_debug("Process %s: starting timer %s", p->pub.name, p->timer_unit);
+        return 0;
+}
+
+/* A stop of the process, of the project, or the end: no more runs. The run under way is the caller's. */
+int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata) {
+        if (!p->timer_armed)
+                return 0;
+        p->timer_armed = false;
+        p->pub.next_run = 0;
+        p->timer_read = unit_call_cancel(p->timer_read);
+        p->timer_retry = sd_event_source_disable_unref(p->timer_retry);
+        if (p->watch)
+                unit_watch_set_triggered(p->watch, false, 0);
+        return unit_driver_stop(p->m->driver, p->timer_unit, done, userdata) < 0 ? 0 : 1;
+}
+
+/* Adoption: the timer an earlier controller started is still there (it started the runs of the gap). */
+void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units) {
+        for (size_t i = 0; i < m->n_procs; i++) {
+                Proc *p = m->procs[i];
+
+                if (!proc_is_scheduled(p) || proc_timer_unit(p) < 0)
+                        continue;
+                for (size_t k = 0; k < n_units; k++)
+                        if (streq(units[k].name, p->timer_unit) && streq_ptr(units[k].load_state, "loaded") &&
+                            streq_ptr(units[k].active_state, "active")) {
+                                p->timer_armed = true;
+                                log_debug("Process %s: adopting timer %s", p->pub.name, p->timer_unit);
+                                break;
+                        }
+        }
+}
+
+/* The unit watch reported a run nobody of ours started: the timer's. */
+bool proc_on_triggered(Proc *p, pid_t main_pid, usec_t start_timestamp) {
+        if (!p->timer_armed || proc_busy(p))
+                return false;
+        log_debug("Process %s: its timer started a run (pid %d)", p->pub.name, (int) main_pid);
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_TRIGGERED, .pid = main_pid,
+                                               .timestamp = start_timestamp });
+        /* the new incarnation's reset came after the state: this run's pid and start */
+        if (process_is_running(&p->pub)) {
+                p->pub.pid = main_pid;
+                p->pub.start_time = start_timestamp ?: now_usec(CLOCK_REALTIME);
+        }
+        proc_schedule_refresh(p);
+        return true;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Scheduled processes (issue 15, docs/lifecycle.md "Scheduled processes"), against the real user manager and
+journald: an `interval: 2s` process runs at least twice in 5 s with each run's lines in its log; a cron
+process's timer is in `systemctl --user list-timers` with the next elapse systemd-analyze computes for the same
+schedule, and the API shows it; after `kill -9` of the controller the timer still fires and the next `pcctl
+up` shows the run; `down` (with and without a controller) removes the timers."""
+import datetime
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcctl_harness import Project, escape, loaded_units, main, wait_until  # noqa: E402
+
+INTERVAL = """
+processes:
+  tick:
+    command: 'echo "tick $(date +%s.%N)"'
+    schedule:
+      interval: 2s
+"""
+
+CRON = """
+processes:
+  nightly:
+    command: 'echo nightly'
+    schedule:
+      cron: "30 4 * * 1-5"
+      timezone: UTC
+  keep:
+    command: 'exec sleep 600'
+"""
+
+
+def ticks(p, name="tick"):
+    lines = p.get("/process/logs/%s/0/0" % name).json()["logs"]
+    return [float(l.split()[1]) for l in lines if l.startswith("tick ")]
+
+
+def timer(p, name):
+    return "pcctl-%s-%s.timer" % (escape(p.name), escape(name))
+
+
+def rfc3339(s):
+    """process-compose's time text (RFC 3339 with nanoseconds) as a UNIX time."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", s)
+    assert m, s
+    tz = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.datetime.fromisoformat(m.group(1) + tz).timestamp() + float(m.group(2) or 0)
+
+
+def test_interval_runs_twice_in_5s():
+    with Project("interval", INTERVAL) as p:
+        t0 = time.time()
+        p.up()
+        # the runs happen within 5 s of `up`; their lines reach the ring a journal batch later
+        got = wait_until(lambda: [t for t in ticks(p) if t < t0 + 5.0] if len(ticks(p)) >= 2 else None,
+                         timeout=8, what="two ticks")
+        assert len(got) >= 2, (got, t0)
+        assert got[1] - got[0] > 1.5, got      # two runs, not two lines of one
+        # between runs: Scheduled, with the timer's next and last elapse (a run under way has no next yet)
+        s = p.wait_state("tick", lambda s: not s["is_running"] and "next_run_time" in s, timeout=5)
+        assert s["status"] == "Scheduled", s
+        assert s["exit_code"] == 0, s
+        assert "last_run_time" in s, s
+        assert rfc3339(s["next_run_time"]) > time.time() - 1, s
+        # the project does not end while its timer waits, and the timer is the manager's
+        assert p.proc.poll() is None
+        assert timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name))
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert p.wait_exit(30) == 0, p.stderr()
+        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+
+
+def analyze_next(expr):
+    out = subprocess.run(["systemd-analyze", "calendar", expr], capture_output=True, text=True,
+                         env=dict(os.environ, TZ="UTC"), check=True).stdout
+    m = re.search(r"Next elapse: \w+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", out)
+    assert m, out
+    return datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def utc_systemctl(*args):
+    return subprocess.run(["systemctl", "--user", *args], capture_output=True, text=True, timeout=30,
+                          env=dict(os.environ, TZ="UTC")).stdout
+
+
+def test_cron_timer_in_list_timers():
+    with Project("cron", CRON) as p:
+        p.up()
+        p.wait_state("keep", lambda s: s["status"] == "Running")
+        t = timer(p, "nightly")
+        want = analyze_next("Mon..Fri *-*-* 04:30:00 UTC")
+        nxt = datetime.datetime.fromtimestamp(want, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        # systemd's own view of the timer, and list-timers
+        show = wait_until(lambda: utc_systemctl("show", "-p", "NextElapseUSecRealtime", "--value", t).strip(),
+                          timeout=10, what="the timer's next elapse")
+        assert show.endswith(nxt), (show, nxt)
+        lt = utc_systemctl("list-timers", "--all", "--no-pager", "--no-legend")
+        line = [l for l in lt.splitlines() if t in l]
+        assert line, lt
+        assert nxt in line[0], (line[0], nxt)
+        s = p.wait_state("nightly", lambda s: "next_run_time" in s)
+        assert abs(rfc3339(s["next_run_time"]) - want) < 1, (s, want)
+        assert s["status"] == "Scheduled", s
+
+
+KILL = """
+processes:
+  tick:
+    command: 'echo "tick $(date +%s.%N)"; exit 3'
+    schedule:
+      interval: 2s
+"""
+
+
+def test_timer_fires_while_controller_is_down():
+    with Project("away", KILL) as p:
+        p.up()
+        wait_until(lambda: len(ticks(p)) >= 1, timeout=8, what="a first tick")
+        p.proc.kill()
+        p.proc.wait()
+        t_kill = time.time()
+        time.sleep(4.5)                 # two runs happen meanwhile, no controller watches
+        assert timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name))
+        p.up()
+        # the runs of the gap: their lines, and the last one's exit code, as the returning controller shows them
+        gap = wait_until(lambda: [t for t in ticks(p) if t_kill < t < t_kill + 4.5] or None, timeout=8,
+                         what="ticks of the gap in the ring")
+        assert len(gap) >= 1, gap
+        s = p.state("tick")
+        assert s["exit_code"] == 3, s
+        assert rfc3339(s["last_run_time"]) > t_kill, s
+        # and the timer goes on firing for the new controller
+        n = len(ticks(p))
+        wait_until(lambda: len(ticks(p)) > n, timeout=6, what="a run after the return")
+        # down without a controller removes the timer too
+        p.proc.kill()
+        p.proc.wait()
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+
+
+if __name__ == "__main__":
+    main(globals())
