@@ -81,8 +81,9 @@ static bool manager_anything_in_flight(Manager *m) {
                 Proc *p = m->procs[i];
                 if (proc_busy(p) || p->fsm.command_running)
                         return true;
-                /* a scheduled process waits for its next run (process-compose's project does not end) */
-                if (p->timer_armed && !m->shutting_down)
+                /* a scheduled process waits for its next run, or for a start that resumes its paused
+                 * schedule: process-compose's project does not end while it has one */
+                if (proc_is_scheduled(p) && !m->shutting_down)
                         return true;
         }
         return false;

@@ -146,5 +146,24 @@ def test_timer_fires_while_controller_is_down():
         assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
 
 
+def test_stop_pauses_and_start_resumes_the_schedule():
+    with Project("pause", INTERVAL.replace("echo", "sleep 0.2; echo")) as p:
+        p.up()
+        wait_until(lambda: len(ticks(p)) >= 1, timeout=8, what="a first tick")
+        r = p.patch("/process/stop/tick")
+        assert r.status == 200, r
+        wait_until(lambda: timer(p, "tick") not in loaded_units("pcctl-%s-*" % escape(p.name)), timeout=10,
+                   what="the timer stopped")
+        n = len(ticks(p))
+        time.sleep(3)
+        assert len(ticks(p)) == n, (n, ticks(p))          # paused: no run
+        assert "next_run_time" not in p.state("tick"), p.state("tick")
+        r = p.post("/process/start/tick")
+        assert r.status == 200, r
+        # a run at once, then the schedule again
+        wait_until(lambda: len(ticks(p)) >= n + 2, timeout=8, what="runs after the start")
+        assert timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name))
+
+
 if __name__ == "__main__":
     main(globals())
