@@ -73,7 +73,7 @@ static int process_error(int r, const char *name, char **ret_error) {
         }
 }
 
-/* stop, signal, truncate: process-compose says "does not exist" */
+/* stop, signal: process-compose says "does not exist" */
 static int running_process_error(int r, const char *name, char **ret_error) {
         switch (r) {
         case MANAGER_E_NOT_FOUND:
@@ -205,6 +205,9 @@ static int b_scale_process(void *ctx, const char *name, int count, char **ret_er
 static int b_truncate_logs(void *ctx, const char *name, char **ret_error) {
         int r = manager_truncate_logs(M(ctx), name);
 
+        /* process-compose's getProcessLog() words it its own way */
+        if (r == MANAGER_E_NOT_FOUND)
+                return error_set(ret_error, -ENOENT, "process %s doesn't exist", name);
         return r == 0 ? 0 : running_process_error(r, name, ret_error);
 }
 

@@ -46,6 +46,32 @@ static int parse_go_int(const char *s, int64_t *ret, char **ret_error) {
         return r == -ERANGE ? -ERANGE : -EINVAL;
 }
 
+/* How Go's encoding/json names a JSON value in an UnmarshalTypeError ("object", "array", ...). */
+static const char *go_json_kind(const cJSON *j) {
+        if (cJSON_IsObject(j))
+                return "object";
+        if (cJSON_IsArray(j))
+                return "array";
+        if (cJSON_IsString(j))
+                return "string";
+        if (cJSON_IsNumber(j))
+                return "number";
+        if (cJSON_IsBool(j))
+                return "bool";
+        return "null";
+}
+
+/* 400 with Go's text for a JSON value that does not fit the Go type gin binds the body to (field: the struct
+ * field, "Struct.key", or NULL for the value itself). */
+static void set_unmarshal_error(Call *c, const cJSON *j, const char *field, const char *type) {
+        if (field)
+                http_set_errorf(c->resp, 400, "json: cannot unmarshal %s into Go struct field %s of type %s",
+                                go_json_kind(j), field, type);
+        else
+                http_set_errorf(c->resp, 400, "json: cannot unmarshal %s into Go value of type %s",
+                                go_json_kind(j), type);
+}
+
 /* ---- handlers ---- */
 
 static size_t collect_processes(Call *c, Process ***ret) {
@@ -133,8 +159,7 @@ static void h_process_update(Call *c) {
         if (http_call_parse_json(c, &body) < 0)
                 return;
         if (!cJSON_IsObject(body)) {
-                http_response_set_error(c->resp, 400,
-                                        "json: cannot unmarshal non-object into Go value of type types.ProcessConfig");
+                set_unmarshal_error(c, body, NULL, "types.ProcessConfig");
                 return;
         }
         r = compose_process_from_json(body, &proc, &error);
@@ -300,8 +325,13 @@ static void h_processes_stop(Call *c) {
 
         if (http_call_parse_json(c, &body) < 0)
                 return;
+        if (cJSON_IsNull(body)) {
+                /* Go leaves the slice nil: nothing to stop */
+                http_response_set_json(c->resp, 200, cJSON_CreateObject());
+                return;
+        }
         if (!cJSON_IsArray(body)) {
-                http_response_set_error(c->resp, 400, "json: cannot unmarshal non-array into Go value of type []string");
+                set_unmarshal_error(c, body, NULL, "[]string");
                 return;
         }
         n = (size_t) cJSON_GetArraySize(body);
@@ -310,9 +340,8 @@ static void h_processes_stop(Call *c) {
                 return;
         }
         cJSON_ArrayForEach(it, body)
-                if (!cJSON_IsString(it)) {
-                        http_response_set_error(c->resp, 400,
-                                                "json: cannot unmarshal non-string into Go value of type string");
+                if (!cJSON_IsString(it) && !cJSON_IsNull(it)) {
+                        set_unmarshal_error(c, it, NULL, "string");
                         return;
                 }
         if (!BACKEND(c)->stop_process) {
@@ -326,7 +355,7 @@ static void h_processes_stop(Call *c) {
         }
         cJSON_ArrayForEach(it, body) {
                 _cleanup_free_ char *error = NULL;
-                const char *name = it->valuestring;
+                const char *name = it->valuestring ?: "";   /* null: Go's zero value */
                 int r = BACKEND(c)->stop_process(CTX(c), name, &error);
 
                 cJSON_DeleteItemFromObjectCaseSensitive(out, name);
@@ -406,9 +435,13 @@ static void h_send_keys(Call *c) {
 
         if (http_call_parse_json(c, &body) < 0)
                 return;
+        if (!cJSON_IsObject(body)) {
+                set_unmarshal_error(c, body, NULL, "api.SendKeysRequest");
+                return;
+        }
         keys = cJSON_GetObjectItem(body, "keys");
-        if (!cJSON_IsObject(body) || (keys && !cJSON_IsString(keys))) {
-                http_response_set_error(c->resp, 400, "json: cannot unmarshal into Go value of type api.SendKeysRequest");
+        if (keys && !cJSON_IsString(keys) && !cJSON_IsNull(keys)) {
+                set_unmarshal_error(c, keys, "SendKeysRequest.keys", "string");
                 return;
         }
         if (!BACKEND(c)->send_keys) {
@@ -553,8 +586,7 @@ static void h_project_update(Call *c) {
         if (http_call_parse_json(c, &body) < 0)
                 return;
         if (!cJSON_IsObject(body)) {
-                http_response_set_error(c->resp, 400,
-                                        "json: cannot unmarshal non-object into Go value of type types.Project");
+                set_unmarshal_error(c, body, NULL, "types.Project");
                 return;
         }
         r = compose_project_from_json(body, &project, &error);

@@ -36,8 +36,6 @@ unsigned ws_handshake_error_status(WsHandshakeError e) {
                 return 101;
         case WS_HANDSHAKE_BAD_METHOD:
                 return 405;
-        case WS_HANDSHAKE_BAD_VERSION:
-                return 426;
         case WS_HANDSHAKE_BAD_ORIGIN:
                 return 403;
         default:

@@ -21,7 +21,7 @@ typedef enum WsHandshakeError {
         WS_HANDSHAKE_BAD_METHOD,         /* 405 */
         WS_HANDSHAKE_NO_CONNECTION_UPGRADE,
         WS_HANDSHAKE_NO_UPGRADE_WEBSOCKET,
-        WS_HANDSHAKE_BAD_VERSION,        /* 426 */
+        WS_HANDSHAKE_BAD_VERSION,        /* 400, as gorilla (RFC 6455 suggests 426) */
         WS_HANDSHAKE_BAD_KEY,
         WS_HANDSHAKE_BAD_ORIGIN,         /* 403 */
         _WS_HANDSHAKE_MAX,

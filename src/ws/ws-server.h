@@ -42,7 +42,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(WsServer *, ws_server_free);
 
 /* I/O-free: validates an upgrade request for the given stream. On success fills resp with status 101,
  * resp->upgrade, resp->ws_accept and resp->upgrade_params; on failure with the error status and body
- * (400 for a bad query, 403 for a bad Origin, 426/400 for a bad handshake, 503 over the session limit). */
+ * (400 for a bad query, 403 for a bad Origin, 405/400 for a bad handshake, 503 over the session limit). */
 void ws_server_check_upgrade(WsServer *s, HttpUpgrade kind, const HttpRequest *req, HttpResponse *resp);
 
 /* Takes over an upgraded connection. params is resp->upgrade_params (ownership moves to the session). */

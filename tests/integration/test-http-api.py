@@ -140,6 +140,7 @@ def exercise(p, port):
     check_error(p.get("/process/logs/nope/0/0"), 400, "process nope doesn't exist")
     r = p.request("DELETE", "/process/logs/once")
     assert r.status == 200 and r.json() == {"name": "once"}, r
+    check_error(p.request("DELETE", "/process/logs/nope"), 400, "process nope doesn't exist")
     assert p.get("/process/logs/once/0/0").json() == {"logs": []}
 
     # namespaces
@@ -190,6 +191,11 @@ def exercise(p, port):
     assert r.json() == {"worker": "ok", "once": "process once is not running"}, r
     r = p.patch("/processes/stop", "[1,")
     check_error(r, 400)
+    # every name unknown: still 207 with the map, as process-compose's runner fills it for every name
+    r = p.patch("/processes/stop", ["nope", "nada"])
+    assert r.status == 207 and r.json() == {"nope": "process nope does not exist",
+                                            "nada": "process nada does not exist"}, r
+    check_error(p.patch("/processes/stop", {"a": 1}), 400, "json: cannot unmarshal object into Go value of type []string")
 
     # restart answers after the new incarnation started
     p.wait_state("worker", lambda s: s["status"] == "Completed")
@@ -224,7 +230,7 @@ def exercise(p, port):
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain"), r
     assert 'pcctl_process_status{process="web",status="Running"} 1' in r.body, r.body
     assert 'pcctl_http_requests_total{code="200"}' in r.body
-    assert 'pcctl_http_requests_total{code="207"} 1' in r.body
+    assert 'pcctl_http_requests_total{code="207"} 2' in r.body
 
     # POST /project/stop answers after everything stopped, then pcctl exits
     r = p.post("/project/stop/", timeout=60)
