@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, main  # noqa: E402
+from pcctl_harness import Project, main, wait_until  # noqa: E402
 
 YAML = """processes:
   slow:
@@ -24,6 +24,9 @@ def test_update_answers_after_the_swap():
     with Project("upd-proc", YAML) as p:
         p.up()
         p.wait_state("slow", lambda s: s["status"] == "Running", timeout=15)
+        # "v1" comes after the trap: from then on the old run ignores SIGTERM (before, a stop ends it at once)
+        wait_until(lambda: "v1" in p.get("/process/logs/slow/0/0").json()["logs"], timeout=10,
+                   what="the old run's trap set")
         old_pid = p.state("slow")["pid"]
         info = p.get("/process/info/slow").json()
         old_args = info["args"]

@@ -291,8 +291,12 @@ def seed_repro(tag, yaml_text, timeout):
         stalled = watcher = None
         try:
             p.up(*(["--ws-write-timeout", str(timeout)] if timeout else []))
-            wait_until(lambda: len(p.get("/process/logs/noisy/0/5").json()["logs"]) >= 5, timeout=15,
-                       what="noisy's first lines")
+            # noisy has been running for a while, as in PR #495: its history (300 lines, some 30 KB of frames)
+            # is more than the follower's receive buffer holds, so the last byte the follower's kernel takes
+            # comes right after the handshake, whatever the producer's pace on a loaded machine (at ~50
+            # lines/s a 4 KiB buffer took 1.3 s to fill from live lines alone)
+            wait_until(lambda: len(p.get("/process/logs/noisy/0/300").json()["logs"]) >= 300, timeout=30,
+                       what="noisy's first 300 lines")
             limit = timeout or 10
             evictions0 = metric(p, "pcctl_ws_evictions_total") or 0
             stalled = subprocess.Popen([sys.executable, "-c", STALLED_TCP, str(port),
