@@ -83,6 +83,11 @@ struct Proc {
         UnitCall *timer_read;        /* reading its next and last elapse */
         sd_event_source *timer_retry;/* ... again, while the timer's start job runs */
         unsigned timer_retries;
+        sd_event_source *timer_rearm;/* starting it again while systemd still holds the old one */
+        unsigned timer_rearms;
+        bool timer_run_now;          /* the start under way adds an immediate run */
+        bool timer_replacing;        /* a live update stops the old timer; the new one waits for that */
+        bool arm_after_replace;      /* ... and is armed when it is gone */
 
         LogRingObserver *ring_observer;
         bool log_dirty;
@@ -272,6 +277,8 @@ bool proc_is_scheduled(const Proc *p);
 int proc_arm_schedule(Proc *p, bool run_now);
 int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata);
 void proc_schedule_refresh(Proc *p);
+void proc_schedule_replace_begin(Proc *p);
+bool proc_schedule_install(Proc *p);
 bool proc_on_triggered(Proc *p, pid_t main_pid, usec_t start_timestamp);
 void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units);
 

@@ -113,11 +113,33 @@ void proc_schedule_refresh(Proc *p) {
         proc_timer_read(p);
 }
 
+#define TIMER_REARM_USEC (25 * USEC_PER_MSEC)
+#define TIMER_REARMS 40
+
+static int proc_on_timer_rearm(sd_event_source *s, uint64_t usec, void *userdata) {
+        Proc *p = userdata;
+
+        p->timer_rearm = sd_event_source_disable_unref(p->timer_rearm);
+        if (!p->m->shutting_down && !p->timer_armed && proc_is_scheduled(p))
+                (void) proc_arm_schedule(p, p->timer_run_now);
+        return 0;
+}
+
 static void proc_on_timer_started(UnitDriver *d, int error, void *userdata) {
         Proc *p = timer_call_take(userdata);
 
         if (!p)
                 return;
+        if (error == -EEXIST && p->timer_rearms < TIMER_REARMS && !p->m->shutting_down &&
+            sd_event_add_time_relative(p->m->event, &p->timer_rearm, CLOCK_MONOTONIC, TIMER_REARM_USEC, 0,
+                                       proc_on_timer_rearm, p) >= 0) {
+                /* the timer or service of the configuration it replaces is stopped but not yet collected by
+                 * the manager (a live update): start again in a moment */
+                p->timer_rearms++;
+                p->timer_armed = false;
+                return;
+        }
+        p->timer_rearms = 0;
         if (error < 0) {
                 log_warning_errno(error, "Process %s: cannot start its timer %s: %m", p->pub.name,
                                   strna(p->timer_unit));
@@ -179,6 +201,7 @@ int proc_arm_schedule(Proc *p, bool run_now) {
                 proc_log(p, "Error: cannot schedule the process: %s", reason ?: strerror(-r));
                 return r;
         }
+        p->timer_run_now = run_now;
         if (run_now) {
                 timer.timer.has_on_active = true;
                 timer.timer.on_active = 0;
@@ -200,6 +223,8 @@ int proc_arm_schedule(Proc *p, bool run_now) {
 
 /* A stop of the process, of the project, or the end: no more runs. The run under way is the caller's. */
 int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata) {
+        /* a start waiting for the old units to go is given up too */
+        p->timer_rearm = sd_event_source_disable_unref(p->timer_rearm);
         if (!p->timer_armed)
                 return 0;
         p->timer_armed = false;
@@ -209,6 +234,50 @@ int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata) {
         if (p->watch)
                 unit_watch_set_triggered(p->watch, false, 0);
         return unit_driver_stop(p->m->driver, p->timer_unit, done, userdata) < 0 ? 0 : 1;
+}
+
+static void proc_on_old_timer_stopped(UnitDriver *d, int error, void *userdata) {
+        Proc *p = timer_call_take(userdata);
+
+        if (!p)
+                return;
+        p->timer_replacing = false;
+        if (p->arm_after_replace) {
+                p->arm_after_replace = false;
+                if (!p->m->shutting_down && proc_is_scheduled(p))
+                        (void) proc_arm_schedule(p, false);
+        }
+}
+
+/* A live update replaces a scheduled process's configuration: its timer goes first (the run under way ends
+ * through the replacement), as systemd would refuse a second timer of the same name. */
+void proc_schedule_replace_begin(Proc *p) {
+        TimerCall *c;
+
+        if (!p->timer_armed)
+                return;
+        c = timer_call_new(p);
+        if (c && proc_disarm_schedule(p, proc_on_old_timer_stopped, c) > 0) {
+                p->timer_replacing = true;
+                return;
+        }
+        if (c)
+                (void) timer_call_take(c);
+        else
+                (void) proc_disarm_schedule(p, NULL, NULL);
+}
+
+/* The new configuration is in place: a scheduled one gets its timer (once the old one is gone) instead of a
+ * run. Returns false for a process that is not scheduled, which the caller starts. */
+bool proc_schedule_install(Proc *p) {
+        if (!proc_is_scheduled(p))
+                return false;
+        if (p->timer_replacing)
+                p->arm_after_replace = true;
+        else
+                (void) proc_arm_schedule(p, false);
+        proc_changed(p);
+        return true;
 }
 
 /* Adoption: the timer an earlier controller started is still there (it started the runs of the gap). */

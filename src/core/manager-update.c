@@ -178,9 +178,10 @@ void proc_install_config(Proc *p) {
         p->pub.config = c;
         proc_reset_ring(p);
         /* the machine is DORMANT: the new config is started, or shows its initial status */
-        if (!c->disabled && !c->is_foreground)
-                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
-        else {
+        if (!c->disabled && !c->is_foreground) {
+                if (!proc_schedule_install(p))
+                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
+        } else {
                 p->pub.status = process_fsm_status(p->fsm.state, c);
                 proc_changed(p);
         }
@@ -190,6 +191,7 @@ void proc_install_config(Proc *p) {
 static void proc_replace_config(Proc *p, ComposeProcess *c) {
         compose_process_free(p->next_config);
         p->next_config = c;
+        proc_schedule_replace_begin(p);
         /* a run ends first (no exit_on_* hooks), its end installs the new config; else it is installed now */
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_CONFIG_REPLACED });
 }
@@ -330,7 +332,7 @@ int manager_update_project(Manager *m, ComposeProject *project, cJSON **ret_stat
                                 (void) cJSON_AddStringToObject(status, c->name, "error: cannot add process");
                                 continue;
                         }
-                        if (!copy->disabled && !copy->is_foreground)
+                        if (!copy->disabled && !copy->is_foreground && !proc_schedule_install(n))
                                 (void) proc_dispatch(n, &(ProcEvent) { .type = PROC_EVENT_START });
                         else
                                 proc_changed(n);

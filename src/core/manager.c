@@ -170,6 +170,7 @@ Proc *proc_free(Proc *p) {
         free(p->timer_unit);
         unit_call_cancel(p->timer_read);
         sd_event_source_disable_unref(p->timer_retry);
+        sd_event_source_disable_unref(p->timer_rearm);
         compose_process_free(p->owned_config);
         compose_process_free(p->next_config);
         return mfree(p);

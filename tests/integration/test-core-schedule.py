@@ -202,5 +202,33 @@ def test_restart_runs_it_now_and_keeps_the_schedule():
         assert "could not start" not in p.stderr(), p.stderr()
 
 
+def test_live_update_replaces_the_timer():
+    """`pcctl project update` with a changed schedule and command: the old timer goes, the new one runs the
+    new command on the new schedule; a scheduled process added by the update gets a timer, not a plain run."""
+    with Project("update", INTERVAL.replace("interval: 2s", "interval: 30s")) as p:
+        p.up()
+        wait_until(lambda: timer(p, "tick") in loaded_units("pcctl-%s-*" % escape(p.name)), timeout=8,
+                   what="the first timer")
+        p.write("process-compose.yaml", "name: %s\n%s" % (p.name, INTERVAL.replace("tick $(", "tock $(") + """
+  added:
+    command: 'echo "added $(date +%s.%N)"'
+    schedule:
+      interval: 2s
+"""))
+        r = p.pcctl("project", "update", "-f", p.path("process-compose.yaml"), "-u", p.socket, timeout=30)
+        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+
+        def runs(name, word):
+            return [l for l in p.get("/process/logs/%s/0/0" % name).json()["logs"] if l.startswith(word + " ")]
+        # every 2 s now: two runs of the new command within 6 s
+        wait_until(lambda: len(runs("tick", "tock")) >= 2, timeout=8, what="two runs of the new command")
+        wait_until(lambda: len(runs("added", "added")) >= 2, timeout=8, what="two runs of the added process")
+        for name in ("tick", "added"):
+            logs = p.get("/process/logs/%s/0/0" % name).json()["logs"]
+            assert not [l for l in logs if "could not start" in l or "cannot" in l], logs
+            assert timer(p, name) in loaded_units("pcctl-%s-*" % escape(p.name))
+        assert "UnitExists" not in p.stderr(), p.stderr()
+
+
 if __name__ == "__main__":
     main(globals())
