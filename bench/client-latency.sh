@@ -20,10 +20,7 @@ bench_up "$TMP" "$PROJECT" -u "$SOCK"
 bench_wait_running "$N" "$TMP/up.log" --unix-socket "$SOCK" http://unix/processes
 
 SV=$TMP/sv
-bench_supervisord_conf "$SV"
-for i in $(seq -w 1 "$N"); do printf '[program:proc-%s]\ncommand=sleep 3600\nstartsecs=0\n' "$i"; done >> "$SV/supervisord.conf"
-bench_supervisord_start "$SV"
-bench_supervisord_wait_running "$SV" "$N"
+bench_supervisord_sleepers "$SV" "$N"
 echo "# $N processes running under pcctl and under supervisord; mean wall time per call"
 
 # measure CALLS CMD... -> LAST = ms per call (after one warm-up call)

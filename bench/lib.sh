@@ -243,6 +243,18 @@ bench_supervisord_stop() {
         kill -KILL "$pid" 2>/dev/null || true
 }
 
+# bench_supervisord_sleepers DIR N: supervisord in DIR with N programs proc-01.. running sleep 3600 (as
+# bench_write_sleepers), started and all running (BENCH_SVPID).
+bench_supervisord_sleepers() {
+        local dir=$1 n=$2 i
+        bench_supervisord_conf "$dir"
+        for i in $(seq -w 1 "$n"); do
+                printf '[program:proc-%s]\ncommand=sleep 3600\nstartsecs=0\n' "$i"
+        done >> "$dir/supervisord.conf"
+        bench_supervisord_start "$dir"
+        bench_supervisord_wait_running "$dir" "$n"
+}
+
 # bench_supervisorctl DIR ARGS...: supervisorctl against the supervisord of DIR.
 bench_supervisorctl() { local dir=$1; shift; supervisorctl -c "$dir/supervisord.conf" "$@"; }
 

@@ -107,49 +107,36 @@ except Exception:
 print("-" if v is None else ("%.2f" % v if isinstance(v, float) else v))' "$1" "$2"
 }
 
+# alone KEY PROCESS N OUT: one client and its writer, nothing else
+alone() { follow_start "$1" "$2" "$3" "$4"; go "${godir[$1]}" "$2"; follow_wait; }
+declare -A godir=([proc]=$TMP [logs]=$TMP [jctl]=$TMP [sv]=$SV [pm2]=$TMP/pm2app)
+others="sv"
+[ $have_pm2 = 0 ] || others="sv pm2"
+
 echo "# latency: $LAT_N lines at $RATE lines/s"
 for k in proc logs jctl; do follow_start $k lat "$LAT_N" "$TMP/lat-$k"; done
 go "$TMP" lat
 follow_wait
-follow_start sv lat "$LAT_N" "$TMP/lat-sv"
-go "$SV" lat
-follow_wait
-if [ $have_pm2 = 1 ]; then
-        follow_start pm2 lat "$LAT_N" "$TMP/lat-pm2"
-        go "$TMP/pm2app" lat
-        follow_wait
-fi
+for k in $others; do alone $k lat "$LAT_N" "$TMP/lat-$k"; done
 echo "# throughput: $TPUT_N lines, one client at a time"
-for k in proc logs jctl; do
-        follow_start $k "tp$k" "$TPUT_N" "$TMP/tp-$k"
-        go "$TMP" "tp$k"
-        follow_wait
-done
-follow_start sv tpsv "$TPUT_N" "$TMP/tp-sv"
-go "$SV" tpsv
-follow_wait
-if [ $have_pm2 = 1 ]; then
-        follow_start pm2 tppm2 "$TPUT_N" "$TMP/tp-pm2"
-        go "$TMP/pm2app" tppm2
-        follow_wait
-fi
+for k in proc logs jctl $others; do alone $k "tp$k" "$TPUT_N" "$TMP/tp-$k"; done
 for f in "$TMP"/lat-* "$TMP"/tp-*; do case $f in *.err) ;; *) echo "${f##*/}: $(cat "$f")" ;; esac; done
 
 for m in p50_ms p99_ms; do
         for k in proc logs; do
                 bench_result "${label[$k]} latency ${m%_ms}" ms "$(j "$TMP/lat-$k" $m)" "journalctl -f" "$(j "$TMP/lat-jctl" $m)"
         done
-        bench_result "pcctl process logs -f latency ${m%_ms}" ms "$(j "$TMP/lat-proc" $m)" "supervisorctl tail -f" "$(j "$TMP/lat-sv" $m)"
-        [ $have_pm2 = 0 ] ||
-                bench_result "pcctl process logs -f latency ${m%_ms}" ms "$(j "$TMP/lat-proc" $m)" "pm2 logs" "$(j "$TMP/lat-pm2" $m)"
+        for k in $others; do
+                bench_result "${label[proc]} latency ${m%_ms}" ms "$(j "$TMP/lat-proc" $m)" "${label[$k]}" "$(j "$TMP/lat-$k" $m)"
+        done
 done
 for k in proc logs; do
         bench_result "${label[$k]}, $TPUT_N lines" lines/s "$(j "$TMP/tp-$k" lines_per_s)" "journalctl -f" "$(j "$TMP/tp-jctl" lines_per_s)"
 done
-bench_result "pcctl process logs -f, $TPUT_N lines" lines/s "$(j "$TMP/tp-proc" lines_per_s)" "supervisorctl tail -f" "$(j "$TMP/tp-sv" lines_per_s)"
-[ $have_pm2 = 0 ] ||
-        bench_result "pcctl process logs -f, $TPUT_N lines" lines/s "$(j "$TMP/tp-proc" lines_per_s)" "pm2 logs" "$(j "$TMP/tp-pm2" lines_per_s)"
-for k in proc logs jctl sv $([ $have_pm2 = 0 ] || echo pm2); do
+for k in $others; do
+        bench_result "${label[proc]}, $TPUT_N lines" lines/s "$(j "$TMP/tp-proc" lines_per_s)" "${label[$k]}" "$(j "$TMP/tp-$k" lines_per_s)"
+done
+for k in proc logs jctl $others; do
         r=$(j "$TMP/tp-$k" received)
-        [ "$r" = "$TPUT_N" ] || echo "# $k received $r of $TPUT_N lines in the throughput run"
+        [ "$r" = "$TPUT_N" ] || echo "# ${label[$k]} received $r of $TPUT_N lines in the throughput run"
 done

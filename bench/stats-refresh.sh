@@ -22,10 +22,7 @@ PCPID=$BENCH_PCPID
 bench_wait_running "$N" "$TMP/up.log" --unix-socket "$SOCK" http://unix/processes
 
 SV=$TMP/sv
-bench_supervisord_conf "$SV"
-for i in $(seq -w 1 "$N"); do printf '[program:proc-%s]\ncommand=sleep 3600\nstartsecs=0\n' "$i"; done >> "$SV/supervisord.conf"
-bench_supervisord_start "$SV"
-bench_supervisord_wait_running "$SV" "$N"
+bench_supervisord_sleepers "$SV" "$N"
 sleep 3 # the starts settle
 
 MGR=$(pgrep -o -x systemd -u "$(id -u)" || true)
