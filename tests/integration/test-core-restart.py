@@ -231,6 +231,41 @@ def test_down_after_kill9():
         assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
 
 
+SHUTDOWN_CMD = """
+processes:
+  svc:
+    command: 'trap "" TERM; while [ ! -f stop.now ]; do sleep 0.05; done; echo bye'
+    shutdown:
+      command: 'echo "$PC_PROC_NAME $MARK" > shutdown.ran; touch stop.now'
+      timeout_seconds: 5
+    environment: ["MARK=from-the-config"]
+  plain:
+    command: 'exec sleep 600'
+    depends_on: {svc: {condition: process_started}}
+"""
+
+
+def test_down_after_kill9_runs_shutdown_command():
+    """`pcctl down` without a controller runs a process's shutdown.command, as the controller would: the
+    process ends by it (it ignores SIGTERM), before its unit is stopped."""
+    with Project("down-shutdown", SHUTDOWN_CMD) as p:
+        p.up()
+        p.wait_state("plain", lambda s: s["status"] == "Running")
+        pid = p.state("svc")["pid"]
+        p.proc.kill()
+        p.proc.wait()
+        t0 = time.monotonic()
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        took = time.monotonic() - t0
+        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+        assert os.path.exists(p.path("shutdown.ran")), (r.stderr, os.listdir(p.dir))
+        assert open(p.path("shutdown.ran")).read().strip() == "svc from-the-config"
+        # it ended by the command, not by the SIGKILL after the timeout
+        assert took < 4.5, took
+        assert_gone(p, [pid])
+        assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
+
+
 def test_ended_project_leaves_no_directory():
     with Project("no-leftover", SMALL) as p:
         p.up()
