@@ -321,14 +321,9 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         manager_take_stored_ptys(m);
         m->options = *options;
         m->console = options->console;
-        if (options->os_environ) {
-                m->os_environ = strv_copy(options->os_environ);
-                if (!m->os_environ)
-                        return log_oom();
-        } else {
+        {
                 extern char **environ;
-                m->os_environ = strv_copy(environ);
-                if (!m->os_environ)
+                if (process_spec_inherited_environment(options->os_environ ?: environ, &m->os_environ) < 0)
                         return log_oom();
         }
         m->start_time = now_usec(CLOCK_REALTIME);

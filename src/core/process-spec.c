@@ -21,6 +21,50 @@ static const char *project_shell_argument(const ComposeProject *project) {
         return project->shell.shell_argument ?: "-c";
 }
 
+/* What systemd.exec(5) ("Environment Variables in Spawned Processes") sets for one service and its own
+ * processes only. A unit's Environment= overrides what systemd sets for it, so an inherited JOURNAL_STREAM
+ * or INVOCATION_ID would replace the process's own, and NOTIFY_SOCKET would point sd_notify() at the
+ * controller's unit. */
+static const char *const service_variables[] = {
+        "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM",
+        "MAINPID", "MANAGERPID", "SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC", "PIDFILE",
+        "SERVICE_RESULT", "EXIT_CODE", "EXIT_STATUS", "REMOTE_ADDR", "REMOTE_PORT",
+        "RUNTIME_DIRECTORY", "STATE_DIRECTORY", "CACHE_DIRECTORY", "LOGS_DIRECTORY", "CONFIGURATION_DIRECTORY",
+        "CREDENTIALS_DIRECTORY", "MEMORY_PRESSURE_WATCH", "MEMORY_PRESSURE_WRITE",
+        "MONITOR_SERVICE_RESULT", "MONITOR_EXIT_CODE", "MONITOR_EXIT_STATUS", "MONITOR_INVOCATION_ID",
+        "MONITOR_UNIT", "TRIGGER_UNIT", "TRIGGER_PATH", "TRIGGER_TIMER_REALTIME_USEC",
+        "TRIGGER_TIMER_MONOTONIC_USEC",
+};
+
+bool process_spec_is_service_variable(const char *assignment) {
+        size_t n = strcspn(assignment, "=");
+
+        for (size_t i = 0; i < ELEMENTSOF(service_variables); i++)
+                if (strlen(service_variables[i]) == n && strncmp(assignment, service_variables[i], n) == 0)
+                        return true;
+        return false;
+}
+
+/**
+ * process_spec_inherited_environment() - pcctl's own environment, as its processes inherit it.
+ * @environ: pcctl's environment
+ * @ret: set to a new list: @environ without the variables the service manager set for pcctl's own service
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int process_spec_inherited_environment(char * const *environ, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        l = new0(char *, 1);
+        if (!l)
+                return -ENOMEM;
+        STRV_FOREACH(e, environ)
+                if (!process_spec_is_service_variable(*e) && strv_extend(&l, *e) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 /**
  * process_spec_working_dir() - the directory a process runs in, absolute and clean.
  * @project: the project; a relative working_dir is relative to its working_directory

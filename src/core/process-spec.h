@@ -92,6 +92,12 @@ int process_spec_probe(const ProcessSpecInput *in, const ComposeProbe *probe, co
                        ProcessProbeSpec *ret);
 void process_probe_spec_done(ProcessProbeSpec *s);
 
+/* pcctl's own environment as its processes inherit it (compat §1.5): @environ without what the service
+ * manager set for pcctl's own service (NOTIFY_SOCKET, LISTEN_*, INVOCATION_ID, ...: they describe the
+ * controller's unit under `up -D`, and systemd sets each process's own). */
+int process_spec_inherited_environment(char * const *environ, char ***ret);
+bool process_spec_is_service_variable(const char *assignment);
+
 int process_spec_working_dir(const ComposeProject *project, const ComposeProcess *process, char **ret);
 int process_spec_log_location(const ComposeProject *project, const ComposeProcess *process, unsigned replica_num,
                               char **ret);

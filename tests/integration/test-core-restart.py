@@ -371,4 +371,41 @@ def test_probes_after_adoption():
         assert s["pid"] != pid and not pid_alive(pid), s
 
 
+ENV_PRINTER = """
+processes:
+  envp:
+    command: 'env > env.out; exec sleep 600'
+"""
+SERVICE_VARIABLES = ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC",
+                     "MAINPID"]
+
+
+def test_detached_environment():
+    """Under `up -D` the processes get the user's environment, not what systemd set for the controller's own
+    service (its notify socket, its fd store's LISTEN_*, its invocation id)."""
+    with Project("detached-env", ENV_PRINTER) as p:
+        ctl = "pcctl-%s.service" % escape(p.name)
+        try:
+            r = p.pcctl("up", "-D", "-u", p.socket, timeout=30, env={"PCCTL_TEST_USER_VAR": "from-the-shell"})
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            wait_until(lambda: p.get("/live").status == 200, timeout=15, what="the detached API")
+            pid = p.wait_state("envp", lambda s: s["status"] == "Running")["pid"]
+            wait_until(lambda: os.path.exists(p.path("env.out")), what="env.out")
+            time.sleep(0.2)
+            env = dict(l.split("=", 1) for l in open(p.path("env.out")).read().splitlines() if "=" in l)
+            assert env.get("PCCTL_TEST_USER_VAR") == "from-the-shell", env
+            leaked = [k for k in SERVICE_VARIABLES if k in env]
+            assert not leaked, (leaked, {k: env[k] for k in leaked})
+            # systemd sets the unit's own invocation id and journal stream; the controller's must not win
+            r = systemctl("show", "-p", "InvocationID", p.unit("envp"))
+            inv = r.stdout.strip().split("=", 1)[1]
+            assert env.get("INVOCATION_ID", inv) == inv, (env.get("INVOCATION_ID"), inv)
+            assert env.get("SYSTEMD_EXEC_PID", str(pid)) == str(pid), (env.get("SYSTEMD_EXEC_PID"), pid)
+            r = p.pcctl("down", "-u", p.socket, timeout=60)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+        finally:
+            systemctl("stop", ctl)
+            systemctl("reset-failed", ctl)
+
+
 main(globals())

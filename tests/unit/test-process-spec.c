@@ -647,4 +647,20 @@ TEST(timer_of_a_scheduled_process) {
         compose_project_free(p);
 }
 
+TEST(inherited_environment_leaves_out_the_controllers_service_variables) {
+        char *in[] = { "PATH=/bin", "NOTIFY_SOCKET=/run/user/0/systemd/notify", "LISTEN_FDS=2", "LISTEN_PID=7",
+                       "LISTEN_FDNAMES=a:b", "INVOCATION_ID=abc", "JOURNAL_STREAM=8:9", "NOTIFY_SOCKETS=kept",
+                       "LISTEN=kept", "HOME=/root", NULL };
+        _cleanup_strv_free_ char **out = NULL;
+
+        ASSERT_OK(process_spec_inherited_environment(in, &out));
+        ASSERT_UEQ(strv_length(out), 4u);
+        ASSERT_STREQ(out[0], "PATH=/bin");
+        ASSERT_STREQ(out[1], "NOTIFY_SOCKETS=kept");
+        ASSERT_STREQ(out[2], "LISTEN=kept");
+        ASSERT_STREQ(out[3], "HOME=/root");
+        ASSERT_TRUE(process_spec_is_service_variable("WATCHDOG_USEC=1"));
+        ASSERT_FALSE(process_spec_is_service_variable("WATCHDOG=1"));
+}
+
 DEFINE_TEST_MAIN();
