@@ -125,6 +125,7 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
  * process log. */
 int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason) {
         _cleanup_(compose_env_file_done) ComposeEnvFile env_file = {};
+        _cleanup_free_ char *exit_record = NULL;
         ProcessSpecInput in;
         int r;
 
@@ -132,6 +133,13 @@ int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_
         if (r < 0)
                 return r;
         proc_spec_input(p, &env_file, &in);
+        /* how the run ends is recorded beside the state file, for a controller that is away then */
+        if (kind == PROCESS_SPEC_RUN && p->m->options.state_dir) {
+                r = state_file_exit_record_path(p->m->options.state_dir, p->pub.unit, &exit_record);
+                if (r < 0)
+                        return r;
+                in.exit_record = exit_record;
+        }
         return process_spec_build(&in, kind, ret, ret_reason);
 }
 
@@ -184,6 +192,9 @@ void proc_launch(Proc *p, bool reopen_log) {
                                             reason ?: strerror(-r));
                 return;
         }
+        /* a record of an earlier run is not this run's (the unit was collected before this start) */
+        if (spec.unit.exec_stop_post)
+                (void) state_file_exit_record_remove(p->m->options.state_dir, p->pub.unit);
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);

@@ -418,6 +418,12 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 if (r < 0)
                         return r;
         }
+        if (!shutdown_command && in->exit_record && in->exec_path && !in->stdio_fds) {
+                s.exec_stop_post = strv_copy((char *[]) { (char *) in->exec_path, (char *) "__exited",
+                                                          (char *) in->exit_record, NULL });
+                if (!s.exec_stop_post)
+                        return -ENOMEM;
+        }
         if (c->n_x_systemd > 0) {
                 s.extra = new0(UnitExtraProperty, c->n_x_systemd);
                 if (!s.extra)
@@ -432,6 +438,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 .description = s.description,
                 .syslog_identifier = in->ident,
                 .argv = s.argv,
+                .exec_stop_post = s.exec_stop_post,
                 .environment = s.environment,
                 .working_directory = s.working_directory,
                 .kill_signal = c->shutdown.signal > 0 && c->shutdown.signal < 32 ? c->shutdown.signal : SIGTERM,
@@ -478,6 +485,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
 void process_spec_done(ProcessSpec *s) {
         s->unit_name = mfree(s->unit_name);
         s->argv = strv_free(s->argv);
+        s->exec_stop_post = strv_free(s->exec_stop_post);
         s->environment = strv_free(s->environment);
         s->working_directory = mfree(s->working_directory);
         s->description = mfree(s->description);

@@ -41,6 +41,9 @@ typedef struct ProcessSpecInput {
         const ComposeEnvFile *env_file; /* as compose_env_file_load() read it; NULL: none */
         UnitManagerScope scope;      /* --system runs exec probes as the process's User=/Group= */
         const int *stdio_fds;        /* `pcctl run`'s foreground process: its stdin, stdout, stderr; NULL */
+        /* where the run's exit is recorded by `<exec_path> __exited` in ExecStopPost=, for a controller
+         * that was away when it ended (docs/lifecycle.md "Controller restarts"); NULL: not recorded */
+        const char *exit_record;
 } ProcessSpecInput;
 
 /* A UnitSpec and the storage it points into (besides the input's strings: unit names and x-systemd keys
@@ -49,6 +52,7 @@ typedef struct ProcessSpec {
         UnitSpec unit;
         char *unit_name;             /* PROCESS_SPEC_SHUTDOWN: "<unit>-shutdown.service" */
         char **argv;
+        char **exec_stop_post;
         char **environment;
         char *working_directory;
         char *description;

@@ -57,6 +57,9 @@ typedef struct UnitSpec {
         UnitKillMode kill_mode;
         bool exit_type_cgroup;           /* ExitType=cgroup (is_daemon: active until the cgroup is empty) */
         bool accounting;                 /* MemoryAccounting=yes, CPUAccounting=yes: the API's mem and cpu */
+        /* ExecStopPostEx= (failure ignored, no $VAR expansion): runs when the main process has ended, for
+         * whatever reason, with systemd's $EXIT_CODE and $EXIT_STATUS. NULL: none. */
+        char **exec_stop_post;
         const UnitExtraProperty *extra;  /* x-systemd, validated by unit-xprops */
         size_t n_extra;
         /* `pcctl run`'s foreground process: its stdin, stdout and stderr are these three fds of the caller
