@@ -183,6 +183,8 @@ static void proc_adopt_ended(Proc *p, int exit_code, pid_t pid, usec_t exit_time
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_ADOPTED_ENDED, .exit_code = exit_code,
                                                .by_user = by_user, .pid = pid });
         p->user_stopped = by_user;
+        /* max_concurrent above 1: the process's unit is the launcher; the runs adopted meanwhile show */
+        proc_schedule_show_runs(p);
 }
 
 typedef struct AdoptRead {

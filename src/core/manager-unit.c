@@ -259,6 +259,8 @@ void proc_run_command(Proc *p) {
 void proc_stop_unit(Proc *p) {
         int r;
 
+        if (proc_schedule_stop_runs(p))
+                return;
         r = unit_driver_stop(p->m->driver, p->pub.unit, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
@@ -345,7 +347,11 @@ static void proc_on_start_failed(UnitWatch *w, int error, const char *message, c
 }
 
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
-        Proc *p = userdata;
+        proc_on_unit_exit(userdata, exit);
+}
+
+/* The run is over (its unit's, or the last of a max_concurrent schedule's runs). */
+void proc_on_unit_exit(Proc *p, const UnitExit *exit) {
         _cleanup_free_ char *reason = NULL;
         ProcEvent ev = {
                 .type = PROC_EVENT_EXITED,
@@ -369,7 +375,7 @@ void proc_kill_all(Proc *p) {
         int r;
 
         /* the SIGKILL fallback always targets the whole group, also with parent_only (compat §1.3) */
-        r = unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
+        r = proc_schedule_kill_runs(p, SIGKILL) ? 0 : unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
         if (p->fsm.command_running && p->shutdown_unit)

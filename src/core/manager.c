@@ -168,6 +168,7 @@ Proc *proc_free(Proc *p) {
         free(p->pub.watch_trigger_path);
         free(p->shutdown_unit);
         free(p->timer_unit);
+        proc_schedule_free_runs(p);
         unit_call_cancel(p->timer_read);
         sd_event_source_disable_unref(p->timer_retry);
         sd_event_source_disable_unref(p->timer_rearm);
@@ -587,6 +588,8 @@ int manager_signal_process(Manager *m, const char *name, int sig) {
         if (sig == 0)
                 return 0;
         c = proc_config(p);
+        if (proc_schedule_kill_runs(p, sig))
+                return 0;
         r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
         return r < 0 ? r : 0;
 }

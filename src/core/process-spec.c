@@ -159,6 +159,97 @@ int process_spec_timer_unit(const char *unit, char **ret) {
         return 0;
 }
 
+int process_spec_instance_unit(const char *unit, unsigned i, char **ret) {
+        const char *suffix = endswith(unit, ".service");
+        size_t n = suffix ? (size_t) (suffix - unit) : strlen(unit);
+
+        if (asprintf(ret, "%.*s@%u.service", (int) n, unit, i) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+void process_launcher_spec_done(ProcessLauncherSpec *s) {
+        s->services = mfree(s->services);
+        s->n_services = 0;
+        s->instances = strv_free(s->instances);
+        s->argv = strv_free(s->argv);
+        s->environment = strv_free(s->environment);
+        s->description = mfree(s->description);
+}
+
+/* The launcher's program: $0 is the process's name, $1 systemctl's scope flag, the rest the instances. It
+ * starts the first one that is not active without waiting for it (--no-block), so that it ends at once and
+ * the timer, which does not elapse while its service is active, keeps its schedule. */
+#define LAUNCHER_SCRIPT                                                                                         \
+        "m=$1; shift; "                                                                                         \
+        "for u in \"$@\"; do systemctl $m -q is-active \"$u\" || exec systemctl $m start --no-block \"$u\"; done; " \
+        "echo \"Skipping scheduled run of $0: max concurrent ($#) reached\""
+
+/* what systemctl needs to find and reach the manager; nothing else of pcctl's environment */
+static const char *const launcher_env[] = { "PATH", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
+                                            "DBUS_SYSTEM_BUS_ADDRESS" };
+
+int process_spec_launcher(const ProcessSpecInput *in, const UnitSpec *run, unsigned n, ProcessLauncherSpec *ret) {
+        _cleanup_(process_launcher_spec_done) ProcessLauncherSpec l = {};
+        int r;
+
+        if (n < 2 || !in->unit)
+                return -EINVAL;
+        for (unsigned i = 1; i <= n; i++) {
+                char *u;
+
+                r = process_spec_instance_unit(in->unit, i, &u);
+                if (r < 0)
+                        return r;
+                r = strv_consume(&l.instances, u);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_extend(&l.argv, "/bin/sh") < 0 || strv_extend(&l.argv, "-c") < 0 ||
+            strv_extend(&l.argv, LAUNCHER_SCRIPT) < 0 || strv_extend(&l.argv, in->name) < 0 ||
+            strv_extend(&l.argv, in->scope == UNIT_MANAGER_SYSTEM ? "--system" : "--user") < 0)
+                return -ENOMEM;
+        STRV_FOREACH(u, l.instances)
+                if (strv_extend(&l.argv, *u) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(launcher_env); i++) {
+                const char *v = strv_env_get(in->os_environ, launcher_env[i]);
+
+                if (!v && streq(launcher_env[i], "PATH"))
+                        v = "/usr/local/bin:/usr/bin:/bin";
+                if (v && strv_env_set(&l.environment, launcher_env[i], v) < 0)
+                        return -ENOMEM;
+        }
+        if (asprintf(&l.description, "pcctl launcher of %s (max_concurrent %u)", in->name, n) < 0)
+                return -ENOMEM;
+
+        l.services = new0(UnitSpec, n + 1);
+        if (!l.services)
+                return -ENOMEM;
+        l.n_services = n + 1;
+        l.services[0] = (UnitSpec) {
+                .unit = in->unit,
+                .slice = in->slice,
+                .description = l.description,
+                .syslog_identifier = in->ident,   /* its "Skipping" line is in the process's log */
+                .argv = l.argv,
+                .environment = l.environment,
+                .kill_mode = UNIT_KILL_CONTROL_GROUP,
+                .timeout_stop = PROCESS_SPEC_STOP_TIMEOUT_DEFAULT_SEC * USEC_PER_SEC,
+                .send_sigkill = true,
+                .oneshot = true,
+                .after = l.instances,
+                .tty_fd = -1,
+        };
+        for (unsigned i = 0; i < n; i++) {
+                l.services[i + 1] = *run;
+                l.services[i + 1].unit = l.instances[i];
+        }
+        *ret = l;
+        l = (ProcessLauncherSpec) {};
+        return 0;
+}
+
 void process_timer_spec_done(ProcessTimerSpec *s) {
         s->unit_name = mfree(s->unit_name);
         s->description = mfree(s->description);

@@ -84,6 +84,25 @@ void process_timer_spec_done(ProcessTimerSpec *s);
 /* "<unit without .service>.timer" */
 int process_spec_timer_unit(const char *unit, char **ret);
 
+/* max_concurrent above 1 (docs/units.md §3.0): the runs are the services "<base>@1.service" to "@N", copies
+ * of the run's spec, and the timer starts "<base>.service" (the process's unit), a oneshot launcher that
+ * starts the first instance that is not active, or logs that the run is skipped. services holds the
+ * launcher first, then the instances, as unit_driver_start_timer() takes them. */
+typedef struct ProcessLauncherSpec {
+        UnitSpec *services;
+        size_t n_services;
+        char **instances;            /* the instances' unit names, in order */
+        char **argv;
+        char **environment;
+        char *description;
+} ProcessLauncherSpec;
+
+/* "<unit without .service>@<i>.service" */
+int process_spec_instance_unit(const char *unit, unsigned i, char **ret);
+/* The launcher and the n instances of run (the spec of a run, for in->unit). */
+int process_spec_launcher(const ProcessSpecInput *in, const UnitSpec *run, unsigned n, ProcessLauncherSpec *ret);
+void process_launcher_spec_done(ProcessLauncherSpec *s);
+
 /* A probe's config and the storage it points into (the environment is borrowed from the run's spec). */
 typedef struct ProcessProbeSpec {
         ProbeConfig config;

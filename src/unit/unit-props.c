@@ -61,6 +61,8 @@ int unit_spec_validate(const UnitSpec *spec, const char **ret_field) {
                 field = "ExecStopPostEx";
         else if (!strv_within(spec->environment, UNIT_SPEC_ENV_MAX, NULL))
                 field = "Environment";
+        else if (!strv_within(spec->after, UNIT_SPEC_ARGV_MAX, NULL))
+                field = "After";
         else if (spec->kill_mode < 0 || spec->kill_mode >= _UNIT_KILL_MODE_MAX)
                 field = "KillMode";
         else if (spec->n_extra > UNIT_SPEC_EXTRA_MAX || (spec->n_extra > 0 && !spec->extra))
@@ -213,9 +215,14 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         r = append_string(m, "Slice", spec->slice);
         if (r < 0)
                 return r;
-        r = append_string(m, "Type", "exec");
+        r = append_string(m, "Type", spec->oneshot ? "oneshot" : "exec");
         if (r < 0)
                 return r;
+        if (spec->after) {
+                r = append_strv(m, "After", spec->after);
+                if (r < 0)
+                        return r;
+        }
         if (spec->exit_type_cgroup) {
                 r = append_string(m, "ExitType", "cgroup");
                 if (r < 0)
