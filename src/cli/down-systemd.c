@@ -14,6 +14,7 @@
 #include "cli/down-systemd.h"
 #include "client/client-options.h"
 #include "compose/compose.h"
+#include "core/process-spec.h"
 #include "core/state-file.h"
 #include "shared/log.h"
 #include "shared/macro.h"
@@ -113,6 +114,92 @@ static int stop_and_wait(sd_bus *bus, const char *unit, usec_t timeout) {
 static void reset_failed(sd_bus *bus, const char *unit) {
         (void) sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                   "org.freedesktop.systemd1.Manager", "ResetFailedUnit", NULL, NULL, "s", unit);
+}
+
+static int start_transient(sd_bus *bus, const UnitSpec *spec) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", spec->unit, "fail");
+        if (r >= 0)
+                r = unit_spec_append_properties(m, spec);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a(sa(sv))", 0);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &error, NULL);
+        return r;
+}
+
+/* A process with a shutdown.command is stopped by it, as the controller does (docs/lifecycle.md "Stopping
+ * and shutdown"): the command runs as the unit <unit>-shutdown.service with the process's environment and
+ * working directory, and the process gets timeout_seconds (10 by default) from then to exit; after that, or
+ * when the command failed, its unit gets SIGKILL. The caller then stops the unit as any other. */
+static void run_shutdown_command(sd_bus *bus, const ComposeProject *project, const ComposeProcess *c,
+                                 const char *slice, const char *unit) {
+        _cleanup_(compose_env_file_done) ComposeEnvFile env_file = {};
+        _cleanup_(process_spec_done) ProcessSpec spec = {};
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *ident = NULL, *self = NULL, *reason = NULL, *state = NULL;
+        extern char **environ;
+        const char *suffix = endswith(unit, ".service");
+        ProcessSpecInput in;
+        usec_t deadline;
+        int timeout, r;
+
+        if (isempty(c->shutdown.command) || unit_active_state(bus, unit, &state) < 0 ||
+            streq(state, "inactive") || streq(state, "failed"))
+                return;
+        ident = strndup(unit, suffix ? (size_t) (suffix - unit) : strlen(unit));
+        self = realpath("/proc/self/exe", NULL);
+        if (!ident || !self || process_spec_inherited_environment(environ, &env) < 0 ||
+            compose_env_file_load(project, c, &env_file) < 0) {
+                fprintf(stderr, "pcctl: %s: cannot run its shutdown.command: %s\n", c->name, strerror(ENOMEM));
+                return;
+        }
+        /* `pcctl __exec` is the stderr wrapper too, only slower to load than pcctl-exec */
+        in = (ProcessSpecInput) {
+                .project = project,
+                .process = c,
+                .replica_num = c->replica_num,
+                .name = c->name,
+                .unit = unit,
+                .slice = slice,
+                .ident = ident,
+                .exec_path = self,
+                .os_environ = env,
+                .env_file = &env_file,
+                .scope = UNIT_MANAGER_USER,
+        };
+        r = process_spec_build(&in, PROCESS_SPEC_SHUTDOWN, &spec, &reason);
+        if (r >= 0) {
+                reset_failed(bus, spec.unit.unit);
+                r = start_transient(bus, &spec.unit);
+        }
+        if (r < 0) {
+                fprintf(stderr, "pcctl: %s: cannot run its shutdown.command: %s\n", c->name,
+                        reason ?: strerror(-r));
+                return;
+        }
+        timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, PROCESS_SPEC_STOP_TIMEOUT_MAX_SEC) :
+                                                    PROCESS_SPEC_STOP_TIMEOUT_DEFAULT_SEC;
+        deadline = now_usec(CLOCK_MONOTONIC) + (usec_t) timeout * USEC_PER_SEC;
+        while (now_usec(CLOCK_MONOTONIC) < deadline) {
+                _cleanup_free_ char *s = NULL, *cmd = NULL;
+
+                if (unit_active_state(bus, unit, &s) < 0 || streq(s, "inactive") || streq(s, "failed"))
+                        return;
+                /* the command failed: no need to wait for the process */
+                if (unit_active_state(bus, spec.unit.unit, &cmd) >= 0 && streq(cmd, "failed"))
+                        break;
+                sleep_usec(50 * USEC_PER_MSEC);
+        }
+        (void) sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                  "org.freedesktop.systemd1.Manager", "KillUnit", NULL, NULL, "ssi", unit, "all",
+                                  SIGKILL);
 }
 
 /* Every loaded unit whose name matches pattern. */
@@ -260,6 +347,7 @@ int down_via_systemd(const ClientOptions *o, bool force) {
 
                         if (unit_name_for_process(name, order[i - 1]->name, &unit) < 0)
                                 continue;
+                        run_shutdown_command(bus, project, order[i - 1], slice, unit);
                         r = stop_and_wait(bus, unit, UNIT_STOP_WAIT_USEC);
                         if (r < 0)
                                 fprintf(stderr, "pcctl: cannot stop %s: %s\n", unit, strerror(-r));

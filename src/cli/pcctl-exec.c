@@ -2,13 +2,18 @@
  *
  *         pcctl-exec __exec <syslog-identifier> -- <command> [arguments...]
  *
- * The arguments are those of `pcctl __exec`, so a unit's ExecStart= reads the same with either program. */
+ *         pcctl-exec __exited <path>
+ *
+ * The arguments are those of `pcctl __exec` and `pcctl __exited`, so a unit's ExecStart= and ExecStopPost=
+ * read the same with either program. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/verbs.h"
 
 int main(int argc, char **argv) {
+        if (argc >= 2 && strcmp(argv[1], "__exited") == 0)
+                return verb_exited(argc - 1, argv + 1);
         if (argc < 2 || strcmp(argv[1], "__exec") != 0) {
                 fprintf(stderr, "Usage: pcctl-exec __exec <syslog-identifier> -- <command> [arguments...]\n");
                 return 203;

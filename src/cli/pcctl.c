@@ -35,6 +35,7 @@ static const Verb verbs[] = {
         { "version",   verb_version,   "Print the version" },
         { "completion", verb_completion, "Print a bash, zsh or fish completion script" },
         { "__exec",    verb_exec,      NULL },
+        { "__exited",  verb_exited,    NULL },
         { "__complete", verb_complete, NULL },
 };
 

@@ -16,8 +16,11 @@
  * ExecStart binary is missing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -71,4 +74,51 @@ int verb_exec(int argc, char **argv) {
 
         fprintf(stderr, "pcctl: failed to execute '%s': %s\n", cmd[0], strerror(errno));
         return EXIT_EXEC;
+}
+
+/* $EXIT_STATUS of a killed process is the signal's name without "SIG" ("TERM"). */
+static int signal_from_name(const char *name) {
+        for (int sig = 1; sig < NSIG; sig++) {
+                const char *n = sigabbrev_np(sig);
+                if (n && streq(n, name))
+                        return sig;
+        }
+        return -1;
+}
+
+/* pcctl __exited PATH: the unit's ExecStopPost=. Records how the run ended, from systemd's $EXIT_CODE and
+ * $EXIT_STATUS, as "<CLD_* code> <status>\n" in PATH (state-file.h: the exit record), written whole
+ * (temporary file and rename). A controller that was away when the run ended reads it; one that watched
+ * does not need it. Never fails the unit: it exits 0 whatever happens. */
+int verb_exited(int argc, char **argv) {
+        const char *code_s = getenv("EXIT_CODE"), *status_s = getenv("EXIT_STATUS");
+        char tmp[4096], line[64];
+        int code, status, fd, n;
+        char *end;
+
+        if (argc != 2 || isempty(argv[1]) || isempty(code_s) || isempty(status_s))
+                return 0;
+        if (streq(code_s, "exited"))
+                code = CLD_EXITED;
+        else if (streq(code_s, "killed"))
+                code = CLD_KILLED;
+        else if (streq(code_s, "dumped"))
+                code = CLD_DUMPED;
+        else
+                return 0;
+        errno = 0;
+        status = (int) strtol(status_s, &end, 10);
+        if (errno != 0 || *end != '\0' || end == status_s)
+                status = signal_from_name(status_s);
+        if (status < 0)
+                return 0;
+        n = snprintf(line, sizeof(line), "%d %d\n", code, status);
+        if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", argv[1], (int) getpid()) >= (int) sizeof(tmp))
+                return 0;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return 0;
+        if (write(fd, line, (size_t) n) != n || close(fd) < 0 || rename(tmp, argv[1]) < 0)
+                (void) unlink(tmp);
+        return 0;
 }

@@ -10,6 +10,7 @@ int verb_up(int argc, char **argv);               /* verb-up.c: run a project (t
 int verb_run(int argc, char **argv);              /* verb-up.c: one process in the foreground (run) */
 int verb_config(int argc, char **argv);           /* verb-config.c: print the resolved project */
 int verb_logs(int argc, char **argv);             /* verb-logs.c: journalctl-compatible log views */
+int verb_exited(int argc, char **argv);           /* verb-exec.c: __exited, the in-unit exit recorder */
 int verb_exec(int argc, char **argv);             /* verb-exec.c: __exec, the in-unit stderr wrapper */
 int verb_process(int argc, char **argv);          /* verb-process.c: process list|get|start|stop|... */
 int verb_project(int argc, char **argv);          /* verb-project.c: project state|is-ready|update */

@@ -164,6 +164,16 @@ int client_state_namespace(const cJSON *state, char **ret) {
         return 0;
 }
 
+/* The status column: "Running (2 runs)" while several runs of a max_concurrent schedule go on. */
+static int client_state_status(const cJSON *state, char **ret) {
+        long long runs = json_int(state, "active_runs");
+        const char *status = strempty(json_str(state, "status"));
+
+        if (runs > 1 ? asprintf(ret, "%s (%lld runs)", status, runs) < 0 : !(*ret = strdup(status)))
+                return -ENOMEM;
+        return 0;
+}
+
 #define N_COLUMNS 8
 
 int client_states_print_table(FILE *f, const cJSON *states) {
@@ -188,7 +198,7 @@ int client_states_print_table(FILE *f, const cJSON *states) {
                 if (asprintf(&row[0], "%lld", json_int(s, "pid")) < 0 ||
                     !(row[1] = strdup(strempty(json_str(s, "name")))) ||
                     client_state_namespace(s, &row[2]) < 0 ||
-                    !(row[3] = strdup(strempty(json_str(s, "status")))) ||
+                    client_state_status(s, &row[3]) < 0 ||
                     !(row[4] = strdup(strempty(json_str(s, "system_time")))) ||
                     !(row[5] = strdup(strempty(json_str(s, "is_ready")))) ||
                     asprintf(&row[6], "%lld", json_int(s, "restarts")) < 0 ||

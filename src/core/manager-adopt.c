@@ -183,6 +183,8 @@ static void proc_adopt_ended(Proc *p, int exit_code, pid_t pid, usec_t exit_time
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_ADOPTED_ENDED, .exit_code = exit_code,
                                                .by_user = by_user, .pid = pid });
         p->user_stopped = by_user;
+        /* max_concurrent above 1: the process's unit is the launcher; the runs adopted meanwhile show */
+        proc_schedule_show_runs(p);
 }
 
 typedef struct AdoptRead {
@@ -291,13 +293,21 @@ static bool manager_restore_process(Manager *m, Proc *p, const StateProcess *sp)
         }
         if (status_is(sp->status, PROC_RUNNING) || status_is(sp->status, PROC_LAUNCHED) ||
             status_is(sp->status, PROC_LAUNCHING) || status_is(sp->status, PROC_RESTARTING)) {
-                /* it ran and its unit is gone: it exited 0 while no controller watched (a failed unit stays
-                 * loaded). Its restart policy decides, as at an exit. */
+                /* it ran and its unit is gone: it ended cleanly while no controller watched (a failed unit
+                 * stays loaded): it exited 0, or a clean signal ended it (SIGTERM, SIGINT, SIGHUP,
+                 * SIGPIPE: a `systemctl stop` from outside), which the unit's exit record tells. Its restart
+                 * policy decides, as at an exit. */
+                int code = CLD_EXITED, status = 0;
+                uint64_t when = 0;
+
+                if (m->options.state_dir)
+                        (void) state_file_exit_record_read(m->options.state_dir, p->pub.unit, &code, &status,
+                                                           &when);
                 if (proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_ADOPT }) < 0)
                         return false;
                 m->ever_started = true;
                 proc_follow_resume(p, sp);
-                proc_adopt_ended(p, 0, 0, 0, false);
+                proc_adopt_ended(p, lifecycle_exit_code(code, status), 0, when, false);
                 return true;
         }
         return false;

@@ -379,6 +379,8 @@ static void manager_finish(Manager *m) {
                 if (proc_disarm_schedule(p, manager_on_reset_done, m) > 0)
                         m->n_resets++;
                 manager_reset_unit(m, p->pub.unit);
+                for (unsigned k = 0; k < p->n_runs; k++)
+                        manager_reset_unit(m, p->runs[k].unit);
                 if (p->shutdown_unit)
                         manager_reset_unit(m, p->shutdown_unit);
         }

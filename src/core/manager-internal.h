@@ -43,6 +43,17 @@ typedef struct Waiter {
 typedef struct Proc Proc;
 typedef struct WatchCascade WatchCascade;
 
+/* One instance service of a schedule with max_concurrent above 1 (manager-schedule.c) */
+typedef struct ScheduleRun {
+        Proc *p;
+        char *unit;                  /* "pcctl-<project>-<process>@<i>.service" */
+        UnitWatch *watch;            /* reports the runs the launcher starts (triggered) */
+        bool active;
+        bool adopt;                  /* running when this controller came: adopted at the arm */
+        pid_t pid;
+        usec_t start;                /* realtime */
+} ScheduleRun;
+
 struct Proc {
         Process pub;                 /* first: manager_process_at() hands out &pub */
         Manager *m;
@@ -89,6 +100,10 @@ struct Proc {
         bool timer_run_now;          /* the start under way adds an immediate run */
         bool timer_replacing;        /* a live update stops the old timer; the new one waits for that */
         bool arm_after_replace;      /* ... and is armed when it is gone */
+        ScheduleRun *runs;           /* max_concurrent above 1: its instances (none: 1) */
+        unsigned n_runs;
+        unsigned active_runs;
+        pid_t *run_pids;             /* the active runs' PIDs, oldest first (pub.run_pids) */
 
         LogRingObserver *ring_observer;
         bool log_dirty;
@@ -218,6 +233,7 @@ void proc_attach(Proc *p);
 void proc_run_command(Proc *p);
 void proc_stop_unit(Proc *p);
 void proc_kill_all(Proc *p);
+void proc_on_unit_exit(Proc *p, const UnitExit *exit);
 
 /* manager-stats.c */
 int manager_stats_setup(Manager *m);
@@ -286,6 +302,10 @@ void proc_schedule_refresh(Proc *p);
 void proc_schedule_replace_begin(Proc *p);
 bool proc_schedule_install(Proc *p);
 bool proc_on_triggered(Proc *p, pid_t main_pid, usec_t start_timestamp);
+void proc_schedule_show_runs(Proc *p);
+bool proc_schedule_stop_runs(Proc *p);
+bool proc_schedule_kill_runs(Proc *p, int sig);
+void proc_schedule_free_runs(Proc *p);
 void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units);
 
 /* manager-pty.c */

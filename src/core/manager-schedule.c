@@ -2,7 +2,12 @@
  * service in one StartTransientUnit; the runs the timer starts, reported by the unit watch as adoptions are
  * (PROC_EVENT_TRIGGERED); the timer's next and last elapse for the API; and its stop. The timer belongs to
  * the manager: it keeps starting runs while no controller runs, and the next controller finds it at
- * adoption. */
+ * adoption.
+ *
+ * max_concurrent above 1 (docs/units.md §3.0): the timer starts a oneshot launcher, the process's own unit,
+ * which starts the first of the instance services "<base>@1.service".."@N" that is not active. Each
+ * instance has a watch of its own (ScheduleRun); the process is Running from the first of its runs to start
+ * to the last to end, and shows how many run and their PIDs. */
 #include "core/manager-internal.h"
 
 typedef struct TimerCall {
@@ -152,19 +157,236 @@ static void proc_on_timer_started(UnitDriver *d, int error, void *userdata) {
         proc_schedule_refresh(p);
 }
 
-/* The watch of the service reports the runs its timer starts; the log follows the journal from now on. */
+/* schedule.max_concurrent; 1 for a process on a terminal, which has one terminal for one run */
+static unsigned proc_max_concurrent(const Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+
+        if (!proc_is_scheduled(p) || c->is_tty || c->is_interactive || c->schedule->max_concurrent < 2)
+                return 1;
+        return (unsigned) c->schedule->max_concurrent;
+}
+
+void proc_schedule_free_runs(Proc *p) {
+        for (unsigned i = 0; i < p->n_runs; i++) {
+                unit_watch_free(p->runs[i].watch);
+                free(p->runs[i].unit);
+        }
+        p->runs = mfree(p->runs);
+        p->run_pids = mfree(p->run_pids);
+        p->n_runs = p->active_runs = 0;
+        p->pub.active_runs = 0;
+        p->pub.run_pids = NULL;
+}
+
+/* The instances' names for the current unit name and max_concurrent (kept when they did not change). */
+static int proc_runs_alloc(Proc *p, unsigned n) {
+        _cleanup_free_ char *first = NULL;
+        int r;
+
+        if (n < 2) {
+                proc_schedule_free_runs(p);
+                return 0;
+        }
+        r = process_spec_instance_unit(p->pub.unit, 1, &first);
+        if (r < 0)
+                return r;
+        if (p->n_runs == n && streq(p->runs[0].unit, first))
+                return 0;
+        proc_schedule_free_runs(p);
+        p->runs = new0(ScheduleRun, n);
+        p->run_pids = new0(pid_t, n);
+        if (!p->runs || !p->run_pids) {
+                proc_schedule_free_runs(p);
+                return -ENOMEM;
+        }
+        p->n_runs = n;
+        for (unsigned i = 0; i < n; i++) {
+                p->runs[i].p = p;
+                r = process_spec_instance_unit(p->pub.unit, i + 1, &p->runs[i].unit);
+                if (r < 0) {
+                        proc_schedule_free_runs(p);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static ScheduleRun *proc_oldest_run(Proc *p) {
+        ScheduleRun *o = NULL;
+
+        for (unsigned i = 0; i < p->n_runs; i++)
+                if (p->runs[i].active && (!o || p->runs[i].start < o->start))
+                        o = &p->runs[i];
+        return o;
+}
+
+static bool run_before(const ScheduleRun *a, const ScheduleRun *b) {
+        return a->start < b->start || (a->start == b->start && a < b);
+}
+
+/* The API's active_runs and run_pids, oldest first (N is small: a selection in order). */
+static void proc_runs_changed(Proc *p) {
+        const ScheduleRun *prev = NULL;
+        unsigned n = 0;
+
+        for (;;) {
+                const ScheduleRun *next = NULL;
+
+                for (unsigned i = 0; i < p->n_runs; i++) {
+                        const ScheduleRun *r = &p->runs[i];
+
+                        if (r->active && (!prev || run_before(prev, r)) && (!next || run_before(r, next)))
+                                next = r;
+                }
+                if (!next)
+                        break;
+                p->run_pids[n++] = next->pid;
+                prev = next;
+        }
+        p->pub.active_runs = n;
+        p->pub.run_pids = p->run_pids;
+        proc_changed(p);
+}
+
+/* Runs go on while the process is idle (an adoption ended, a run started while it was busy): it is
+ * Running again, with the oldest of them. */
+void proc_schedule_show_runs(Proc *p) {
+        ScheduleRun *o = proc_oldest_run(p);
+
+        if (o)
+                (void) proc_on_triggered(p, o->pid, o->start);
+}
+
+static void run_on_started(UnitWatch *w, pid_t main_pid, usec_t start_timestamp, void *userdata) {
+        ScheduleRun *r = userdata;
+        Proc *p = r->p;
+
+        if (!r->active)
+                p->active_runs++;
+        r->active = true;
+        r->pid = main_pid;
+        r->start = start_timestamp ?: now_usec(CLOCK_REALTIME);
+        log_debug("Process %s: run %s started (pid %d, %u running)", p->pub.name, r->unit, (int) main_pid,
+                  p->active_runs);
+        /* the first run makes the process Running; the others are counted */
+        (void) proc_on_triggered(p, main_pid, r->start);
+        proc_runs_changed(p);
+}
+
+static void run_on_start_failed(UnitWatch *w, int error, const char *message, const UnitExit *exit,
+                                void *userdata) {
+        ScheduleRun *r = userdata;
+
+        /* an adoption of an instance that went away meanwhile: nothing runs */
+        log_debug("Process %s: %s: %s", r->p->pub.name, r->unit, strna(message));
+}
+
+static void run_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
+        ScheduleRun *r = userdata;
+        Proc *p = r->p;
+        ScheduleRun *o;
+
+        if (r->active && p->active_runs > 0)
+                p->active_runs--;
+        r->active = false;
+        log_debug("Process %s: run %s ended (%u running)", p->pub.name, r->unit, p->active_runs);
+        o = proc_oldest_run(p);
+        if (!o) {
+                /* the last run ended: so did the process's run */
+                if (process_is_running(&p->pub) || p->pub.status == PROC_TERMINATING)
+                        proc_on_unit_exit(p, exit);
+        } else if (process_is_running(&p->pub)) {
+                /* others go on: the process shows the oldest, and this run's exit code */
+                p->pub.pid = o->pid;
+                p->pub.exit_code = lifecycle_exit_code(exit->code, exit->status);
+        } else
+                proc_schedule_show_runs(p);
+        proc_runs_changed(p);
+}
+
+static const UnitEvents run_events = {
+        .started = run_on_started,
+        .start_failed = run_on_start_failed,
+        .exited = run_on_exited,
+};
+
+/* The watches of the instances: the runs started from since on, and those found running at adoption. */
+static int proc_follow_instances(Proc *p, usec_t since) {
+        int r;
+
+        r = proc_runs_alloc(p, proc_max_concurrent(p));
+        if (r < 0)
+                return r;
+        for (unsigned i = 0; i < p->n_runs; i++) {
+                ScheduleRun *run = &p->runs[i];
+
+                if (!run->watch) {
+                        r = unit_watch_new(p->m->driver, run->unit, &run_events, run, &run->watch);
+                        if (r < 0)
+                                return r;
+                }
+                unit_watch_set_triggered(run->watch, true, since);
+                if (run->adopt) {
+                        run->adopt = false;
+                        r = unit_driver_adopt(p->m->driver, run->watch);
+                        if (r < 0)
+                                log_warning_errno(r, "Process %s: cannot adopt %s: %m", p->pub.name, run->unit);
+                }
+        }
+        return 0;
+}
+
+/* A stop of the process: every instance (StopUnit of one that does not run is no error). */
+bool proc_schedule_stop_runs(Proc *p) {
+        if (p->n_runs == 0)
+                return false;
+        for (unsigned i = 0; i < p->n_runs; i++)
+                (void) unit_driver_stop(p->m->driver, p->runs[i].unit, NULL, NULL);
+        return true;
+}
+
+bool proc_schedule_kill_runs(Proc *p, int sig) {
+        if (p->n_runs == 0)
+                return false;
+        for (unsigned i = 0; i < p->n_runs; i++)
+                if (p->runs[i].active)
+                        (void) unit_driver_kill(p->m->driver, p->runs[i].unit, false, sig);
+        return true;
+}
+
+/* The watch of the service reports the runs its timer starts (with max_concurrent above 1, the watches of
+ * the instances do, and the service is the launcher); the log follows the journal from now on. */
 static int proc_follow_runs(Proc *p, usec_t since) {
         int r;
 
         r = proc_watch_new(p);
         if (r < 0)
                 return r;
-        unit_watch_set_triggered(p->watch, true, since);
+        r = proc_follow_instances(p, since);
+        if (r < 0)
+                return r;
+        unit_watch_set_triggered(p->watch, p->n_runs == 0, since);
         r = proc_follow(p);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot follow its journal, its output will be missing: %m",
                                   p->pub.name);
         return 0;
+}
+
+/* The timer with its service, or with the launcher and the instances (max_concurrent above 1). */
+static int proc_start_timer(Proc *p, const ProcessTimerSpec *timer, const ProcessSpec *spec, TimerCall *c) {
+        _cleanup_(process_launcher_spec_done) ProcessLauncherSpec l = {};
+        ProcessSpecInput in;
+        int r;
+
+        if (p->n_runs == 0)
+                return unit_driver_start_timer(p->m->driver, &timer->timer, &spec->unit, 1, proc_on_timer_started, c);
+        proc_spec_input(p, NULL, &in);
+        r = process_spec_launcher(&in, &spec->unit, p->n_runs, &l);
+        if (r < 0)
+                return r;
+        return unit_driver_start_timer(p->m->driver, &timer->timer, l.services, l.n_services, proc_on_timer_started,
+                                       c);
 }
 
 /* `up` (and a start through the API): the timer and its service, unless the timer runs already (adopted).
@@ -209,7 +431,7 @@ int proc_arm_schedule(Proc *p, bool run_now) {
         c = timer_call_new(p);
         if (!c)
                 return -ENOMEM;
-        r = unit_driver_start_timer(p->m->driver, &timer.timer, &spec.unit, proc_on_timer_started, c);
+        r = proc_start_timer(p, &timer, &spec, c);
         if (r < 0) {
                 free(c->name);
                 free(c);
@@ -233,6 +455,9 @@ int proc_disarm_schedule(Proc *p, UnitDoneFunc done, void *userdata) {
         p->timer_retry = sd_event_source_disable_unref(p->timer_retry);
         if (p->watch)
                 unit_watch_set_triggered(p->watch, false, 0);
+        for (unsigned i = 0; i < p->n_runs; i++)
+                if (p->runs[i].watch)
+                        unit_watch_set_triggered(p->runs[i].watch, false, 0);
         return unit_driver_stop(p->m->driver, p->timer_unit, done, userdata) < 0 ? 0 : 1;
 }
 
@@ -294,6 +519,18 @@ void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units
                                 log_debug("Process %s: adopting timer %s", p->pub.name, p->timer_unit);
                                 break;
                         }
+                if (!p->timer_armed || proc_runs_alloc(p, proc_max_concurrent(p)) < 0)
+                        continue;
+                /* its instances that run: adopted once the schedule is armed (proc_follow_instances()) */
+                for (unsigned j = 0; j < p->n_runs; j++)
+                        for (size_t k = 0; k < n_units; k++)
+                                if (streq(units[k].name, p->runs[j].unit) &&
+                                    streq_ptr(units[k].load_state, "loaded") && units[k].active_state &&
+                                    !streq(units[k].active_state, "inactive") &&
+                                    !streq(units[k].active_state, "failed")) {
+                                        p->runs[j].adopt = true;
+                                        break;
+                                }
         }
 }
 

@@ -125,6 +125,7 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
  * process log. */
 int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_reason) {
         _cleanup_(compose_env_file_done) ComposeEnvFile env_file = {};
+        _cleanup_free_ char *exit_record = NULL;
         ProcessSpecInput in;
         int r;
 
@@ -132,6 +133,13 @@ int proc_build_spec(Proc *p, ProcessSpecKind kind, ProcessSpec *ret, char **ret_
         if (r < 0)
                 return r;
         proc_spec_input(p, &env_file, &in);
+        /* how the run ends is recorded beside the state file, for a controller that is away then */
+        if (kind == PROCESS_SPEC_RUN && p->m->options.state_dir) {
+                r = state_file_exit_record_path(p->m->options.state_dir, p->pub.unit, &exit_record);
+                if (r < 0)
+                        return r;
+                in.exit_record = exit_record;
+        }
         return process_spec_build(&in, kind, ret, ret_reason);
 }
 
@@ -184,6 +192,9 @@ void proc_launch(Proc *p, bool reopen_log) {
                                             reason ?: strerror(-r));
                 return;
         }
+        /* a record of an earlier run is not this run's (the unit was collected before this start) */
+        if (spec.unit.exec_stop_post)
+                (void) state_file_exit_record_remove(p->m->options.state_dir, p->pub.unit);
 
         if (p->m->options.logs_truncate || proc_config(p)->truncate_log) {
                 log_ring_truncate(p->pub.log);
@@ -248,6 +259,8 @@ void proc_run_command(Proc *p) {
 void proc_stop_unit(Proc *p) {
         int r;
 
+        if (proc_schedule_stop_runs(p))
+                return;
         r = unit_driver_stop(p->m->driver, p->pub.unit, NULL, NULL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot stop unit %s: %m", p->pub.name, p->pub.unit);
@@ -334,7 +347,11 @@ static void proc_on_start_failed(UnitWatch *w, int error, const char *message, c
 }
 
 static void proc_on_exited(UnitWatch *w, const UnitExit *exit, void *userdata) {
-        Proc *p = userdata;
+        proc_on_unit_exit(userdata, exit);
+}
+
+/* The run is over (its unit's, or the last of a max_concurrent schedule's runs). */
+void proc_on_unit_exit(Proc *p, const UnitExit *exit) {
         _cleanup_free_ char *reason = NULL;
         ProcEvent ev = {
                 .type = PROC_EVENT_EXITED,
@@ -358,7 +375,7 @@ void proc_kill_all(Proc *p) {
         int r;
 
         /* the SIGKILL fallback always targets the whole group, also with parent_only (compat §1.3) */
-        r = unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
+        r = proc_schedule_kill_runs(p, SIGKILL) ? 0 : unit_driver_kill(p->m->driver, p->pub.unit, false, SIGKILL);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot kill unit %s: %m", p->pub.name, p->pub.unit);
         if (p->fsm.command_running && p->shutdown_unit)

@@ -168,6 +168,7 @@ Proc *proc_free(Proc *p) {
         free(p->pub.watch_trigger_path);
         free(p->shutdown_unit);
         free(p->timer_unit);
+        proc_schedule_free_runs(p);
         unit_call_cancel(p->timer_read);
         sd_event_source_disable_unref(p->timer_retry);
         sd_event_source_disable_unref(p->timer_rearm);
@@ -321,14 +322,9 @@ int manager_new(const ManagerOptions *options, ComposeProject *project, Manager 
         manager_take_stored_ptys(m);
         m->options = *options;
         m->console = options->console;
-        if (options->os_environ) {
-                m->os_environ = strv_copy(options->os_environ);
-                if (!m->os_environ)
-                        return log_oom();
-        } else {
+        {
                 extern char **environ;
-                m->os_environ = strv_copy(environ);
-                if (!m->os_environ)
+                if (process_spec_inherited_environment(options->os_environ ?: environ, &m->os_environ) < 0)
                         return log_oom();
         }
         m->start_time = now_usec(CLOCK_REALTIME);
@@ -594,6 +590,8 @@ int manager_signal_process(Manager *m, const char *name, int sig) {
         if (sig == 0)
                 return 0;
         c = proc_config(p);
+        if (proc_schedule_kill_runs(p, sig))
+                return 0;
         r = unit_driver_kill(m->driver, p->pub.unit, c && c->shutdown.parent_only, sig);
         return r < 0 ? r : 0;
 }

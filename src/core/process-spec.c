@@ -21,6 +21,50 @@ static const char *project_shell_argument(const ComposeProject *project) {
         return project->shell.shell_argument ?: "-c";
 }
 
+/* What systemd.exec(5) ("Environment Variables in Spawned Processes") sets for one service and its own
+ * processes only. A unit's Environment= overrides what systemd sets for it, so an inherited JOURNAL_STREAM
+ * or INVOCATION_ID would replace the process's own, and NOTIFY_SOCKET would point sd_notify() at the
+ * controller's unit. */
+static const char *const service_variables[] = {
+        "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "INVOCATION_ID", "JOURNAL_STREAM",
+        "MAINPID", "MANAGERPID", "SYSTEMD_EXEC_PID", "WATCHDOG_PID", "WATCHDOG_USEC", "PIDFILE",
+        "SERVICE_RESULT", "EXIT_CODE", "EXIT_STATUS", "REMOTE_ADDR", "REMOTE_PORT",
+        "RUNTIME_DIRECTORY", "STATE_DIRECTORY", "CACHE_DIRECTORY", "LOGS_DIRECTORY", "CONFIGURATION_DIRECTORY",
+        "CREDENTIALS_DIRECTORY", "MEMORY_PRESSURE_WATCH", "MEMORY_PRESSURE_WRITE",
+        "MONITOR_SERVICE_RESULT", "MONITOR_EXIT_CODE", "MONITOR_EXIT_STATUS", "MONITOR_INVOCATION_ID",
+        "MONITOR_UNIT", "TRIGGER_UNIT", "TRIGGER_PATH", "TRIGGER_TIMER_REALTIME_USEC",
+        "TRIGGER_TIMER_MONOTONIC_USEC",
+};
+
+bool process_spec_is_service_variable(const char *assignment) {
+        size_t n = strcspn(assignment, "=");
+
+        for (size_t i = 0; i < ELEMENTSOF(service_variables); i++)
+                if (strlen(service_variables[i]) == n && strncmp(assignment, service_variables[i], n) == 0)
+                        return true;
+        return false;
+}
+
+/**
+ * process_spec_inherited_environment() - pcctl's own environment, as its processes inherit it.
+ * @environ: pcctl's environment
+ * @ret: set to a new list: @environ without the variables the service manager set for pcctl's own service
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int process_spec_inherited_environment(char * const *environ, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        l = new0(char *, 1);
+        if (!l)
+                return -ENOMEM;
+        STRV_FOREACH(e, environ)
+                if (!process_spec_is_service_variable(*e) && strv_extend(&l, *e) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 /**
  * process_spec_working_dir() - the directory a process runs in, absolute and clean.
  * @project: the project; a relative working_dir is relative to its working_directory
@@ -112,6 +156,97 @@ int process_spec_timer_unit(const char *unit, char **ret) {
 
         if (asprintf(ret, "%.*s.timer", (int) n, unit) < 0)
                 return -ENOMEM;
+        return 0;
+}
+
+int process_spec_instance_unit(const char *unit, unsigned i, char **ret) {
+        const char *suffix = endswith(unit, ".service");
+        size_t n = suffix ? (size_t) (suffix - unit) : strlen(unit);
+
+        if (asprintf(ret, "%.*s@%u.service", (int) n, unit, i) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+void process_launcher_spec_done(ProcessLauncherSpec *s) {
+        s->services = mfree(s->services);
+        s->n_services = 0;
+        s->instances = strv_free(s->instances);
+        s->argv = strv_free(s->argv);
+        s->environment = strv_free(s->environment);
+        s->description = mfree(s->description);
+}
+
+/* The launcher's program: $0 is the process's name, $1 systemctl's scope flag, the rest the instances. It
+ * starts the first one that is not active without waiting for it (--no-block), so that it ends at once and
+ * the timer, which does not elapse while its service is active, keeps its schedule. */
+#define LAUNCHER_SCRIPT                                                                                         \
+        "m=$1; shift; "                                                                                         \
+        "for u in \"$@\"; do systemctl $m -q is-active \"$u\" || exec systemctl $m start --no-block \"$u\"; done; " \
+        "echo \"Skipping scheduled run of $0: max concurrent ($#) reached\""
+
+/* what systemctl needs to find and reach the manager; nothing else of pcctl's environment */
+static const char *const launcher_env[] = { "PATH", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
+                                            "DBUS_SYSTEM_BUS_ADDRESS" };
+
+int process_spec_launcher(const ProcessSpecInput *in, const UnitSpec *run, unsigned n, ProcessLauncherSpec *ret) {
+        _cleanup_(process_launcher_spec_done) ProcessLauncherSpec l = {};
+        int r;
+
+        if (n < 2 || !in->unit)
+                return -EINVAL;
+        for (unsigned i = 1; i <= n; i++) {
+                char *u;
+
+                r = process_spec_instance_unit(in->unit, i, &u);
+                if (r < 0)
+                        return r;
+                r = strv_consume(&l.instances, u);
+                if (r < 0)
+                        return r;
+        }
+        if (strv_extend(&l.argv, "/bin/sh") < 0 || strv_extend(&l.argv, "-c") < 0 ||
+            strv_extend(&l.argv, LAUNCHER_SCRIPT) < 0 || strv_extend(&l.argv, in->name) < 0 ||
+            strv_extend(&l.argv, in->scope == UNIT_MANAGER_SYSTEM ? "--system" : "--user") < 0)
+                return -ENOMEM;
+        STRV_FOREACH(u, l.instances)
+                if (strv_extend(&l.argv, *u) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(launcher_env); i++) {
+                const char *v = strv_env_get(in->os_environ, launcher_env[i]);
+
+                if (!v && streq(launcher_env[i], "PATH"))
+                        v = "/usr/local/bin:/usr/bin:/bin";
+                if (v && strv_env_set(&l.environment, launcher_env[i], v) < 0)
+                        return -ENOMEM;
+        }
+        if (asprintf(&l.description, "pcctl launcher of %s (max_concurrent %u)", in->name, n) < 0)
+                return -ENOMEM;
+
+        l.services = new0(UnitSpec, n + 1);
+        if (!l.services)
+                return -ENOMEM;
+        l.n_services = n + 1;
+        l.services[0] = (UnitSpec) {
+                .unit = in->unit,
+                .slice = in->slice,
+                .description = l.description,
+                .syslog_identifier = in->ident,   /* its "Skipping" line is in the process's log */
+                .argv = l.argv,
+                .environment = l.environment,
+                .kill_mode = UNIT_KILL_CONTROL_GROUP,
+                .timeout_stop = PROCESS_SPEC_STOP_TIMEOUT_DEFAULT_SEC * USEC_PER_SEC,
+                .send_sigkill = true,
+                .oneshot = true,
+                .after = l.instances,
+                .tty_fd = -1,
+        };
+        for (unsigned i = 0; i < n; i++) {
+                l.services[i + 1] = *run;
+                l.services[i + 1].unit = l.instances[i];
+        }
+        *ret = l;
+        l = (ProcessLauncherSpec) {};
         return 0;
 }
 
@@ -374,6 +509,12 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 if (r < 0)
                         return r;
         }
+        if (!shutdown_command && in->exit_record && in->exec_path && !in->stdio_fds) {
+                s.exec_stop_post = strv_copy((char *[]) { (char *) in->exec_path, (char *) "__exited",
+                                                          (char *) in->exit_record, NULL });
+                if (!s.exec_stop_post)
+                        return -ENOMEM;
+        }
         if (c->n_x_systemd > 0) {
                 s.extra = new0(UnitExtraProperty, c->n_x_systemd);
                 if (!s.extra)
@@ -388,6 +529,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
                 .description = s.description,
                 .syslog_identifier = in->ident,
                 .argv = s.argv,
+                .exec_stop_post = s.exec_stop_post,
                 .environment = s.environment,
                 .working_directory = s.working_directory,
                 .kill_signal = c->shutdown.signal > 0 && c->shutdown.signal < 32 ? c->shutdown.signal : SIGTERM,
@@ -434,6 +576,7 @@ int process_spec_build(const ProcessSpecInput *in, ProcessSpecKind kind, Process
 void process_spec_done(ProcessSpec *s) {
         s->unit_name = mfree(s->unit_name);
         s->argv = strv_free(s->argv);
+        s->exec_stop_post = strv_free(s->exec_stop_post);
         s->environment = strv_free(s->environment);
         s->working_directory = mfree(s->working_directory);
         s->description = mfree(s->description);

@@ -41,6 +41,9 @@ typedef struct ProcessSpecInput {
         const ComposeEnvFile *env_file; /* as compose_env_file_load() read it; NULL: none */
         UnitManagerScope scope;      /* --system runs exec probes as the process's User=/Group= */
         const int *stdio_fds;        /* `pcctl run`'s foreground process: its stdin, stdout, stderr; NULL */
+        /* where the run's exit is recorded by `<exec_path> __exited` in ExecStopPost=, for a controller
+         * that was away when it ended (docs/lifecycle.md "Controller restarts"); NULL: not recorded */
+        const char *exit_record;
 } ProcessSpecInput;
 
 /* A UnitSpec and the storage it points into (besides the input's strings: unit names and x-systemd keys
@@ -49,6 +52,7 @@ typedef struct ProcessSpec {
         UnitSpec unit;
         char *unit_name;             /* PROCESS_SPEC_SHUTDOWN: "<unit>-shutdown.service" */
         char **argv;
+        char **exec_stop_post;
         char **environment;
         char *working_directory;
         char *description;
@@ -80,6 +84,25 @@ void process_timer_spec_done(ProcessTimerSpec *s);
 /* "<unit without .service>.timer" */
 int process_spec_timer_unit(const char *unit, char **ret);
 
+/* max_concurrent above 1 (docs/units.md §3.0): the runs are the services "<base>@1.service" to "@N", copies
+ * of the run's spec, and the timer starts "<base>.service" (the process's unit), a oneshot launcher that
+ * starts the first instance that is not active, or logs that the run is skipped. services holds the
+ * launcher first, then the instances, as unit_driver_start_timer() takes them. */
+typedef struct ProcessLauncherSpec {
+        UnitSpec *services;
+        size_t n_services;
+        char **instances;            /* the instances' unit names, in order */
+        char **argv;
+        char **environment;
+        char *description;
+} ProcessLauncherSpec;
+
+/* "<unit without .service>@<i>.service" */
+int process_spec_instance_unit(const char *unit, unsigned i, char **ret);
+/* The launcher and the n instances of run (the spec of a run, for in->unit). */
+int process_spec_launcher(const ProcessSpecInput *in, const UnitSpec *run, unsigned n, ProcessLauncherSpec *ret);
+void process_launcher_spec_done(ProcessLauncherSpec *s);
+
 /* A probe's config and the storage it points into (the environment is borrowed from the run's spec). */
 typedef struct ProcessProbeSpec {
         ProbeConfig config;
@@ -91,6 +114,12 @@ typedef struct ProcessProbeSpec {
 int process_spec_probe(const ProcessSpecInput *in, const ComposeProbe *probe, const ProcessSpec *run,
                        ProcessProbeSpec *ret);
 void process_probe_spec_done(ProcessProbeSpec *s);
+
+/* pcctl's own environment as its processes inherit it (compat §1.5): @environ without what the service
+ * manager set for pcctl's own service (NOTIFY_SOCKET, LISTEN_*, INVOCATION_ID, ...: they describe the
+ * controller's unit under `up -D`, and systemd sets each process's own). */
+int process_spec_inherited_environment(char * const *environ, char ***ret);
+bool process_spec_is_service_variable(const char *assignment);
 
 int process_spec_working_dir(const ComposeProject *project, const ComposeProcess *process, char **ret);
 int process_spec_log_location(const ComposeProject *project, const ComposeProcess *process, unsigned replica_num,

@@ -75,6 +75,8 @@ typedef struct Process {
         usec_t last_activity;            /* realtime of the last log line */
         usec_t next_run;                 /* schedule: the timer's next elapse (realtime), 0: none */
         usec_t last_run;                 /* schedule: the timer's last elapse (realtime), 0: never */
+        unsigned active_runs;            /* schedule.max_concurrent above 1: its runs going now */
+        const pid_t *run_pids;           /* ... their main PIDs, oldest first (active_runs of them) */
         bool watch_armed;                /* a file watch can restart it: registered, not paused by a user
                                           * stop, not suspended (is_watched, status Watching) */
         char *watch_trigger_path;        /* the change that last restarted it through its watch (relative to

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -447,8 +449,60 @@ int state_file_write(const char *dir, const StateFile *s) {
 
 int state_file_remove(const char *dir) {
         _cleanup_free_ char *path = NULL;
+        DIR *d;
 
         if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        d = opendir(dir);
+        if (d) {
+                for (struct dirent *de; (de = readdir(d)); )
+                        if (de->d_name[0] != '.' && endswith(de->d_name, STATE_FILE_EXIT_SUFFIX))
+                                (void) unlinkat(dirfd(d), de->d_name, 0);
+                closedir(d);
+        }
+        return 0;
+}
+
+int state_file_exit_record_path(const char *dir, const char *unit, char **ret) {
+        if (asprintf(ret, "%s/%s" STATE_FILE_EXIT_SUFFIX, dir, unit) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int state_file_exit_record_read(const char *dir, const char *unit, int *ret_code, int *ret_status,
+                                uint64_t *ret_timestamp) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[64];
+        struct stat st;
+        ssize_t n;
+        int code, status;
+
+        if (state_file_exit_record_path(dir, unit, &path) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        if (sscanf(buf, "%d %d", &code, &status) != 2 || !IN_SET(code, CLD_EXITED, CLD_KILLED, CLD_DUMPED))
+                return -EINVAL;
+        *ret_code = code;
+        *ret_status = status;
+        *ret_timestamp = (uint64_t) st.st_mtim.tv_sec * 1000000u + (uint64_t) st.st_mtim.tv_nsec / 1000u;
+        return 0;
+}
+
+int state_file_exit_record_remove(const char *dir, const char *unit) {
+        _cleanup_free_ char *path = NULL;
+
+        if (state_file_exit_record_path(dir, unit, &path) < 0)
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;

@@ -79,7 +79,20 @@ int state_file_mkdir(const char *dir);
 int state_file_read(const char *dir, StateFile *ret, char **ret_error);
 /* Writes dir/state.json atomically (temporary file + fsync + rename). */
 int state_file_write(const char *dir, const StateFile *s);
+/* Removes dir/state.json and the exit records in dir. */
 int state_file_remove(const char *dir);
+
+/* The exit record of a unit: dir/<unit>.exit, written by `pcctl-exec __exited PATH` from the unit's
+ * ExecStopPost= whenever a run ends, as "<code> <status>\n" (code: CLD_EXITED, CLD_KILLED or CLD_DUMPED;
+ * status: the exit status or the signal number). It tells a controller that was away how a run whose unit
+ * systemd has since collected ended: by exiting 0, or by a signal (a `systemctl stop` from outside). */
+#define STATE_FILE_EXIT_SUFFIX ".exit"
+int state_file_exit_record_path(const char *dir, const char *unit, char **ret);
+/* Reads a unit's exit record: 0 with code, status and the time it was written (realtime µs); -ENOENT
+ * without one; -EINVAL when it is not one. */
+int state_file_exit_record_read(const char *dir, const char *unit, int *ret_code, int *ret_status,
+                                uint64_t *ret_timestamp);
+int state_file_exit_record_remove(const char *dir, const char *unit);
 
 /* Takes the project's lock (flock on dir/lock) without waiting: returns the open fd (keep it open for the
  * controller's life; the kernel releases it when the process dies, so a stale lock is taken over by the

@@ -158,6 +158,12 @@ static void h_process_update(Call *c) {
 
         if (http_call_parse_json(c, &body) < 0)
                 return;
+        /* Go decodes null into a struct as a no-op: process-compose goes on with an empty ProcessConfig, which
+         * names no process */
+        if (cJSON_IsNull(body)) {
+                http_set_errorf(c->resp, 400, "no such process: ");
+                return;
+        }
         if (!cJSON_IsObject(body)) {
                 set_unmarshal_error(c, body, NULL, "types.ProcessConfig");
                 return;

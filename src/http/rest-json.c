@@ -162,6 +162,20 @@ cJSON *process_state_to_json_at(const Process *p, bool derived, usec_t now) {
         /* a scheduled process: its timer's next elapse (process-compose's field) and last (pcctl's) */
         if (!add_time(o, "next_run_time", p->next_run) || !add_time(o, "last_run_time", p->last_run))
                 return NULL;
+        /* max_concurrent above 1: how many runs go on, and their PIDs, oldest first (pid is the oldest's) */
+        if (c && compose_schedule_is_set(c->schedule) && c->schedule->max_concurrent > 1 && !c->is_tty &&
+            !c->is_interactive) {
+                cJSON *pids = cJSON_AddArrayToObject(o, "run_pids");
+
+                if (!cJSON_AddNumberToObject(o, "active_runs", p->active_runs) || !pids)
+                        return NULL;
+                for (unsigned i = 0; i < p->active_runs; i++) {
+                        cJSON *n = cJSON_CreateNumber(p->run_pids[i]);
+                        if (!n)
+                                return NULL;
+                        cJSON_AddItemToArray(pids, n);
+                }
+        }
         if (derived && !add_time(o, "last_activity_time", p->last_activity))
                 return NULL;
         if (p->watch_armed && !cJSON_AddTrueToObject(o, "is_watched"))

@@ -99,16 +99,18 @@ static int driver_call_simple(UnitDriver *d, UnitDoneFunc done, void *userdata, 
 }
 
 /* The timer and its service in one StartTransientUnit, the way `systemd-run --on-calendar` does it. */
-int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *service, UnitDoneFunc done,
-                            void *userdata) {
+int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *services, size_t n_services,
+                            UnitDoneFunc done, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *what = NULL;
         int r;
 
-        if (!d || !timer || !service || !unit_name_is_valid(timer->unit) || !endswith(timer->unit, ".timer"))
+        if (!d || !timer || !services || n_services == 0 || !unit_name_is_valid(timer->unit) ||
+            !endswith(timer->unit, ".timer"))
                 return -EINVAL;
         /* a failed service of an earlier run keeps its name taken */
-        (void) unit_driver_reset_failed(d, service->unit, NULL, NULL);
+        for (size_t i = 0; i < n_services; i++)
+                (void) unit_driver_reset_failed(d, services[i].unit, NULL, NULL);
 
         r = sd_bus_message_new_method_call(d->bus, &m, SD_DESTINATION, SD_PATH, SD_MANAGER, "StartTransientUnit");
         if (r < 0)
@@ -122,18 +124,20 @@ int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const Uni
         r = sd_bus_message_open_container(m, 'a', "(sa(sv))");
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(m, 'r', "sa(sv)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", service->unit);
-        if (r < 0)
-                return r;
-        r = unit_spec_append_properties(m, service);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < n_services; i++) {
+                r = sd_bus_message_open_container(m, 'r', "sa(sv)");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(m, "s", services[i].unit);
+                if (r < 0)
+                        return r;
+                r = unit_spec_append_properties(m, &services[i]);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_close_container(m);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;

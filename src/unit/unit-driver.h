@@ -57,6 +57,9 @@ typedef struct UnitSpec {
         UnitKillMode kill_mode;
         bool exit_type_cgroup;           /* ExitType=cgroup (is_daemon: active until the cgroup is empty) */
         bool accounting;                 /* MemoryAccounting=yes, CPUAccounting=yes: the API's mem and cpu */
+        /* ExecStopPostEx= (failure ignored, no $VAR expansion): runs when the main process has ended, for
+         * whatever reason, with systemd's $EXIT_CODE and $EXIT_STATUS. NULL: none. */
+        char **exec_stop_post;
         const UnitExtraProperty *extra;  /* x-systemd, validated by unit-xprops */
         size_t n_extra;
         /* `pcctl run`'s foreground process: its stdin, stdout and stderr are these three fds of the caller
@@ -72,6 +75,10 @@ typedef struct UnitSpec {
          * restarts it with them (the store lives as long as the unit is not stopped). */
         unsigned fd_store_max;
         bool restart_on_abnormal;
+        /* The launcher of a scheduled process with max_concurrent above 1 (docs/units.md §3.0): Type=oneshot
+         * instead of exec, and After= its instances, which keeps them loaded while they do not run. */
+        bool oneshot;
+        char **after;
 } UnitSpec;
 
 /* A timer that starts the service of the same name (".timer" for ".service"). At least one of on_calendar,
@@ -159,10 +166,12 @@ int unit_driver_start(UnitDriver *d, UnitWatch *w, const UnitSpec *spec);
  * start_failed(-ENOENT). */
 int unit_driver_adopt(UnitDriver *d, UnitWatch *w);
 
-/* ResetFailedUnit of the service, then one StartTransientUnit(timer, "fail") that defines the service as
- * its auxiliary unit (as `systemd-run --on-calendar` does). done (optional) gets the manager's answer. */
-int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *service, UnitDoneFunc done,
-                            void *userdata);
+/* ResetFailedUnit of each service, then one StartTransientUnit(timer, "fail") that defines the services as
+ * its auxiliary units (as `systemd-run --on-calendar` does with one). services[0] is the service the timer
+ * starts (the timer's name with ".service"); further ones are units that service starts (the instances of
+ * a max_concurrent schedule). done (optional) gets the manager's answer. */
+int unit_driver_start_timer(UnitDriver *d, const UnitTimerSpec *timer, const UnitSpec *services, size_t n_services,
+                            UnitDoneFunc done, void *userdata);
 /* The runs of a unit its timer starts are reported on w too (see unit_run_set_triggered()): started, then
  * exited, as for an adoption. Runs that started before since (realtime µs) are not. */
 void unit_watch_set_triggered(UnitWatch *w, bool triggered, usec_t since);

@@ -56,8 +56,13 @@ int unit_spec_validate(const UnitSpec *spec, const char **ret_field) {
                 field = "Slice";
         else if (!strv_within(spec->argv, UNIT_SPEC_ARGV_MAX, &n_argv) || n_argv == 0 || isempty(spec->argv[0]))
                 field = "ExecStartEx";
+        else if (spec->exec_stop_post && (!strv_within(spec->exec_stop_post, UNIT_SPEC_ARGV_MAX, &n_argv) ||
+                                          n_argv == 0 || spec->exec_stop_post[0][0] != '/'))
+                field = "ExecStopPostEx";
         else if (!strv_within(spec->environment, UNIT_SPEC_ENV_MAX, NULL))
                 field = "Environment";
+        else if (!strv_within(spec->after, UNIT_SPEC_ARGV_MAX, NULL))
+                field = "After";
         else if (spec->kill_mode < 0 || spec->kill_mode >= _UNIT_KILL_MODE_MAX)
                 field = "KillMode";
         else if (spec->n_extra > UNIT_SPEC_EXTRA_MAX || (spec->n_extra > 0 && !spec->extra))
@@ -124,14 +129,15 @@ static int append_strv(sd_bus_message *m, const char *key, char * const *l) {
 }
 
 /* ExecStartEx = [(argv[0], argv, ["no-env-expand"])]: the manager must not expand "$VAR" and "$$" in the
- * command line (systemd-notes §1.5); the shell pcctl runs does that, as process-compose's does. */
-static int append_exec(sd_bus_message *m, char * const *argv) {
+ * command line (systemd-notes §1.5); the shell pcctl runs does that, as process-compose's does. The same for
+ * ExecStopPostEx, whose failure is ignored besides ("-"): it must not fail the unit. */
+static int append_exec(sd_bus_message *m, const char *key, char * const *argv, bool ignore_failure) {
         int r;
 
         r = sd_bus_message_open_container(m, 'r', "sv");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "s", "ExecStartEx");
+        r = sd_bus_message_append(m, "s", key);
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(m, 'v', "a(sasas)");
@@ -149,7 +155,8 @@ static int append_exec(sd_bus_message *m, char * const *argv) {
         r = sd_bus_message_append_strv(m, (char **) argv);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "as", 1, "no-env-expand");
+        r = ignore_failure ? sd_bus_message_append(m, "as", 2, "no-env-expand", "ignore-failure") :
+                             sd_bus_message_append(m, "as", 1, "no-env-expand");
         if (r < 0)
                 return r;
         for (unsigned i = 0; i < 4; i++) {
@@ -208,17 +215,27 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         r = append_string(m, "Slice", spec->slice);
         if (r < 0)
                 return r;
-        r = append_string(m, "Type", "exec");
+        r = append_string(m, "Type", spec->oneshot ? "oneshot" : "exec");
         if (r < 0)
                 return r;
+        if (spec->after) {
+                r = append_strv(m, "After", spec->after);
+                if (r < 0)
+                        return r;
+        }
         if (spec->exit_type_cgroup) {
                 r = append_string(m, "ExitType", "cgroup");
                 if (r < 0)
                         return r;
         }
-        r = append_exec(m, spec->argv);
+        r = append_exec(m, "ExecStartEx", spec->argv, false);
         if (r < 0)
                 return r;
+        if (spec->exec_stop_post) {
+                r = append_exec(m, "ExecStopPostEx", spec->exec_stop_post, true);
+                if (r < 0)
+                        return r;
+        }
 
         /* Always sent, even empty: the unit must not fall back on the manager's environment. */
         r = append_strv(m, "Environment", spec->environment);

@@ -231,6 +231,41 @@ def test_down_after_kill9():
         assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
 
 
+SHUTDOWN_CMD = """
+processes:
+  svc:
+    command: 'trap "" TERM; while [ ! -f stop.now ]; do sleep 0.05; done; echo bye'
+    shutdown:
+      command: 'echo "$PC_PROC_NAME $MARK" > shutdown.ran; touch stop.now'
+      timeout_seconds: 5
+    environment: ["MARK=from-the-config"]
+  plain:
+    command: 'exec sleep 600'
+    depends_on: {svc: {condition: process_started}}
+"""
+
+
+def test_down_after_kill9_runs_shutdown_command():
+    """`pcctl down` without a controller runs a process's shutdown.command, as the controller would: the
+    process ends by it (it ignores SIGTERM), before its unit is stopped."""
+    with Project("down-shutdown", SHUTDOWN_CMD) as p:
+        p.up()
+        p.wait_state("plain", lambda s: s["status"] == "Running")
+        pid = p.state("svc")["pid"]
+        p.proc.kill()
+        p.proc.wait()
+        t0 = time.monotonic()
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        took = time.monotonic() - t0
+        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+        assert os.path.exists(p.path("shutdown.ran")), (r.stderr, os.listdir(p.dir))
+        assert open(p.path("shutdown.ran")).read().strip() == "svc from-the-config"
+        # it ended by the command, not by the SIGKILL after the timeout
+        assert took < 4.5, took
+        assert_gone(p, [pid])
+        assert not os.path.exists(state_dir(p)), os.listdir(state_dir(p))
+
+
 def test_ended_project_leaves_no_directory():
     with Project("no-leftover", SMALL) as p:
         p.up()
@@ -369,6 +404,129 @@ def test_probes_after_adoption():
         s = p.wait_state("live", lambda s: s["restarts"] == 1 and s["status"] == "Running", timeout=10)
         print("liveness failure acted on %.2fs after it began" % (time.monotonic() - t1), flush=True)
         assert s["pid"] != pid and not pid_alive(pid), s
+
+
+EXTERNAL = """
+processes:
+  plain:
+    command: 'exec sleep 600'
+    availability: {restart: "no"}
+  always:
+    command: 'exec sleep 600'
+    availability: {restart: always, backoff_seconds: 1}
+  kept:
+    command: 'exec sleep 600'
+  onfail:
+    command: 'exec sleep 600'
+    availability: {restart: on_failure, backoff_seconds: 1}
+  quitter:
+    command: 'while [ ! -f quit.now ]; do sleep 0.05; done'
+    availability: {restart: on_failure, backoff_seconds: 1}
+  gate:
+    command: 'exec sleep 600'
+  after_gate:
+    command: 'exec sleep 600'
+    depends_on: {gate: {condition: process_completed}}
+"""
+
+
+def test_external_stop_while_away():
+    """kill -9 of the controller, `systemctl --user stop` of units from outside, `pcctl up` again: a process
+    stopped meanwhile ended as by an exit (its restart policy applies), what still runs is adopted, what was
+    waiting for the stopped one starts, and the project goes on."""
+    with Project("ext-stop", EXTERNAL) as p:
+        p.up()
+        for n in ["plain", "always", "kept", "gate", "onfail", "quitter"]:
+            p.wait_state(n, lambda s: s["status"] == "Running")
+        assert p.state("after_gate")["status"] == "Pending"
+        pids = {n: p.state(n)["pid"] for n in ["plain", "always", "kept", "gate", "onfail"]}
+        time.sleep(0.7)     # the state file is written within 0.5 s of a change
+        p.proc.kill()
+        p.proc.wait()
+        for n in ["plain", "always", "gate", "onfail"]:
+            systemctl("stop", p.unit(n))
+        assert not pid_alive(pids["plain"])
+        p.write("quit.now", "")
+        wait_until(lambda: p.unit("quitter") not in p.units(), what="quitter exited")
+        p.up()
+        # the controller stays: something still runs
+        s = p.wait_state("always", lambda s: s["status"] == "Running" and s["restarts"] == 1, timeout=10)
+        assert s["pid"] != pids["always"], s
+        s = p.wait_state("after_gate", lambda s: s["status"] == "Running", timeout=10)
+        s = p.state("plain")
+        assert s["status"] == "Completed" and s["exit_code"] == -1, s
+        s = p.state("gate")
+        assert s["status"] == "Completed" and s["exit_code"] == -1, s
+        s = p.state("kept")
+        assert s["status"] == "Running" and s["pid"] == pids["kept"], s
+        # killed by the stop's SIGTERM: a failure for on_failure, as at an exit while the controller watches
+        p.wait_state("onfail", lambda s: s["status"] == "Running" and s["restarts"] == 1, timeout=10)
+        # exited 0 by itself: on_failure does not restart it
+        s = p.state("quitter")
+        assert s["status"] == "Completed" and s["exit_code"] == 0 and s["restarts"] == 0, s
+        time.sleep(1)
+        assert p.proc.poll() is None, p.stderr()
+
+
+def test_external_stop_of_everything_while_away():
+    """The same with every unit stopped from outside: restart policies still apply, the project goes on while
+    something runs, and it ends normally once nothing does."""
+    with Project("ext-stop-all", EXTERNAL) as p:
+        p.up()
+        for n in ["plain", "always", "kept", "gate", "onfail", "quitter"]:
+            p.wait_state(n, lambda s: s["status"] == "Running")
+        time.sleep(0.7)
+        p.proc.kill()
+        p.proc.wait()
+        for n in ["plain", "always", "kept", "gate", "onfail", "quitter"]:
+            systemctl("stop", p.unit(n))
+        wait_until(lambda: not p.units(), timeout=10, what="every unit stopped")
+        p.up()
+        p.wait_state("always", lambda s: s["status"] == "Running" and s["restarts"] == 1, timeout=10)
+        p.wait_state("after_gate", lambda s: s["status"] == "Running", timeout=10)
+        p.wait_state("onfail", lambda s: s["status"] == "Running" and s["restarts"] == 1, timeout=10)
+        p.wait_state("quitter", lambda s: s["status"] == "Running" and s["restarts"] == 1, timeout=10)
+        for n in ["plain", "kept", "gate"]:
+            s = p.state(n)
+            assert s["status"] == "Completed" and s["exit_code"] == -1, s
+        assert p.proc.poll() is None, p.stderr()
+
+
+ENV_PRINTER = """
+processes:
+  envp:
+    command: 'env > env.out; exec sleep 600'
+"""
+SERVICE_VARIABLES = ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC",
+                     "MAINPID"]
+
+
+def test_detached_environment():
+    """Under `up -D` the processes get the user's environment, not what systemd set for the controller's own
+    service (its notify socket, its fd store's LISTEN_*, its invocation id)."""
+    with Project("detached-env", ENV_PRINTER) as p:
+        ctl = "pcctl-%s.service" % escape(p.name)
+        try:
+            r = p.pcctl("up", "-D", "-u", p.socket, timeout=30, env={"PCCTL_TEST_USER_VAR": "from-the-shell"})
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            wait_until(lambda: p.get("/live").status == 200, timeout=15, what="the detached API")
+            pid = p.wait_state("envp", lambda s: s["status"] == "Running")["pid"]
+            wait_until(lambda: os.path.exists(p.path("env.out")), what="env.out")
+            time.sleep(0.2)
+            env = dict(l.split("=", 1) for l in open(p.path("env.out")).read().splitlines() if "=" in l)
+            assert env.get("PCCTL_TEST_USER_VAR") == "from-the-shell", env
+            leaked = [k for k in SERVICE_VARIABLES if k in env]
+            assert not leaked, (leaked, {k: env[k] for k in leaked})
+            # systemd sets the unit's own invocation id and journal stream; the controller's must not win
+            r = systemctl("show", "-p", "InvocationID", p.unit("envp"))
+            inv = r.stdout.strip().split("=", 1)[1]
+            assert env.get("INVOCATION_ID", inv) == inv, (env.get("INVOCATION_ID"), inv)
+            assert env.get("SYSTEMD_EXEC_PID", str(pid)) == str(pid), (env.get("SYSTEMD_EXEC_PID"), pid)
+            r = p.pcctl("down", "-u", p.socket, timeout=60)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+        finally:
+            systemctl("stop", ctl)
+            systemctl("reset-failed", ctl)
 
 
 main(globals())

@@ -230,5 +230,107 @@ def test_live_update_replaces_the_timer():
         assert "UnitExists" not in p.stderr(), p.stderr()
 
 
+OVERLAP = """
+processes:
+  tick:
+    command: 'echo "run $$$$ start $(date +%s.%N)"; sleep 3.5; echo "run $$$$ end"'
+    schedule:
+      interval: 1s
+      max_concurrent: 2
+"""
+
+
+def active_runs(p, name="tick"):
+    """The project's units of the process that run now, as systemd sees them: {unit: MainPID}."""
+    pattern = "pcctl-%s-%s@*.service" % (escape(p.name), escape(name))
+    r = subprocess.run(["systemctl", "--user", "list-units", "--state=active", "--plain", "--no-legend",
+                        "--no-pager", pattern], capture_output=True, text=True, timeout=30)
+    units = [l.split()[0] for l in r.stdout.splitlines() if l.strip()]
+    out = {}
+    for u in units:
+        pid = subprocess.run(["systemctl", "--user", "show", "-p", "MainPID", "--value", u],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+        if pid and pid != "0":
+            out[u] = int(pid)
+    return out
+
+
+def watch_overlap(p, seconds):
+    """Samples the running instances for a while: the largest set seen at once, and every count seen."""
+    best, counts, end = {}, set(), time.time() + seconds
+    while time.time() < end:
+        a = active_runs(p)
+        counts.add(len(a))
+        if len(a) > len(best):
+            best = a
+        time.sleep(0.1)
+    return best, counts
+
+
+def run_lines(p, name="tick"):
+    return [l for l in p.get("/process/logs/%s/0/0" % name).json()["logs"] if l.startswith("run ")]
+
+
+def test_max_concurrent_runs_overlap():
+    """`max_concurrent: 2` with runs longer than the interval: two runs at once (two units, two MainPIDs),
+    never three; the API shows one process with both runs; both runs' lines are in its log; `down` leaves no
+    unit."""
+    with Project("overlap", OVERLAP) as p:
+        p.up()
+        best, counts = watch_overlap(p, 6)
+        assert len(best) == 2, (best, counts)
+        assert len(set(best.values())) == 2, best
+        assert max(counts) <= 2, counts
+        # one process in the API, Running with both runs
+        s = p.wait_state("tick", lambda s: s.get("active_runs") == 2, timeout=5)
+        assert s["status"] == "Running", s
+        assert len(set(s["run_pids"])) == 2 and s["pid"] in s["run_pids"], s
+        # both runs' lines (their shell PIDs differ) in the process's log
+        pids = wait_until(lambda: {l.split()[1] for l in run_lines(p)} if len(
+            {l.split()[1] for l in run_lines(p)}) >= 2 else None, timeout=8, what="lines of two runs")
+        assert len(pids) >= 2, run_lines(p)
+        r = p.pcctl("process", "logs", "tick", "-u", p.socket, timeout=30)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert len({l.split()[1] for l in r.stdout.splitlines() if l.startswith("run ")}) >= 2, r.stdout
+        # a run is skipped when both are busy, and the log says so
+        wait_until(lambda: [l for l in p.get("/process/logs/tick/0/0").json()["logs"]
+                            if "max concurrent (2) reached" in l] or None, timeout=8, what="a skipped run")
+        r = p.pcctl("process", "list", "-u", p.socket, timeout=30)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert p.wait_exit(30) == 0, p.stderr()
+        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+
+
+def test_max_concurrent_overlaps_while_controller_is_down():
+    """kill -9 of the controller: the timer goes on starting overlapping runs; the next `up` adopts them."""
+    with Project("overlapaway", OVERLAP) as p:
+        p.up()
+        wait_until(lambda: len(active_runs(p)) >= 1, timeout=8, what="a first run")
+        p.proc.kill()
+        p.proc.wait()
+        t_kill = time.time()
+        best, counts = watch_overlap(p, 5)
+        assert len(best) == 2 and len(set(best.values())) == 2, (best, counts)
+        assert max(counts) <= 2, counts
+        p.up()
+        # the returning controller shows the runs that go on
+        s = p.wait_state("tick", lambda s: s.get("active_runs", 0) >= 1 and s["status"] == "Running",
+                         timeout=8)
+        now = active_runs(p)
+        assert set(s["run_pids"]) <= set(now.values()) | set(best.values()), (s, now)
+        best2, _ = watch_overlap(p, 3)
+        s = p.wait_state("tick", lambda s: s.get("active_runs") == 2, timeout=6)
+        assert len(set(s["run_pids"])) == 2, s
+        # lines of the gap's runs are in the log
+        wait_until(lambda: [l for l in run_lines(p) if "start" in l and float(l.split()[3]) > t_kill] or None,
+                   timeout=8, what="lines of runs of the gap")
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert p.wait_exit(30) == 0, p.stderr()
+        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+
+
 if __name__ == "__main__":
     main(globals())

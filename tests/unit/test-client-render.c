@@ -163,6 +163,18 @@ TEST(states_table) {
         cJSON_Delete(j);
 }
 
+TEST(states_table_with_runs) {
+        cJSON *j = parse("[{\"name\":\"tick\",\"status\":\"Running\",\"pid\":7,\"active_runs\":2,"
+                         "\"run_pids\":[7,9]},{\"name\":\"one\",\"status\":\"Running\",\"pid\":5,"
+                         "\"active_runs\":1}]");
+        _cleanup_free_ char *out = NULL;
+
+        CAPTURE(out, client_states_print_table(F, j));
+        ASSERT_TRUE(strstr(out, "tick   default     Running (2 runs)") != NULL);
+        ASSERT_TRUE(strstr(out, "one    default     Running            ") != NULL);
+        cJSON_Delete(j);
+}
+
 TEST(states_sort_keeps_list_consistent) {
         cJSON *j = parse("[{\"name\":\"c\"},{\"name\":\"a\"},{\"name\":\"b\"}]");
         _cleanup_free_ char *out = NULL;

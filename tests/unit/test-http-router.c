@@ -491,6 +491,8 @@ TEST(deferred_update_process) {
 
         expect_error("POST", "/process", "{\"name\":\"nope\",\"command\":\"true\"}", 400,
                      "no such process: nope");
+        /* Go decodes null into the struct as a no-op: an empty ProcessConfig, which names no process */
+        expect_error("POST", "/process", "null", 400, "no such process: ");
 }
 
 TEST(ports) {

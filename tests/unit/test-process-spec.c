@@ -647,4 +647,67 @@ TEST(timer_of_a_scheduled_process) {
         compose_project_free(p);
 }
 
+/* max_concurrent above 1: the instances "<base>@<i>.service" are copies of the run's spec; the launcher is the
+ * process's unit, a oneshot that starts the first instance that is not active, After= them, with only what
+ * systemctl needs of pcctl's environment. */
+TEST(launcher_of_a_max_concurrent_schedule) {
+        ComposeProject *p = load("processes:\n"
+                                 "  m:\n    command: x\n    schedule: {interval: 1s, max_concurrent: 3}\n");
+        ProcessLauncherSpec l = {};
+        ProcessSpec run = {};
+        ProcessSpecInput in;
+        _cleanup_free_ char *u = NULL;
+
+        ASSERT_OK(process_spec_instance_unit("pcctl-demo-x.service", 2, &u));
+        ASSERT_STREQ(u, "pcctl-demo-x@2.service");
+
+        in = input(p, "m", STRV_MAKE("PATH=/opt/bin:/usr/bin", "XDG_RUNTIME_DIR=/run/user/7", "SECRET=1"));
+        ASSERT_OK(process_spec_build(&in, PROCESS_SPEC_RUN, &run, NULL));
+        ASSERT_EQ(process_spec_launcher(&in, &run.unit, 1, &l), -EINVAL);
+        ASSERT_OK(process_spec_launcher(&in, &run.unit, 3, &l));
+        ASSERT_UEQ(l.n_services, 4);
+        assert_strv(l.instances, STRV_MAKE("pcctl-demo-x@1.service", "pcctl-demo-x@2.service",
+                                           "pcctl-demo-x@3.service"));
+        /* the launcher */
+        ASSERT_STREQ(l.services[0].unit, "pcctl-demo-x.service");
+        ASSERT_TRUE(l.services[0].oneshot);
+        ASSERT_STREQ(l.services[0].slice, "pcctl-demo.slice");
+        ASSERT_STREQ(l.services[0].syslog_identifier, "pcctl-demo-x");
+        assert_strv(l.services[0].after, l.instances);
+        ASSERT_STREQ(l.services[0].argv[0], "/bin/sh");
+        ASSERT_STREQ(l.services[0].argv[3], "m");
+        ASSERT_STREQ(l.services[0].argv[4], "--user");
+        ASSERT_STREQ(l.services[0].argv[7], "pcctl-demo-x@3.service");
+        ASSERT_NULL(l.services[0].argv[8]);
+        ASSERT_TRUE(strstr(l.services[0].argv[2], "start --no-block") != NULL);
+        assert_strv(l.services[0].environment, STRV_MAKE("PATH=/opt/bin:/usr/bin", "XDG_RUNTIME_DIR=/run/user/7"));
+        ASSERT_OK(unit_spec_validate(&l.services[0], NULL));
+        /* the instances: the run's spec under their own names */
+        for (size_t i = 1; i < l.n_services; i++) {
+                ASSERT_STREQ(l.services[i].unit, l.instances[i - 1]);
+                ASSERT_FALSE(l.services[i].oneshot);
+                ASSERT_TRUE(l.services[i].argv == run.unit.argv);
+                ASSERT_STREQ(l.services[i].syslog_identifier, "pcctl-demo-x");
+        }
+        process_launcher_spec_done(&l);
+        process_spec_done(&run);
+        compose_project_free(p);
+}
+
+TEST(inherited_environment_leaves_out_the_controllers_service_variables) {
+        char *in[] = { "PATH=/bin", "NOTIFY_SOCKET=/run/user/0/systemd/notify", "LISTEN_FDS=2", "LISTEN_PID=7",
+                       "LISTEN_FDNAMES=a:b", "INVOCATION_ID=abc", "JOURNAL_STREAM=8:9", "NOTIFY_SOCKETS=kept",
+                       "LISTEN=kept", "HOME=/root", NULL };
+        _cleanup_strv_free_ char **out = NULL;
+
+        ASSERT_OK(process_spec_inherited_environment(in, &out));
+        ASSERT_UEQ(strv_length(out), 4u);
+        ASSERT_STREQ(out[0], "PATH=/bin");
+        ASSERT_STREQ(out[1], "NOTIFY_SOCKETS=kept");
+        ASSERT_STREQ(out[2], "LISTEN=kept");
+        ASSERT_STREQ(out[3], "HOME=/root");
+        ASSERT_TRUE(process_spec_is_service_variable("WATCHDOG_USEC=1"));
+        ASSERT_FALSE(process_spec_is_service_variable("WATCHDOG=1"));
+}
+
 DEFINE_TEST_MAIN();

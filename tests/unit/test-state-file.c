@@ -1,6 +1,7 @@
 /* The controller's state file (core/state-file.h): format round trip, the three one-line errors, atomic
  * write, and the per-project lock. */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -236,6 +237,44 @@ TEST(unlock_removes_an_ended_project) {
         ASSERT_EQ(state_file_is_locked(dir), 1);
         close(fd2);
         close(fd);
+        rm_rf(tmp);
+}
+
+TEST(exit_records) {
+        char tmp[64], path[160];
+        int code = -1, status = -1, fd;
+        uint64_t when = 0;
+        struct stat st;
+        FILE *f;
+
+        make_tmpdir(tmp, sizeof(tmp));
+        ASSERT_ERROR(state_file_exit_record_read(tmp, "pcctl-p-a.service", &code, &status, &when), ENOENT);
+
+        /* as `__exited` writes it after a `systemctl stop`: killed by SIGTERM */
+        snprintf(path, sizeof(path), "%s/pcctl-p-a.service.exit", tmp);
+        f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        fprintf(f, "%d %d\n", CLD_KILLED, SIGTERM);
+        fclose(f);
+        ASSERT_OK(state_file_exit_record_read(tmp, "pcctl-p-a.service", &code, &status, &when));
+        ASSERT_EQ(code, CLD_KILLED);
+        ASSERT_EQ(status, SIGTERM);
+        ASSERT_TRUE(when > 0);
+
+        f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        fputs("garbage\n", f);
+        fclose(f);
+        ASSERT_ERROR(state_file_exit_record_read(tmp, "pcctl-p-a.service", &code, &status, &when), EINVAL);
+        ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
+        ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
+
+        /* the project's end removes the records with the state file, so its directory can go */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        ASSERT_OK(state_file_remove(tmp));
+        ASSERT_ERROR(stat(path, &st) < 0 ? -errno : 0, ENOENT);
         rm_rf(tmp);
 }
 

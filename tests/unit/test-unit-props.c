@@ -29,7 +29,7 @@ static void bus_setup(void) {
 
 typedef struct Props {
         char *type, *exit_type, *slice, *description, *wd, *ident, *kill_mode;
-        char *exec_path, **exec_argv, **exec_flags;
+        char *exec_path, **exec_argv, **exec_flags, **stop_post_argv, **stop_post_flags;
         char **env, **search;
         int32_t kill_signal;
         uint64_t timeout_stop, start_limit;
@@ -48,7 +48,8 @@ typedef struct Props {
 static void props_done(Props *p) {
         free(p->type); free(p->exit_type); free(p->slice); free(p->description); free(p->wd);
         free(p->ident); free(p->kill_mode); free(p->exec_path); free(p->last_key); free(p->tty_path);
-        strv_free(p->exec_argv); strv_free(p->exec_flags); strv_free(p->env); strv_free(p->search);
+        strv_free(p->exec_argv); strv_free(p->exec_flags);
+        strv_free(p->stop_post_argv); strv_free(p->stop_post_flags); strv_free(p->env); strv_free(p->search);
 }
 
 static void read_str(sd_bus_message *m, char **ret) {
@@ -138,6 +139,20 @@ static int build(const UnitSpec *spec, Props *p) {
                         ASSERT_EQ(sd_bus_message_enter_container(m, 'r', "sasas"), 0);
                         ASSERT_OK(sd_bus_message_exit_container(m));
                         ASSERT_OK(sd_bus_message_exit_container(m));
+                } else if (streq(key, "ExecStopPostEx")) {
+                        const char *path;
+
+                        ASSERT_OK(sd_bus_message_enter_container(m, 'v', "a(sasas)"));
+                        ASSERT_OK(sd_bus_message_enter_container(m, 'a', "(sasas)"));
+                        ASSERT_OK(sd_bus_message_enter_container(m, 'r', "sasas"));
+                        ASSERT_OK(sd_bus_message_read(m, "s", &path));
+                        ASSERT_OK(sd_bus_message_read_strv(m, &p->stop_post_argv));
+                        ASSERT_STREQ(path, p->stop_post_argv[0]);
+                        ASSERT_OK(sd_bus_message_read_strv(m, &p->stop_post_flags));
+                        ASSERT_OK(sd_bus_message_exit_container(m));
+                        ASSERT_EQ(sd_bus_message_enter_container(m, 'r', "sasas"), 0);
+                        ASSERT_OK(sd_bus_message_exit_container(m));
+                        ASSERT_OK(sd_bus_message_exit_container(m));
                 } else if (streq(key, "MemoryAccounting")) {
                         ASSERT_OK(sd_bus_message_read(m, "v", "b", &p->memory_accounting));
                         p->has_memory_accounting = true;
@@ -182,6 +197,26 @@ static UnitSpec base_spec(void) {
                 .send_sigkill = true,
                 .kill_mode = UNIT_KILL_CONTROL_GROUP,
         };
+}
+
+TEST(exec_stop_post) {
+        char *post[] = { (char *) "/usr/lib/pcctl/pcctl-exec", (char *) "__exited", (char *) "/run/x/u.exit", NULL };
+        UnitSpec s = base_spec();
+        Props p;
+
+        ASSERT_OK(build(&s, &p));
+        ASSERT_NULL(p.stop_post_argv);
+        props_done(&p);
+
+        s.exec_stop_post = post;
+        ASSERT_OK(build(&s, &p));
+        ASSERT_UEQ(strv_length(p.stop_post_argv), 3u);
+        ASSERT_STREQ(p.stop_post_argv[2], "/run/x/u.exit");
+        /* $VAR in the path is not expanded, and a failure of the recorder does not fail the unit */
+        ASSERT_UEQ(strv_length(p.stop_post_flags), 2u);
+        ASSERT_STREQ(p.stop_post_flags[0], "no-env-expand");
+        ASSERT_STREQ(p.stop_post_flags[1], "ignore-failure");
+        props_done(&p);
 }
 
 TEST(all_properties) {
