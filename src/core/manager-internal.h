@@ -311,6 +311,8 @@ void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units
 /* manager-pty.c */
 int proc_open_pty(Proc *p, UnitSpec *spec);
 void proc_adopt_pty(Proc *p);
+int proc_open_schedule_pty(Proc *p, UnitSpec *spec);
+bool proc_adopt_schedule_pty(Proc *p);
 void manager_take_stored_ptys(Manager *m);
 void manager_close_stored_ptys(Manager *m);
 /* manager-watch.c: file watches (docs/watch.md) */
