@@ -124,13 +124,6 @@ struct ManagerObserver {
         ManagerObserver *next;
 };
 
-typedef struct NamespaceRestart {
-        char *ns;
-        Waiter waiter;
-        usec_t deadline;
-        struct NamespaceRestart *next;
-} NamespaceRestart;
-
 /* namespace stop: the members one at a time, dependents first; each waits for the previous to end */
 typedef struct NamespaceStop {
         char *ns;
@@ -140,6 +133,14 @@ typedef struct NamespaceStop {
         Waiter waiter;
         struct NamespaceStop *next;
 } NamespaceStop;
+
+/* namespace restart: its own namespace stop (not in the manager's list), then the start of the members */
+typedef struct NamespaceRestart {
+        NamespaceStop *stop;
+        Waiter waiter;
+        usec_t deadline;             /* starts then even if a member has not ended */
+        struct NamespaceRestart *next;
+} NamespaceRestart;
 
 struct Manager {
         ManagerOptions options;
