@@ -471,10 +471,14 @@ int state_file_remove(const char *dir) {
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;
+        /* the exit records, and the temporary files of a writer that was killed before its rename (a
+         * controller's state file, a unit's exit record): they would keep the directory from going */
         d = opendir(dir);
         if (d) {
                 for (struct dirent *de; (de = readdir(d)); )
-                        if (de->d_name[0] != '.' && endswith(de->d_name, STATE_FILE_EXIT_SUFFIX))
+                        if (endswith(de->d_name, STATE_FILE_EXIT_SUFFIX) ||
+                            (endswith(de->d_name, ".tmp") && (startswith(de->d_name, "." STATE_FILE_NAME ".") ||
+                                                              strstr(de->d_name, STATE_FILE_EXIT_SUFFIX "."))))
                                 (void) unlinkat(dirfd(d), de->d_name, 0);
                 closedir(d);
         }

@@ -298,12 +298,22 @@ TEST(exit_records) {
         ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
         ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
 
-        /* the project's end removes the records with the state file, so its directory can go */
+        /* the project's end removes the records with the state file, also the temporary files of writers
+         * killed before their rename, so its directory can go */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        snprintf(path, sizeof(path), "%s/.state.json.4242.tmp", tmp);
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        snprintf(path, sizeof(path), "%s/pcctl-p-a.service.exit.77.tmp", tmp);
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
         ASSERT_OK(fd);
         close(fd);
         ASSERT_OK(state_file_remove(tmp));
-        ASSERT_ERROR(stat(path, &st) < 0 ? -errno : 0, ENOENT);
+        ASSERT_OK(rmdir(tmp) < 0 ? -errno : 0);
+        ASSERT_ERROR(stat(tmp, &st) < 0 ? -errno : 0, ENOENT);
         rm_rf(tmp);
 }
 
