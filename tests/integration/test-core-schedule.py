@@ -341,5 +341,29 @@ def test_max_concurrent_overlaps_while_controller_is_down():
         down_leaves_nothing(p)
 
 
+def test_max_concurrent_stop_start_and_down_without_controller():
+    """POST /process/stop ends every run and pauses the schedule; start runs it again; `down` without a
+    controller stops the overlapping runs and leaves no unit."""
+    with Project("overlapstop", OVERLAP) as p:
+        p.up()
+        wait_until(lambda: len(active_runs(p)) == 2, timeout=8, what="two runs")
+        r = p.patch("/process/stop/tick")
+        assert r.status == 200, r
+        s = p.wait_state("tick", lambda s: s["status"] not in ("Running", "Terminating"), timeout=15)
+        assert s["active_runs"] == 0 and s["run_pids"] == [], s
+        time.sleep(1.5)
+        assert not active_runs(p), active_runs(p)
+        r = p.post("/process/start/tick")
+        assert r.status == 200, r
+        wait_until(lambda: len(active_runs(p)) == 2, timeout=8, what="two runs after the start")
+        p.proc.kill()
+        p.proc.wait()
+        r = p.pcctl("down", "-u", p.socket, timeout=60)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        left = systemctl("list-units", "--all", "--plain", "--no-legend", "--no-pager",
+                         "pcctl-%s-*" % escape(p.name)).stdout
+        assert not left.strip(), left
+
+
 if __name__ == "__main__":
     main(globals())
