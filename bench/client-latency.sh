@@ -1,59 +1,48 @@
 #!/bin/bash
 # Wall time of one client call: `pcctl process list` (a fresh process, libcurl, JSON parse, sort, print)
-# against `curl` fetching the same GET /processes (the baseline: one HTTP request from a small C program),
-# both over the controller's unix socket with N processes, and likewise for `pcctl project is-ready`.
-# Usage: bench/client-latency.sh [BUILD_DIR]   (default: build). Needs the sandbox (contrib/sandbox.sh).
-# Env: N (100 processes) CALLS (200 calls per measurement)
+# against `curl` fetching the same GET /processes (one HTTP request from a small C program), both over the
+# controller's unix socket with N processes, and likewise for `pcctl project is-ready`. Beside them, the
+# same question to supervisord running the same N programs: `supervisorctl status`.
+# Usage: bench/client-latency.sh [BUILD_DIR]   (BENCH_QUICK=1: 20 calls per measurement)
+# Env: N (100 processes) CALLS (200 calls per measurement; supervisorctl a quarter of them)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-. bench/lib.sh
-BUILD=${1:-build}
+. "$(dirname "$0")/lib.sh"
+bench_init client-latency "${1:-}"
+bench_need_systemd
+bench_need_supervisor
 N=${N:-100}
-CALLS=${CALLS:-200}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
-PCCTL=$(realpath "$BUILD/pcctl")
-DIR=$(mktemp -d)
+CALLS=${CALLS:-$(bench_pick 20 200)}
 PROJECT=bench-client-$$
-SOCK=$DIR/api.sock
-PCPID=
+SOCK=$TMP/api.sock
 
-cleanup() {
-        bench_stop_pcctl "$PCPID" "$PROJECT"
-        rm -rf "$DIR"
-}
-trap cleanup EXIT
+bench_write_sleepers "$TMP" "$PROJECT" "$N"
+bench_up "$TMP" "$PROJECT" -u "$SOCK"
+bench_wait_running "$N" "$TMP/up.log" --unix-socket "$SOCK" http://unix/processes
 
-bench_write_sleepers "$DIR" "$PROJECT" "$N"
+SV=$TMP/sv
+bench_supervisord_sleepers "$SV" "$N"
+echo "# $N processes running under pcctl and under supervisord; mean wall time per call"
 
-(cd "$DIR" && exec "$PCCTL" up -t=false -u "$SOCK" > "$DIR/up.log" 2>&1) &
-PCPID=$!
-bench_wait_running "$N" "$DIR/up.log" --unix-socket "$SOCK" http://unix/processes
-echo "# $N processes running; $CALLS calls per line; mean wall time per call"
-
-# measure LABEL CMD... -> prints "LABEL  <ms per call>" and stores it in $LAST
+# measure CALLS CMD... -> LAST = ms per call (after one warm-up call)
 measure() {
-        local label=$1; shift
-        "$@" > /dev/null   # warm up (page cache, first connection)
-        local t0 t1
-        t0=$(date +%s%N)
-        for _ in $(seq "$CALLS"); do "$@" > /dev/null; done
-        t1=$(date +%s%N)
-        LAST=$(awk -v a="$t0" -v b="$t1" -v n="$CALLS" 'BEGIN { printf "%.2f", (b - a) / n / 1e6 }')
-        printf '%-44s %8s ms\n' "$label" "$LAST"
+        local calls=$1 t0
+        shift
+        "$@" > /dev/null || true   # warm up (page cache, first connection)
+        t0=$(bench_now)
+        for _ in $(seq "$calls"); do "$@" > /dev/null || true; done
+        LAST=$(awk -v s="$(bench_elapsed "$t0")" -v n="$calls" 'BEGIN { printf "%.2f", s / n * 1000 }')
 }
 
-measure "curl GET /processes (baseline)" curl -sf --unix-socket "$SOCK" http://unix/processes
-BASE=$LAST
-measure "pcctl process list" "$PCCTL" process list -u "$SOCK"
-LIST=$LAST
-measure "pcctl process list -o json" "$PCCTL" process list -o json -u "$SOCK"
-JSON=$LAST
-measure "pcctl project is-ready" "$PCCTL" project is-ready -u "$SOCK"
-READY=$LAST
-measure "curl GET /live (server floor)" curl -sf --unix-socket "$SOCK" http://unix/live
+measure "$CALLS" curl -sf --unix-socket "$SOCK" http://unix/processes; BASE=$LAST
+measure "$CALLS" curl -sf --unix-socket "$SOCK" http://unix/live; LIVE=$LAST
+measure "$CALLS" "$PCCTL" process list -u "$SOCK"; LIST=$LAST
+measure "$CALLS" "$PCCTL" process list -o json -u "$SOCK"; JSON=$LAST
+measure "$CALLS" "$PCCTL" project is-ready -u "$SOCK"; READY=$LAST
+svcalls=$(( CALLS / 4 > 5 ? CALLS / 4 : 5 ))
+measure "$svcalls" bench_supervisorctl "$SV" status; SVST=$LAST
 
-awk -v b="$BASE" -v l="$LIST" -v j="$JSON" -v r="$READY" 'BEGIN {
-        printf "ratio pcctl process list / curl:          %.2f\n", l / b
-        printf "ratio pcctl process list -o json / curl:  %.2f\n", j / b
-        printf "ratio pcctl project is-ready / curl:      %.2f\n", r / b
-}'
+echo "# curl GET /live (the server's floor): $LIVE ms"
+bench_result "pcctl process list, $N processes" ms "$LIST" "curl GET /processes" "$BASE"
+bench_result "pcctl process list -o json" ms "$JSON" "curl GET /processes" "$BASE"
+bench_result "pcctl project is-ready" ms "$READY" "curl GET /processes" "$BASE"
+bench_result "pcctl process list, $N processes" ms "$LIST" "supervisorctl status" "$SVST"

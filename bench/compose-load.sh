@@ -2,19 +2,15 @@
 # Benchmark: load a generated 1000-process project with the compose loader, beside the time to merely parse
 # the same YAML with libyaml (events only), in the same run. Target: the full load under 50 ms.
 #
-#   bench/compose-load.sh [BUILD_DIR] [N_PROCESSES]
+#   bench/compose-load.sh [BUILD_DIR] [N_PROCESSES]   (BENCH_QUICK=1: 5 runs instead of 21)
 #
-# Builds a small timing program against BUILD_DIR/libpcctl-core.a with pkg-config, so it needs a configured
-# and built tree (meson setup build && ninja -C build).
+# Builds a small timing program against BUILD_DIR/libpcctl-core.a; needs no systemd.
 set -euo pipefail
-
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build}
+. "$(dirname "$0")/lib.sh"
+bench_init compose-load "${1:-}"
 n=${2:-1000}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-[ -f "$build/libpcctl-core.a" ] || { echo "no $build/libpcctl-core.a; build first" >&2; exit 1; }
+runs=$(bench_pick 5 21)
+work=$TMP
 
 # A realistic file: env, deps, probes, templates, availability, namespaces, replicas.
 {
@@ -72,8 +68,10 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-        enum { RUNS = 21 };
-        double load[RUNS], parse[RUNS];
+        int RUNS = argc > 2 ? atoi(argv[2]) : 21;
+        if (RUNS < 1 || RUNS > 64)
+                RUNS = 21;
+        double load[64], parse[64];
         FILE *f = fopen(argv[1], "r");
         char *text;
         long size;
@@ -127,17 +125,18 @@ int main(int argc, char **argv) {
         printf("ratio load/parse   : %.2fx\n", load[RUNS / 2] / parse[RUNS / 2]);
         printf("target < 50 ms     : %s\n", load[RUNS / 2] < 50 ? "met" : "MISSED");
         free(text);
+        printf("result load_ms=%.2f parse_ms=%.2f\n", load[RUNS / 2], parse[RUNS / 2]);
         return load[RUNS / 2] < 50 ? 0 : 2;
 }
 C
 
-deps="libsystemd libmicrohttpd libcjson yaml-0.1 nettle libcurl"
-${CC:-cc} -O2 -D_GNU_SOURCE -std=gnu11 -I"$src/src" -I"$src" -I"$build" $(pkg-config --cflags $deps) \
-        "$work/bench.c" "$build/libpcctl-core.a" $(pkg-config --libs $deps) -lwslay -lm -o "$work/bench"
-"$work/bench" "$work/process-compose.yaml"
+bench_cc "$work/bench" "$work/bench.c" libsystemd libmicrohttpd libcjson yaml-0.1 nettle libcurl
+rc=0
+"$work/bench" "$work/process-compose.yaml" "$runs" | tee "$work/out" || rc=$?
+read -r load parse < <(sed -n 's/^result load_ms=\([0-9.]*\) parse_ms=\([0-9.]*\)/\1 \2/p' "$work/out")
+bench_result "load a $n-process project (CPU)" ms "${load:-}" "libyaml parse alone" "${parse:-}"
 
 # End to end through the CLI, for reference (process start, load, JSON output), wall and CPU time.
-if [ -x "$build/pcctl" ]; then
-        TIMEFORMAT='pcctl config -o json: %R s wall, %U s user + %S s system CPU'
-        time "$build/pcctl" config --disable-dotenv -f "$work/process-compose.yaml" -o json > /dev/null
-fi
+TIMEFORMAT='pcctl config -o json: %R s wall, %U s user + %S s system CPU'
+{ time "$PCCTL" config --disable-dotenv -f "$work/process-compose.yaml" -o json > /dev/null; } 2>&1
+exit $rc

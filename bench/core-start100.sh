@@ -14,44 +14,30 @@
 #   pcctl-entry the same with `entrypoint: [/bin/sleep, "600"]`: no shell, so the difference to pcctl-up is
 #               what bash costs (the raw baseline runs /bin/sleep directly)
 #   systemd-run a sequential loop of `systemd-run --user` (it waits for each start job)
-#   supervisord the same N programs under supervisord (startsecs=0), from launch until its log says the last
-#               one entered RUNNING (skipped when supervisord is not installed)
-# Ratios are to the raw baseline. Every unit is stopped between runs.
-# Usage: bench/core-start100.sh [BUILD_DIR] [N] [ROUNDS]
+#   supervisord the same N programs under supervisord (command=/bin/sleep 600, no shell, startsecs=0), from
+#               launch until its log says the last one entered RUNNING
+#   pm2         the same N applications under PM2 (script /bin/sleep, interpreter none, no restart): from
+#               `pm2 start` (its daemon included) until it returns, every application launched and online
+#               (checked afterwards); skipped when PM2 cannot be had (lib.sh bench_need_pm2)
+# Every unit is stopped between runs.
+# Usage: bench/core-start100.sh [BUILD_DIR] [N] [ROUNDS]   (BENCH_QUICK=1: 20 processes, 1 round)
 set -euo pipefail
-
-src=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$src/build}" && pwd)
-n=${2:-100}
-rounds=${3:-5}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
-
-[ -x "$build/pcctl" ] && [ -f "$build/libpcctl-core.a" ] || { echo "build $build first" >&2; exit 1; }
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+bench_init core-start100 "${1:-}"
+bench_need_systemd
+bench_need_supervisor
+have_pm2=0
+bench_need_pm2 && have_pm2=1
+n=${2:-$(bench_pick 20 100)}
+rounds=${3:-$(bench_pick 1 5)}
 project=corebench$$
-slice="pcctl-$project.slice"
 
-cleanup_all() {
-        systemctl --user stop "$slice" >/dev/null 2>&1 || true
-        systemctl --user reset-failed "pcctl-$project-*" >/dev/null 2>&1 || true
-}
-trap 'cleanup_all; rm -rf "$tmp"' EXIT
+prog=$TMP/unit-start100
+bench_cc "$prog" bench/unit-start100.c
+bench_at_exit bench_stop_units "$project"
 
-wait_empty() {
-        for _ in $(seq 1 400); do
-                [ -z "$(systemctl --user list-units --all --plain --no-legend "pcctl-$project-*")" ] && return 0
-                sleep 0.05
-        done
-        echo "units of $project still loaded" >&2
-        return 1
-}
-
-prog=$tmp/unit-start100
-cc -O2 -D_GNU_SOURCE -std=gnu11 -I"$src/src" -I"$build" "$src/bench/unit-start100.c" "$build/libpcctl-core.a" \
-        $(pkg-config --cflags --libs libsystemd libmicrohttpd libcjson yaml-0.1 nettle libcurl) -lwslay -lm -o "$prog"
-
-projdir=$tmp/proj
-entrydir=$tmp/proj-entry
+projdir=$TMP/proj
+entrydir=$TMP/proj-entry
 mkdir -p "$projdir" "$entrydir"
 {
         echo "name: $project"
@@ -68,102 +54,97 @@ mkdir -p "$projdir" "$entrydir"
         done
 } > "$entrydir/process-compose.yaml"
 
-now() { date +%s.%N; }
-
+# run_pcctl_up DIR: T = seconds from exec until pcctl's debug line says all N processes run
 run_pcctl_up() {
-        local dir=$1 way=$2 t0 t1 fifo=$tmp/up.fifo pid line
+        local dir=$1 t0 t1 fifo=$TMP/up.fifo pid line
         rm -f "$fifo"
         mkfifo "$fifo"
-        t0=$(now)
-        (cd "$dir" && PC_LOG_LEVEL=debug exec "$build/pcctl" up -t=false --no-server >/dev/null 2>"$fifo") &
+        t0=$(bench_now)
+        (cd "$dir" && PC_LOG_LEVEL=debug exec "$PCCTL" up -t=false --no-server >/dev/null 2>"$fifo") &
         pid=$!
         line=$(grep -m1 -E "All [0-9]+ processes are running" <"$fifo" || true)
-        t1=$(now)
+        t1=$(bench_now)
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         # the reader of pcctl's stderr is gone once the line was seen, so pcctl usually dies of SIGPIPE, as after
-        # a crash: forget its state file, or the next run would adopt (and count as ended) what cleanup_all stops
+        # a crash: forget its state file, or the next run would adopt (and count as ended) what we stop
         rm -rf "${XDG_RUNTIME_DIR:?}/pcctl/$project"
         case "$line" in
         *"All $n processes are running"*) ;;
         *) echo "pcctl up did not report $n running processes: $line" >&2; return 1 ;;
         esac
-        echo "$way $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
+        T=$(bench_elapsed "$t0" "$t1")
 }
 
-run_systemd_run() {
-        local t0 t1
-        t0=$(now)
-        for i in $(seq 0 $((n - 1))); do
-                systemd-run --user -q --unit="pcctl-$project-s$i.service" --slice="$slice" \
-                        -p Type=exec -p KillMode=control-group -p StartLimitIntervalSec=0 -p IgnoreSIGPIPE=no \
-                        -p SyslogIdentifier="pcctl-$project-s$i" /bin/sleep 600
-        done
-        t1=$(now)
-        echo "systemd-run $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
-}
-
+# run_supervisord: T = seconds from launching supervisord until its log says all N programs run
 run_supervisord() {
-        local t0 t1 dir=$tmp/sv pid
+        local t0 t1 dir=$TMP/sv
         rm -rf "$dir"
-        mkdir -p "$dir"
-        {
-                printf '[supervisord]\nnodaemon=true\nlogfile=%s/sv.log\npidfile=%s/sv.pid\nloglevel=info\n' "$dir" "$dir"
-                printf '[unix_http_server]\nfile=%s/sv.sock\n' "$dir"
-                for i in $(seq 0 $((n - 1))); do
-                        printf '[program:s%d]\ncommand=/bin/sleep 600\nstartsecs=0\nautorestart=false\n' "$i"
-                done
-        } > "$dir/supervisord.conf"
-        t0=$(now)
-        supervisord -c "$dir/supervisord.conf" >/dev/null 2>&1 &
-        pid=$!
-        for _ in $(seq 1 2000); do
-                [ "$(cat "$dir/sv.log" 2>/dev/null | grep -c 'entered RUNNING state')" -ge "$n" ] && break
-                sleep 0.005
-        done
-        t1=$(now)
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        echo "supervisord $n $(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
+        bench_supervisord_conf "$dir"
+        for i in $(seq 0 $((n - 1))); do
+                printf '[program:s%d]\ncommand=/bin/sleep 600\nstartsecs=0\nautorestart=false\n' "$i"
+        done >> "$dir/supervisord.conf"
+        t0=$(bench_now)
+        bench_supervisord_start "$dir"
+        bench_supervisord_wait_running "$dir" "$n" || { bench_supervisord_stop "$BENCH_SVPID"; return 1; }
+        t1=$(bench_now)
+        bench_supervisord_stop "$BENCH_SVPID"
+        T=$(bench_elapsed "$t0" "$t1")
 }
 
-ways="raw raw-same raw-same-entry pcctl-up pcctl-entry systemd-run"
-command -v supervisord >/dev/null && ways="$ways supervisord"
+# run_pm2: T = seconds of `pm2 start` of the N applications, its daemon's start included
+run_pm2() {
+        local t0 t1 online
+        t0=$(bench_now)
+        "$PM2" start "$TMP/pm2.json" > "$TMP/pm2.log" 2>&1 || { tail "$TMP/pm2.log" >&2; return 1; }
+        t1=$(bench_now)
+        online=$("$PM2" jlist 2>/dev/null | grep -o '"status":"online"' | wc -l)
+        bench_pm2_kill
+        [ "$online" -ge "$n" ] || { echo "pm2: $online of $n applications online" >&2; return 1; }
+        T=$(bench_elapsed "$t0" "$t1")
+}
+if [ $have_pm2 = 1 ]; then
+        {
+                printf '{"apps": ['
+                for i in $(seq 0 $((n - 1))); do
+                        [ "$i" = 0 ] || printf ','
+                        printf '{"name": "s%d", "script": "/bin/sleep", "args": "600", "interpreter": "none", "autorestart": false}' "$i"
+                done
+                printf ']}\n'
+        } > "$TMP/pm2.json"
+fi
+
+raw() { T=$("$prog" raw "$n" "$project" "$@" | awk '{ print $3 }'); }
+
+ways="raw raw-same raw-same-entry pcctl-up pcctl-entry systemd-run supervisord"
+[ $have_pm2 = 1 ] && ways="$ways pm2"
 declare -A times
-cleanup_all; wait_empty
+bench_stop_units "$project"; bench_wait_units_gone "$project"
 for r in $(seq 1 "$rounds"); do
         for way in $ways; do
                 case $way in
-                raw) line=$("$prog" raw "$n" "$project") ;;
-                raw-same) line=$("$prog" raw "$n" "$project" -- "$build/pcctl-exec" __exec '{ident}' -- \
-                                 bash -c 'exec /bin/sleep 600' | sed 's/^raw /raw-same /') ;;
-                raw-same-entry) line=$("$prog" raw "$n" "$project" -- "$build/pcctl-exec" __exec '{ident}' -- \
-                                       /bin/sleep 600 | sed 's/^raw /raw-same-entry /') ;;
-                pcctl-up) line=$(run_pcctl_up "$projdir" pcctl-up) ;;
-                pcctl-entry) line=$(run_pcctl_up "$entrydir" pcctl-entry) ;;
-                systemd-run) line=$(run_systemd_run) ;;
-                supervisord) line=$(run_supervisord) ;;
+                raw) raw ;;
+                raw-same) raw -- "$PCCTL_EXEC" __exec '{ident}' -- bash -c 'exec /bin/sleep 600' ;;
+                raw-same-entry) raw -- "$PCCTL_EXEC" __exec '{ident}' -- /bin/sleep 600 ;;
+                pcctl-up) run_pcctl_up "$projdir" ;;
+                pcctl-entry) run_pcctl_up "$entrydir" ;;
+                systemd-run) T=$(bench_systemd_run_loop "$project" "$n") ;;
+                supervisord) run_supervisord ;;
+                pm2) run_pm2 ;;
                 esac
-                echo "round $r: $line"
-                times[$way]="${times[$way]:-} $(echo "$line" | awk '{print $3}')"
-                cleanup_all; wait_empty
+                echo "round $r: $way $n $T s"
+                times[$way]="${times[$way]:-} $T"
+                bench_stop_units "$project"; bench_wait_units_gone "$project"
         done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-base=$(echo "${times[raw]}" | median)
-echo
-echo "start $n processes until running, median of $rounds (seconds, ratio to the raw pipelined baseline, and"
-echo "for pcctl, to raw pipelined starts of the very units it starts):"
-same_up=$(echo "${times[raw-same]}" | median)
-same_entry=$(echo "${times[raw-same-entry]}" | median)
-for way in $ways; do
-        m=$(echo "${times[$way]}" | median)
-        same=
-        case $way in
-        pcctl-up) same=$(printf '   %5.2fx of raw-same' "$(echo "$m / $same_up" | bc -l)") ;;
-        pcctl-entry) same=$(printf '   %5.2fx of raw-same-entry' "$(echo "$m / $same_entry" | bc -l)") ;;
-        esac
-        printf '  %-15s %7.3f s   %5.2fx%s\n' "$way" "$m" "$(echo "$m / $base" | bc -l)" "$same"
-done
-echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A med
+for way in $ways; do med[$way]=$(echo "${times[$way]}" | bench_median); done
+echo "# start $n processes until running, median of $rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_result "start $n, command: (bash)" s "${med[pcctl-up]}" raw-same "${med[raw-same]}"
+bench_result "start $n, entrypoint (no shell)" s "${med[pcctl-entry]}" raw-same-entry "${med[raw-same-entry]}"
+bench_result "start $n, entrypoint (no shell)" s "${med[pcctl-entry]}" "raw (bare /bin/sleep)" "${med[raw]}"
+bench_result "start $n, entrypoint (no shell)" s "${med[pcctl-entry]}" "systemd-run loop" "${med[systemd-run]}"
+bench_result "start $n, entrypoint (no shell)" s "${med[pcctl-entry]}" supervisord "${med[supervisord]}"
+[ $have_pm2 = 1 ] && bench_result "start $n, entrypoint (no shell)" s "${med[pcctl-entry]}" "pm2 start" "${med[pm2]}"
+exit 0

@@ -124,13 +124,6 @@ struct ManagerObserver {
         ManagerObserver *next;
 };
 
-typedef struct NamespaceRestart {
-        char *ns;
-        Waiter waiter;
-        usec_t deadline;
-        struct NamespaceRestart *next;
-} NamespaceRestart;
-
 /* namespace stop: the members one at a time, dependents first; each waits for the previous to end */
 typedef struct NamespaceStop {
         char *ns;
@@ -140,6 +133,14 @@ typedef struct NamespaceStop {
         Waiter waiter;
         struct NamespaceStop *next;
 } NamespaceStop;
+
+/* namespace restart: its own namespace stop (not in the manager's list), then the start of the members */
+typedef struct NamespaceRestart {
+        NamespaceStop *stop;
+        Waiter waiter;
+        usec_t deadline;             /* starts then even if a member has not ended */
+        struct NamespaceRestart *next;
+} NamespaceRestart;
 
 struct Manager {
         ManagerOptions options;
@@ -305,6 +306,8 @@ void manager_adopt_timers(Manager *m, const UnitListEntry *units, size_t n_units
 /* manager-pty.c */
 int proc_open_pty(Proc *p, UnitSpec *spec);
 void proc_adopt_pty(Proc *p);
+int proc_open_schedule_pty(Proc *p, UnitSpec *spec);
+bool proc_adopt_schedule_pty(Proc *p);
 void manager_take_stored_ptys(Manager *m);
 void manager_close_stored_ptys(Manager *m);
 /* manager-watch.c: file watches (docs/watch.md) */

@@ -1,8 +1,7 @@
 /* Namespaces (compat §3.2): start, stop and restart every member, never their dependencies in other
- * namespaces. A stop takes the members one at a time, dependents first, as process-compose does. */
+ * namespaces. A stop takes the members one at a time, dependents first, as process-compose does; a restart
+ * is that stop, then the start of the members in dependency order. */
 #include "core/manager-internal.h"
-
-static void manager_start_members(Manager *m, const char *ns);
 
 #define NAMESPACE_RESTART_TIMEOUT_USEC (30 * USEC_PER_SEC)
 
@@ -12,32 +11,6 @@ static bool proc_in_namespace(const Proc *p, const char *ns) {
         if (!c || !c->namespaces)
                 return streq(ns, "default");
         return strv_contains(c->namespaces, ns);
-}
-
-void manager_progress_namespace_restarts(Manager *m) {
-        NamespaceRestart **pp = &m->ns_restarts;
-        usec_t now = now_usec(CLOCK_MONOTONIC);
-
-        while (*pp) {
-                NamespaceRestart *r = *pp;
-                bool busy = false;
-
-                for (size_t i = 0; i < m->n_procs; i++) {
-                        Proc *p = m->procs[i];
-                        if (!p->fsm.removed && proc_in_namespace(p, r->ns) && proc_in_flight(p))
-                                busy = true;
-                }
-                if (busy && now < r->deadline && !m->shutting_down) {
-                        pp = &r->next;
-                        continue;
-                }
-                *pp = r->next;
-                if (!m->shutting_down)
-                        manager_start_members(m, r->ns);
-                manager_complete(m, &r->waiter, 1, m->shutting_down ? -ESHUTDOWN : 0);
-                free(r->ns);
-                free(r);
-        }
 }
 
 char **manager_list_namespaces(Manager *m) {
@@ -236,12 +209,43 @@ void manager_progress_namespace_stops(Manager *m) {
         }
 }
 
+static NamespaceRestart *namespace_restart_free(NamespaceRestart *r) {
+        if (!r)
+                return NULL;
+        namespace_stop_free(r->stop);
+        return mfree(r);
+}
+
+/* A restart's stop is the namespace stop's, members one at a time; then, once all have ended (at most
+ * NAMESPACE_RESTART_TIMEOUT_USEC, as process-compose waits), every member that does not run is started, in
+ * dependency order (the stop order reversed), and the caller is answered. */
+void manager_progress_namespace_restarts(Manager *m) {
+        NamespaceRestart **pp = &m->ns_restarts;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        while (*pp) {
+                NamespaceRestart *r = *pp;
+
+                if (!m->shutting_down && !namespace_stop_progress(m, r->stop) && now < r->deadline) {
+                        pp = &r->next;
+                        continue;
+                }
+                *pp = r->next;
+                for (size_t i = strv_length(r->stop->order); i > 0 && !m->shutting_down; i--) {
+                        Proc *p = manager_find(m, r->stop->order[i - 1]);
+                        if (p && !proc_busy(p))
+                                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_START });
+                }
+                manager_complete(m, &r->waiter, 1, m->shutting_down ? -ESHUTDOWN : 0);
+                namespace_restart_free(r);
+        }
+}
+
 void manager_free_namespace_ops(Manager *m) {
         while (m->ns_restarts) {
                 NamespaceRestart *r = m->ns_restarts;
                 m->ns_restarts = r->next;
-                free(r->ns);
-                free(r);
+                namespace_restart_free(r);
         }
         while (m->ns_stops) {
                 NamespaceStop *s = m->ns_stops;
@@ -250,21 +254,10 @@ void manager_free_namespace_ops(Manager *m) {
         }
 }
 
-static void manager_stop_members(Manager *m, const char *ns) {
-        for (size_t i = 0; i < m->n_procs; i++) {
-                Proc *p = m->procs[i];
-                if (!p->fsm.removed && proc_in_namespace(p, ns) && !proc_config(p)->is_foreground)
-                        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_STOP, .stop = PROC_STOP_USER });
-        }
-}
-
-int manager_stop_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata) {
-        NamespaceStop *s, **pp;
+static int namespace_stop_new(Manager *m, const char *ns, NamespaceStop **ret) {
+        NamespaceStop *s;
         int r;
 
-        r = manager_check_namespace(m, ns);
-        if (r != 0)
-                return r;
         s = new0(NamespaceStop, 1);
         if (!s)
                 return -ENOMEM;
@@ -274,6 +267,20 @@ int manager_stop_namespace(Manager *m, const char *ns, ManagerDoneFunc done, voi
                 namespace_stop_free(s);
                 return r;
         }
+        *ret = s;
+        return 0;
+}
+
+int manager_stop_namespace(Manager *m, const char *ns, ManagerDoneFunc done, void *userdata) {
+        NamespaceStop *s, **pp;
+        int r;
+
+        r = manager_check_namespace(m, ns);
+        if (r != 0)
+                return r;
+        r = namespace_stop_new(m, ns, &s);
+        if (r < 0)
+                return r;
         s->waiter = (Waiter) { .done = done, .userdata = userdata };
         /* in the order of the calls: a later stop of the same namespace finds the members stopping */
         pp = &m->ns_stops;
@@ -296,15 +303,19 @@ int manager_restart_namespace(Manager *m, const char *ns, ManagerDoneFunc done, 
         if (m->shutting_down)
                 return MANAGER_E_SHUTTING_DOWN;
         r = new0(NamespaceRestart, 1);
-        if (!r || !(r->ns = strdup(ns))) {
-                free(r);
+        if (!r)
                 return -ENOMEM;
+        k = namespace_stop_new(m, ns, &r->stop);
+        if (k < 0) {
+                free(r);
+                return k;
         }
         r->waiter = (Waiter) { .done = done, .userdata = userdata };
         r->deadline = now_usec(CLOCK_MONOTONIC) + NAMESPACE_RESTART_TIMEOUT_USEC;
         r->next = m->ns_restarts;
         m->ns_restarts = r;
-        manager_stop_members(m, ns);
+        /* the first member's stop is issued now; the rest follows from the check pass */
+        manager_progress_namespace_restarts(m);
         manager_schedule_check(m);
         return 0;
 }

@@ -23,6 +23,33 @@ int proc_open_pty(Proc *p, UnitSpec *spec) {
         return 0;
 }
 
+/* A scheduled process's runs are started by its timer, also while no controller runs, and systemd closes the
+ * fds it was given once the service is inactive: so systemd opens the terminal by its path at each run
+ * (UnitSpec's tty_fd < 0), the terminal lasts from run to run (the controller keeps its terminal side open, so
+ * the master never sees a run's end) and its master goes in the fd store. Called when the timer is started;
+ * an open terminal (an earlier start of the timer, or one taken back from the store) is kept. */
+int proc_open_schedule_pty(Proc *p, UnitSpec *spec) {
+        int r;
+
+        if (!spec->tty) {
+                p->pty = proc_pty_free(p->pty);
+                return 0;
+        }
+        if (!proc_pty_is_open(p->pty) || proc_pty_terminal_fd(p->pty) < 0) {
+                p->pty = proc_pty_free(p->pty);
+                r = proc_pty_new(p->m->event, p->pub.ident, &p->pty);
+                if (r < 0)
+                        return log_warning_errno(r, "Process %s: cannot open a terminal: %m", p->pub.name);
+        }
+        spec->tty_path = proc_pty_terminal_path(p->pty);
+        spec->tty_fd = -EBADF;
+        r = proc_pty_store(p->pty);
+        if (r < 0)
+                log_warning_errno(r, "Process %s: cannot keep its terminal in the fd store, its runs will have none "
+                                  "after a restart of the controller: %m", p->pub.name);
+        return 0;
+}
+
 /* systemd hands a restarted controller unit the fds it stored, named (sd_listen_fds_with_names()). They are
  * taken only when every one is a terminal of ours (named after a process's identifier, "pcctl-..."): socket
  * activation passes its listening socket the same way, and that one is the HTTP server's. */
@@ -58,9 +85,9 @@ void manager_close_stored_ptys(Manager *m) {
         m->stored_pty_fds = mfree(m->stored_pty_fds);
 }
 
-/* An adopted run of an interactive process: its terminal, when the previous controller stored it. Without it
- * the process runs on a terminal nobody holds (docs/lifecycle.md "Interactive processes"). */
-void proc_adopt_pty(Proc *p) {
+/* The process's terminal from the fd store, where the previous controller put it. A scheduled process's
+ * keeps its terminal side open again (its timer's runs open it by path). Returns false when there is none. */
+static bool proc_take_stored_pty(Proc *p) {
         _cleanup_free_ char *name = proc_pty_fdname(p->pub.ident);
         int r;
 
@@ -69,14 +96,38 @@ void proc_adopt_pty(Proc *p) {
                         continue;
                 p->pty = proc_pty_free(p->pty);
                 r = proc_pty_adopt(p->m->event, p->pub.ident, TAKE_FD(p->m->stored_pty_fds[i]), &p->pty);
-                if (r < 0)
+                if (r >= 0 && proc_is_scheduled(p))
+                        r = proc_pty_hold_terminal(p->pty);
+                if (r < 0) {
                         log_warning_errno(r, "Process %s: cannot take its terminal back: %m", p->pub.name);
-                else
-                        log_debug("Process %s: took its terminal back from the fd store", p->pub.name);
-                return;
+                        p->pty = proc_pty_free(p->pty);
+                        return false;
+                }
+                log_debug("Process %s: took its terminal back from the fd store", p->pub.name);
+                return true;
         }
-        log_warning("Process %s: its terminal was lost with the previous controller; it has none until its next run",
-                    p->pub.name);
+        return false;
+}
+
+/* An adopted run of an interactive process: its terminal, when the previous controller stored it. Without it
+ * the process runs on a terminal nobody holds (docs/lifecycle.md "Interactive processes"). */
+void proc_adopt_pty(Proc *p) {
+        if (proc_pty_is_open(p->pty))
+                return;         /* a scheduled process's, taken back with its timer */
+        if (!proc_take_stored_pty(p))
+                log_warning("Process %s: its terminal was lost with the previous controller; it has none until its "
+                            "next run", p->pub.name);
+}
+
+/* The timer an earlier controller started opens the terminal of that controller at each run: the one in the fd
+ * store. Returns false when it is gone (it was not stored: a foreground controller), and the timer must be
+ * replaced by one for a new terminal. */
+bool proc_adopt_schedule_pty(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+
+        if (!c->is_tty && !c->is_interactive)
+                return true;
+        return proc_pty_is_open(p->pty) || proc_take_stored_pty(p);
 }
 
 /* The process's terminal, or why there is none (process-compose's order: existence, running, terminal). */

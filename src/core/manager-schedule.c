@@ -411,7 +411,13 @@ int proc_arm_schedule(Proc *p, bool run_now) {
         if (r < 0)
                 return r;
         if (p->timer_armed) {
-                /* adopted: the timer runs already */
+                /* adopted: the timer runs already, unless its runs would open a terminal that went with the
+                 * previous controller */
+                if (!proc_adopt_schedule_pty(p)) {
+                        proc_schedule_replace_begin(p);
+                        (void) proc_schedule_install(p);
+                        return 0;
+                }
                 proc_schedule_refresh(p);
                 return 0;
         }
@@ -421,6 +427,8 @@ int proc_arm_schedule(Proc *p, bool run_now) {
                 proc_spec_input(p, NULL, &in);
                 r = process_spec_timer(&in, &timer, &reason);
         }
+        if (r >= 0)
+                r = proc_open_schedule_pty(p, &spec.unit);
         if (r < 0) {
                 proc_log(p, "Error: cannot schedule the process: %s", reason ?: strerror(-r));
                 return r;

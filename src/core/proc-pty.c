@@ -1,6 +1,7 @@
 /* The pseudo-terminal of one run of an interactive process: see proc-pty.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -249,6 +250,32 @@ int proc_pty_adopt(sd_event *e, const char *ident, int master_fd, ProcPty **ret)
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int proc_pty_hold_terminal(ProcPty *t) {
+        char path[64];
+        unsigned n;
+        int fd;
+
+        if (!proc_pty_is_open(t))
+                return -EPIPE;
+        if (t->terminal >= 0)
+                return 0;
+        if (ioctl(t->master, TIOCGPTN, &n) < 0)
+                return -errno;
+        /* the master's own peer (Linux 4.13): no path lookup, which could name another terminal */
+        fd = ioctl(t->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        snprintf(path, sizeof(path), "/dev/pts/%u", n);
+        free(t->terminal_path);
+        t->terminal_path = strdup(path);
+        if (!t->terminal_path) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        t->terminal = fd;
         return 0;
 }
 

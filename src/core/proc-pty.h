@@ -11,7 +11,8 @@
  *   - input (send-keys, the terminal WebSocket) is written without blocking: what the terminal does not take
  *     at once waits in a queue of at most PROC_PTY_INPUT_MAX bytes; more is refused (-ENOBUFS).
  * The terminal ends when the last holder of the terminal side closed it (the run is over: read gives EIO);
- * then the subscribers get a final call with len 0. */
+ * then the subscribers get a final call with len 0. A terminal whose terminal side pcctl keeps open (a
+ * scheduled process's, which every run opens by its path) lasts from run to run, until it is freed. */
 #pragma once
 
 #include <stdbool.h>
@@ -39,6 +40,9 @@ int proc_pty_new(sd_event *e, const char *ident, ProcPty **ret);
 /* A terminal whose master side a previous controller kept in systemd's fd store (no scrollback, no terminal
  * side of ours). Takes master_fd. */
 int proc_pty_adopt(sd_event *e, const char *ident, int master_fd, ProcPty **ret);
+/* Opens the terminal side of an adopted terminal again (TIOCGPTPEER) and keeps it, with its path, as
+ * proc_pty_new() does: a terminal that must outlive its runs. 0 when it has one already. */
+int proc_pty_hold_terminal(ProcPty *t);
 /* Keeps the master side in the fd store of the controller's unit (sd_pid_notify_with_fds FDSTORE=1,
  * FDNAME=<ident>), replacing what the store held under that name; it is removed from there when the terminal
  * ends. A no-op (0) without $NOTIFY_SOCKET. */

@@ -65,8 +65,11 @@ typedef struct UnitSpec {
         /* `pcctl run`'s foreground process: its stdin, stdout and stderr are these three fds of the caller
          * (Standard{Input,Output,Error}FileDescriptor=, as systemd-run --pipe), not the journal. NULL: none. */
         const int *stdio_fds;
-        /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened (TTYPath= and the
-         * Standard*FileDescriptor= of tty_fd), not the journal; the caller fills tty_path and tty_fd. */
+        /* is_tty / is_interactive: stdin, stdout and stderr are a terminal pcctl opened, not the journal; the
+         * caller fills tty_path, and tty_fd for a unit that pcctl starts itself: TTYPath= and the
+         * Standard*FileDescriptor= of tty_fd (a terminal for this run only: systemd releases the fds when
+         * the unit goes inactive). tty_fd < 0: systemd opens tty_path for every run (TTYPath= with
+         * Standard{Input,Output,Error}=tty-fail/tty), as the runs a timer starts need it. */
         bool tty;
         const char *tty_path;
         int tty_fd;

@@ -73,7 +73,7 @@ int unit_spec_validate(const UnitSpec *spec, const char **ret_field) {
                 field = "SyslogIdentifier";
         else if (spec->working_directory && strlen(spec->working_directory) > UNIT_SPEC_STRING_MAX)
                 field = "WorkingDirectory";
-        else if (spec->tty && (!spec->tty_path || spec->tty_path[0] != '/' || spec->tty_fd < 0 ||
+        else if (spec->tty && (!spec->tty_path || spec->tty_path[0] != '/' ||
                                strlen(spec->tty_path) > UNIT_SPEC_STRING_MAX))
                 field = "TTYPath";
         for (size_t i = 0; !field && i < spec->n_extra; i++) {
@@ -292,15 +292,24 @@ int unit_spec_append_properties(sd_bus_message *m, const UnitSpec *spec) {
         }
 
         /* A terminal, as systemd-run --pty passes one: the fds are the unit's stdio, TTYPath= names it (for
-         * utmp and TTYReset=). The __exec wrapper makes it the controlling terminal (verb-exec.c). */
+         * utmp and TTYReset=). The __exec wrapper makes it the controlling terminal (verb-exec.c). systemd
+         * closes the fds once the unit is inactive (service_release_resources()), so a unit that a timer
+         * starts gets the path instead: systemd opens it at each run and makes it the controlling terminal;
+         * tty-fail, not tty: a terminal that is another session's fails the run instead of waiting for it. */
         if (spec->tty) {
                 r = append_string(m, "TTYPath", spec->tty_path);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append(m, "(sv)(sv)(sv)",
-                                          "StandardInputFileDescriptor", "h", spec->tty_fd,
-                                          "StandardOutputFileDescriptor", "h", spec->tty_fd,
-                                          "StandardErrorFileDescriptor", "h", spec->tty_fd);
+                if (spec->tty_fd >= 0)
+                        r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                                  "StandardInputFileDescriptor", "h", spec->tty_fd,
+                                                  "StandardOutputFileDescriptor", "h", spec->tty_fd,
+                                                  "StandardErrorFileDescriptor", "h", spec->tty_fd);
+                else
+                        r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+                                                  "StandardInput", "s", "tty-fail",
+                                                  "StandardOutput", "s", "tty",
+                                                  "StandardError", "s", "tty");
                 if (r < 0)
                         return r;
         }

@@ -3,6 +3,7 @@
 POST /process/send-keys, the terminal WebSocket /process/pty/ws and `pcctl attach` (driven in tmux)."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -176,6 +177,68 @@ def test_terminal_survives_a_controller_restart():
             p.pcctl("down", "-u", p.socket, timeout=60)
             systemctl("stop", ctrl)
             systemctl("reset-failed", ctrl)
+
+
+SCHEDULED = """
+processes:
+  ticktty:
+    command: 'tty; echo "line $(date +%s.%N)"; sleep 1'
+    is_tty: true
+    schedule:
+      interval: 2s
+"""
+
+
+def test_scheduled_runs_get_the_terminal():
+    """Every run the timer starts (not only one pcctl starts) runs on the process's terminal: `tty` names a
+    /dev/pts path, and the output is in the log and on /process/pty/ws, across runs."""
+    with Project("pty-sched", SCHEDULED) as p:
+        p.up()
+
+        def runs():
+            return [l for l in log_lines(p, "ticktty") if l.startswith("line ")]
+        wait_until(lambda: len(runs()) >= 1, timeout=8, what="the first run's line")
+        # a later run, started by the timer: connect to its terminal while it runs
+        p.wait_state("ticktty", lambda s: s["status"] == "Running", timeout=8)
+        s, status, head = raw_upgrade(p.socket, "/process/pty/ws?name=ticktty")
+        assert status == 101, head
+        n, t_conn = len(runs()), time.time()
+
+        def later(text):
+            return [float(t) for t in re.findall(r"line (\d+\.\d+)", text) if float(t) > t_conn]
+        # the next runs' output reaches the open terminal stream (it stays open between runs), and the log
+        got = b""
+        while len(later(got.decode(errors="replace"))) < 2:
+            got += read_until(s, b"line ", timeout=8)
+        wait_until(lambda: len(runs()) >= n + 2, timeout=8, what="two more runs' lines in the log")
+        s.close()
+        ttys = [l for l in log_lines(p, "ticktty") if l.startswith("/dev/")]
+        assert len(ttys) >= n + 2, log_lines(p, "ticktty")
+        assert all(re.fullmatch(r"/dev/pts/\d+", t) for t in ttys), ttys
+        assert b"not a tty" not in got and not [l for l in log_lines(p, "ticktty") if "not a tty" in l]
+
+
+def test_scheduled_terminal_after_a_controller_restart():
+    """Without the fd store (a foreground controller), the terminal the timer's runs open goes with the
+    controller: the next `up` replaces the timer by one for its own terminal, and the runs have it again."""
+    with Project("pty-sched-re", SCHEDULED) as p:
+        p.up()
+
+        def ttys():
+            return [l for l in log_lines(p, "ticktty") if l.startswith("/dev/pts/")]
+        wait_until(lambda: ttys(), timeout=8, what="a run on the terminal")
+        p.proc.kill()
+        p.proc.wait()
+        p.up()
+        t0 = time.time()
+
+        def later():
+            return [l for l in log_lines(p, "ticktty") if l.startswith("line ") and float(l.split()[1]) > t0]
+        wait_until(lambda: len(later()) >= 2, timeout=10, what="two runs after the return")
+        logs = log_lines(p, "ticktty")
+        after = logs[logs.index(later()[0]) - 1]
+        assert re.fullmatch(r"/dev/pts/\d+", after), logs
+        assert "UnitExists" not in p.stderr(), p.stderr()
 
 
 def tmux(*args, check=True):

@@ -39,6 +39,7 @@ typedef struct Props {
         int32_t nice;
         char *tty_path;
         int n_tty_fds;
+        int n_tty_opens;              /* Standard*=tty: systemd opens TTYPath */
         int memory_accounting, cpu_accounting;
         bool has_memory_accounting, has_cpu_accounting;
         char *last_key;
@@ -165,6 +166,14 @@ static int build(const UnitSpec *spec, Props *p) {
                         ASSERT_OK(sd_bus_message_read(m, "v", "i", &p->nice));
                 else if (streq(key, "TTYPath"))
                         read_str(m, &p->tty_path);
+                else if (streq(key, "StandardInput") || streq(key, "StandardOutput") ||
+                         streq(key, "StandardError")) {
+                        const char *v;
+
+                        ASSERT_OK(sd_bus_message_read(m, "v", "s", &v));
+                        ASSERT_STREQ(v, streq(key, "StandardInput") ? "tty-fail" : "tty");
+                        p->n_tty_opens++;
+                }
                 else if (streq(key, "StandardInputFileDescriptor") || streq(key, "StandardOutputFileDescriptor") ||
                          streq(key, "StandardErrorFileDescriptor")) {
                         int fd;
@@ -314,11 +323,21 @@ TEST(terminal) {
         int master, tty;
         Props p;
 
-        /* a terminal without path or fd is refused */
+        /* a terminal without a path is refused */
         s.tty = true;
         s.tty_fd = -EBADF;
         ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
         ASSERT_STREQ(field, "TTYPath");
+        s.tty_path = "pts/3";
+        ASSERT_ERROR(unit_spec_validate(&s, &field), EINVAL);
+
+        /* a path without an fd: systemd opens it at every run (a timer's service) */
+        s.tty_path = "/dev/pts/3";
+        ASSERT_OK(build(&s, &p));
+        ASSERT_STREQ(p.tty_path, "/dev/pts/3");
+        ASSERT_EQ(p.n_tty_fds, 0);
+        ASSERT_EQ(p.n_tty_opens, 3);
+        props_done(&p);
 
         master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         ASSERT_TRUE(master >= 0);
@@ -332,6 +351,7 @@ TEST(terminal) {
         ASSERT_OK(build(&s, &p));
         ASSERT_STREQ(p.tty_path, path);
         ASSERT_EQ(p.n_tty_fds, 3);
+        ASSERT_EQ(p.n_tty_opens, 0);
         props_done(&p);
         close(tty);
         close(master);
