@@ -222,11 +222,26 @@ void manager_schedule_check(Manager *m) {
                 (void) sd_event_source_set_enabled(m->check_event, SD_EVENT_ONESHOT);
 }
 
-/* How long the journal must be quiet before `up` exits, and the longest it waits for that. journald writes a
- * process's last lines when it gets to its stream, which can be after systemd reported the exit. */
+/* The end of the project: every line its processes wrote reaches the console, the log files and the rings
+ * before the loop ends. Every unit is gone by now, so all of their output is in journald's stream sockets or
+ * already in the journal files:
+ *   1. journald's Synchronize call (journal-sync.h) answers once journald has written all of it, however
+ *      far behind it was (a process that printed 100 000 lines and exited: seconds);
+ *   2. journal_follower_sync() then reads the files to their end, searching them afresh: the fast polls can
+ *      skip a file whose last entry journald was linking when they looked, until journald's change
+ *      notification 250 ms or more later, and when nothing else is written after a process's last line
+ *      the quiet spell below could end first (docs/logs.md);
+ *   3. the log pass prints the lines, and the loop ends.
+ * The call is journald's and root's only: without it (not root, no journald, no answer in
+ * SYNC_TIMEOUT_USEC) step 1 becomes a quiet spell, no new entry for SETTLE_QUIET_USEC, at most
+ * SETTLE_MAX_USEC, which covers what journald writes within that time. */
 #define SETTLE_QUIET_USEC (300 * USEC_PER_MSEC)
-
 #define SETTLE_MAX_USEC (3 * USEC_PER_SEC)
+#define SYNC_TIMEOUT_USEC (15 * USEC_PER_SEC)
+/* the least time between the end of the project and the exit: queued HTTP replies (POST /project/stop)
+ * leave before the server goes */
+#define SETTLE_MIN_USEC (300 * USEC_PER_MSEC)
+#define SETTLE_TICK_USEC (20 * USEC_PER_MSEC)
 
 static uint64_t manager_journal_entries(Manager *m) {
         JournalFollowerStats st = {};
@@ -237,41 +252,101 @@ static uint64_t manager_journal_entries(Manager *m) {
         return st.entries;
 }
 
+static void manager_settle_again(Manager *m, usec_t delay) {
+        (void) sd_event_source_set_time_relative(m->finish_timer, delay);
+        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
+}
+
+/* Whether every line is read: false while the lines of the processes may still be coming. */
+static bool manager_settled(Manager *m) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        bool whole;
+        uint64_t n;
+
+        if (m->journal_sync)
+                return false;           /* journald has not answered yet (the call has its own timeout) */
+        whole = !m->follower || journal_follower_sync(m->follower);
+        if (now >= m->settle_deadline)
+                return true;
+        if (m->journal_synced)
+                return whole;           /* false: an entry still being linked, read it whole in a moment */
+        n = manager_journal_entries(m);
+        if (n != m->settle_entries) {
+                m->settle_entries = n;  /* lines are still coming in: wait for a quiet spell */
+                m->settle_quiet_since = now;
+                return false;
+        }
+        return now >= m->settle_quiet_since + SETTLE_QUIET_USEC;
+}
+
 int manager_on_finish_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         if (m->settling && m->n_resets == 0) {
-                uint64_t n = manager_journal_entries(m);
-
-                if (n != m->settle_entries && now_usec(CLOCK_MONOTONIC) < m->settle_deadline) {
-                        /* lines are still coming in: wait for a quiet spell */
-                        m->settle_entries = n;
-                        journal_follower_kick(m->follower);
-                        (void) sd_event_source_set_time_relative(m->finish_timer, SETTLE_QUIET_USEC);
-                        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
+                if (now_usec(CLOCK_MONOTONIC) < m->settle_min || !manager_settled(m)) {
+                        manager_settle_again(m, SETTLE_TICK_USEC);
                         return 0;
                 }
+                /* print what the last read brought: the log pass would not run after the exit */
+                manager_print_logs(m);
         }
         if (m->n_resets > 0)
                 log_warning("%u units did not answer ResetFailedUnit in time.", m->n_resets);
         return sd_event_exit(m->event, m->exit_code);
 }
 
+/* The quiet spell, from now on. */
+static void manager_settle_quietly(Manager *m) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        m->settle_entries = manager_journal_entries(m);
+        m->settle_quiet_since = now;
+        m->settle_deadline = now + SETTLE_MAX_USEC;
+}
+
+static void manager_on_journal_synced(JournalSync *js, int error, void *userdata) {
+        Manager *m = userdata;
+
+        m->journal_sync = journal_sync_free(m->journal_sync);
+        if (error >= 0) {
+                log_debug("journald has written every line of the processes.");
+                m->journal_synced = true;
+                return;
+        }
+        if (error == -ETIMEDOUT)
+                log_warning("journald did not confirm within %u s that it wrote the processes' last lines: lines "
+                            "it writes later are missing here (journalctl has them).",
+                            (unsigned) (SYNC_TIMEOUT_USEC / USEC_PER_SEC));
+        else
+                log_debug_errno(error, "journald's Synchronize call failed, waiting for a quiet journal instead: %m");
+        manager_settle_quietly(m);
+}
+
 static void manager_maybe_exit(Manager *m) {
+        int r;
+
         if (!m->finishing || m->n_resets > 0)
                 return;
-        /* a grace so that queued HTTP replies (POST /project/stop) leave before the server goes, and the
-         * journal's last lines of the processes reach the console and the log files: exit once no new
-         * entry arrived for SETTLE_QUIET_USEC (the follower polls fast after a kick) */
-        if (m->follower)
-                journal_follower_kick(m->follower);
         if (!m->settling) {
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+
                 m->settling = true;
-                m->settle_entries = manager_journal_entries(m);
-                m->settle_deadline = now_usec(CLOCK_MONOTONIC) + SETTLE_MAX_USEC;
+                m->settle_min = now + SETTLE_MIN_USEC;
+                /* the synchronized read waits for an entry journald is linking, not for ever */
+                m->settle_deadline = now + SYNC_TIMEOUT_USEC + SETTLE_MAX_USEC;
+                r = -ENOENT;
+                if (m->follower) {
+                        journal_follower_kick(m->follower);
+                        r = journal_sync_start(m->event, NULL, SYNC_TIMEOUT_USEC, manager_on_journal_synced, m,
+                                               &m->journal_sync);
+                        if (r < 0)
+                                log_debug_errno(r, "Cannot ask journald to synchronize, waiting for a quiet "
+                                                "journal instead: %m");
+                }
+                if (r < 0)
+                        manager_settle_quietly(m);
+                manager_settle_again(m, SETTLE_MIN_USEC);
         }
-        (void) sd_event_source_set_time_relative(m->finish_timer, SETTLE_QUIET_USEC);
-        (void) sd_event_source_set_enabled(m->finish_timer, SD_EVENT_ONESHOT);
 }
 
 static void manager_on_reset_done(UnitDriver *d, int error, void *userdata) {

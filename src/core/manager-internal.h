@@ -19,6 +19,7 @@
 #include "core/process-spec.h"
 #include "core/state-file.h"
 #include "journal/journal-follower.h"
+#include "journal/journal-sync.h"
 #include "journal/log-file.h"
 #include "journal/logring.h"
 #include "probe/probe.h"
@@ -174,6 +175,10 @@ struct Manager {
         bool settling;               /* finishing: waiting for the journal's last lines */
         uint64_t settle_entries;
         usec_t settle_deadline;
+        usec_t settle_quiet_since;   /* CLOCK_MONOTONIC: settle_entries did not change since */
+        usec_t settle_min;           /* CLOCK_MONOTONIC: not before (queued HTTP replies leave meanwhile) */
+        JournalSync *journal_sync;   /* journald's Synchronize call in flight */
+        bool journal_synced;         /* journald answered it: every line of the units is in the journal */
         sd_event_source *signal_sources[3];
 
         Waiter *completions;         /* callbacks to run from the next check pass */
@@ -227,6 +232,8 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
 void proc_launch(Proc *p, bool reopen_log);
 void proc_attach(Proc *p);
 void proc_run_command(Proc *p);
+void proc_arm_kill_timer(Proc *p);
+void proc_send_stop_keys(Proc *p);
 void proc_stop_unit(Proc *p);
 void proc_kill_all(Proc *p);
 void proc_on_unit_exit(Proc *p, const UnitExit *exit);
@@ -254,6 +261,7 @@ void proc_attach_project_log(Proc *p);
 void proc_detach_logs(Proc *p);
 void manager_open_project_log(Manager *m);
 int manager_on_log(sd_event_source *s, void *userdata);
+void manager_print_logs(Manager *m);
 void proc_on_ring(LogRing *ring, void *userdata);
 int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata);
 void manager_status_dirty(Manager *m);

@@ -138,6 +138,20 @@ int manager_on_log(sd_event_source *s, void *userdata) {
         return 0;
 }
 
+/* The log pass until it is done (a pass prints at most LOG_PASS_MAX_LINES lines of each process): at the
+ * end, where the loop would not run it again. */
+void manager_print_logs(Manager *m) {
+        for (unsigned pass = 0; pass < 1024; pass++) {
+                bool dirty = false;
+
+                (void) manager_on_log(m->log_event, m);
+                for (size_t i = 0; i < m->n_procs && !dirty; i++)
+                        dirty = m->procs[i]->log_dirty;
+                if (!dirty)
+                        break;
+        }
+}
+
 void proc_on_ring(LogRing *ring, void *userdata) {
         Proc *p = userdata;
 

@@ -39,6 +39,8 @@
  * a ring's followers (WebSocket sessions) pull after at most two batches, so a flood read in batches never
  * evicts lines they have not seen. */
 #define DRAIN_BATCH 256u
+/* journal_follower_sync() reads at most this many batches (4 M entries) */
+#define SYNC_MAX_BATCHES 16384u
 static Source *source_free(Source *s) {
         if (!s)
                 return NULL;
@@ -704,6 +706,39 @@ int journal_follower_set_slice(JournalFollower *f, const char *slice) {
         f->matches_dirty = true;
         (void) sd_event_source_set_enabled(f->defer, SD_EVENT_ONESHOT);
         return 0;
+}
+
+bool journal_follower_sync(JournalFollower *f) {
+        uint64_t before;
+
+        if (!f)
+                return true;
+        f->stats.syncs++;
+        before = f->stats.entries;
+        /* what on_io() does on journald's notification, without waiting for it */
+        f->reseek = true;
+        if (f->files)
+                follower_check_files(f);
+        else
+                (void) sd_journal_process(f->journal);
+        for (unsigned i = 0, idle = 0; i < SYNC_MAX_BATCHES; i++) {
+                bool more = follower_drain(f);
+
+                if (f->reread)
+                        break;
+                if (more) {
+                        idle = 0;       /* a full batch: there is more to read */
+                        continue;
+                }
+                /* at the end of the old files: on in the new ones (reopen, then the rebuild that seeks);
+                 * a reopen that fails is retried from the loop, not here */
+                if ((!f->reopen_pending && !f->matches_dirty) || ++idle > 3)
+                        break;
+        }
+        f->stats.sync_entries += f->stats.entries - before;
+        if (f->stats.entries != before)
+                log_debug("Journal sync read %" PRIu64 " entries.", f->stats.entries - before);
+        return !f->reread;
 }
 
 void journal_follower_kick(JournalFollower *f) {

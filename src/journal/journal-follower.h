@@ -95,6 +95,13 @@ int journal_follower_remove(JournalFollower *f, const char *ident);
  * for journald's 250 ms inotify wake-up. */
 void journal_follower_kick(JournalFollower *f);
 
+/* Reads, now, every entry journald has written so far: the files are searched afresh (polls may skip a file
+ * whose last entry was being linked when they looked, until journald's next change notification, 250-500 ms
+ * later), a rotation is taken in, and the read goes to the end however many batches that takes. Call it when
+ * every line must be in the rings, e.g. after journald's Synchronize call (journal-sync.h) answered. Returns
+ * false if an entry was met that journald is still linking (it is read again later: call again). */
+bool journal_follower_sync(JournalFollower *f);
+
 typedef struct JournalFollowerStats {
         uint64_t entries;            /* entries appended to rings */
         uint64_t notes;              /* suppression notes seen */
@@ -105,6 +112,8 @@ typedef struct JournalFollowerStats {
         uint64_t caught_up_files;    /* archived files opened because journald rotated twice since a read */
         uint64_t reseeks;            /* searches afresh after journald's change notification */
         uint64_t rereads;            /* entries read again because their MESSAGE was not readable yet */
+        uint64_t syncs;              /* journal_follower_sync() calls */
+        uint64_t sync_entries;       /* entries that only journal_follower_sync() found */
         bool polling;                /* the fast-poll timer is armed */
 } JournalFollowerStats;
 void journal_follower_get_stats(const JournalFollower *f, JournalFollowerStats *ret);
