@@ -232,6 +232,8 @@ void proc_spec_input(const Proc *p, const ComposeEnvFile *env_file, ProcessSpecI
 void proc_launch(Proc *p, bool reopen_log);
 void proc_attach(Proc *p);
 void proc_run_command(Proc *p);
+void proc_arm_kill_timer(Proc *p);
+void proc_send_stop_keys(Proc *p);
 void proc_stop_unit(Proc *p);
 void proc_kill_all(Proc *p);
 void proc_on_unit_exit(Proc *p, const UnitExit *exit);

@@ -160,6 +160,31 @@ int manager_send_keys(Manager *m, const char *name, const char *keys) {
         return proc_pty_write(p->pty, raw, n);
 }
 
+/* The stop of a process with shutdown.send_keys and no shutdown.command (process-compose's doSendKeysStop):
+ * the keys go to its terminal without blocking the loop (what the terminal does not take at once waits in
+ * its input queue), then the process has timeout_seconds to exit before it is killed. Keys that cannot be
+ * written (no terminal, a full queue) give the signal instead: "the command could not start". */
+void proc_send_stop_keys(Proc *p) {
+        const char *keys = proc_config(p)->shutdown.send_keys;
+        _cleanup_free_ char *raw = malloc(strlen(strempty(keys)) + 1);
+        int r;
+
+        if (!raw)
+                r = -ENOMEM;
+        else
+                r = proc_pty_write(p->pty, raw, proc_pty_unescape_keys(strempty(keys), raw));
+        if (r < 0) {
+                log_warning_errno(r, "Process %s: cannot send shutdown.send_keys, stopping it by its signal: %m",
+                                  p->pub.name);
+                (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_COMMAND_START_FAILED });
+                return;
+        }
+        log_debug("Process %s: sent shutdown.send_keys", p->pub.name);
+        proc_arm_kill_timer(p);
+        /* the keys are the whole "command": now only the process's exit or the kill timer */
+        (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_COMMAND_EXITED, .ok = true });
+}
+
 int manager_open_terminal(Manager *m, const char *name, ProcPtyOutputFunc func, void *userdata, ProcPtySub **ret) {
         Proc *p;
         int r;

@@ -248,6 +248,10 @@ void proc_attach(Proc *p) {
 void proc_run_command(Proc *p) {
         int r;
 
+        if (isempty(proc_config(p)->shutdown.command)) {
+                proc_send_stop_keys(p);
+                return;
+        }
         r = proc_run_shutdown_command(p);
         if (r < 0) {
                 log_warning_errno(r, "Process %s: cannot run shutdown.command, stopping the unit: %m",
@@ -387,7 +391,8 @@ static int proc_on_kill_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
         if (process_fsm_is_stopping(p->fsm.state))
-                proc_log(p, "shutdown.command did not end the process within its timeout: killing it");
+                proc_log(p, "%s did not end the process within its timeout: killing it",
+                         isempty(proc_config(p)->shutdown.command) ? "shutdown.send_keys" : "shutdown.command");
         (void) proc_dispatch(p, &(ProcEvent) { .type = PROC_EVENT_KILL_TIMER });
         return 0;
 }
@@ -435,8 +440,7 @@ static const UnitEvents shutdown_events = {
 static int proc_run_shutdown_command(Proc *p) {
         _cleanup_(process_spec_done) ProcessSpec spec = {};
         _cleanup_free_ char *reason = NULL;
-        const ComposeProcess *c = proc_config(p);
-        int timeout, r;
+        int r;
 
         if (!p->shutdown_unit) {
                 r = process_spec_shutdown_unit(p->pub.unit, &p->shutdown_unit);
@@ -458,6 +462,16 @@ static int proc_run_shutdown_command(Proc *p) {
         if (r < 0)
                 return r;
 
+        proc_arm_kill_timer(p);
+        return 0;
+}
+
+/* SIGKILL for the whole unit when the process has not exited timeout_seconds (default 10, as
+ * process-compose's DefaultShutdownTimeoutSec) after its shutdown.command or send_keys. */
+void proc_arm_kill_timer(Proc *p) {
+        const ComposeProcess *c = proc_config(p);
+        int timeout, r;
+
         timeout = c->shutdown.timeout_seconds > 0 ? MIN(c->shutdown.timeout_seconds, PROCESS_SPEC_STOP_TIMEOUT_MAX_SEC) :
                                                     SHUTDOWN_COMMAND_TIMEOUT_DEFAULT_SEC;
         p->kill_timer = sd_event_source_disable_unref(p->kill_timer);
@@ -466,5 +480,4 @@ static int proc_run_shutdown_command(Proc *p) {
                                        proc_on_kill_timer, p);
         if (r < 0)
                 log_warning_errno(r, "Process %s: cannot arm the kill timer: %m", p->pub.name);
-        return 0;
 }

@@ -217,8 +217,13 @@ DepView process_fsm_dep_view(const ProcFsm *f, const ProcFsmContext *ctx, int ex
         };
 }
 
+/* What stops the process instead of its signal: shutdown.command, else shutdown.send_keys written to its
+ * terminal (process-compose's order). Both run as the "command" (RUN_COMMAND, the kill timer). */
 static bool has_shutdown_command(const ProcFsmContext *ctx) {
-        return ctx->config && !isempty(ctx->config->shutdown.command);
+        const ComposeProcess *c = ctx->config;
+
+        return c && (!isempty(c->shutdown.command) ||
+                     (!isempty(c->shutdown.send_keys) && (c->is_tty || c->is_interactive)));
 }
 
 /* Issues the stop of a run whose start is in flight or whose process runs: Terminating until it exited.

@@ -241,6 +241,51 @@ def test_scheduled_terminal_after_a_controller_restart():
         assert "UnitExists" not in p.stderr(), p.stderr()
 
 
+SEND_KEYS = """
+processes:
+  keys:
+    command: "python3 -q -i -c 'import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)'"
+    is_interactive: true
+    shutdown:
+      send_keys: "exit()\\n"
+      timeout_seconds: 20
+  deaf:
+    command: "python3 -q -i -c 'import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_IGN)'"
+    is_interactive: true
+    shutdown:
+      send_keys: "ignored\\n"
+      timeout_seconds: 2
+"""
+
+
+def test_stop_by_send_keys():
+    """shutdown.send_keys: a stop writes the keys to the terminal, and the process ends by them (exit code 0,
+    although it ignores SIGHUP and SIGTERM); one that ignores the keys is killed after timeout_seconds."""
+    with Project("pty-stopkeys", SEND_KEYS) as p:
+        p.up()
+        for name in ("keys", "deaf"):
+            # the prompt: the REPL runs, its signal handlers are in place
+            wait_until(lambda: any(l.startswith(">>>") for l in log_lines(p, name)), timeout=10,
+                       what="the prompt of " + name)
+        t0 = time.monotonic()
+        r = p.patch("/process/stop/keys")
+        assert r.status == 200, r
+        s = p.wait_state("keys", lambda s: s["status"] == "Completed", timeout=10)
+        took = time.monotonic() - t0
+        assert s["exit_code"] == 0, s
+        assert took < 5, took                  # by the keys, not by the 20 s kill
+        assert "exit()" in " ".join(log_lines(p, "keys")), log_lines(p, "keys")
+
+        t0 = time.monotonic()
+        r = p.patch("/process/stop/deaf")
+        assert r.status == 200, r
+        s = p.wait_state("deaf", lambda s: s["status"] == "Completed", timeout=15)
+        took = time.monotonic() - t0
+        assert s["exit_code"] == -1, s         # SIGKILL
+        assert 1.5 < took < 8, took
+        assert "ignored" in " ".join(log_lines(p, "deaf")), log_lines(p, "deaf")
+
+
 def tmux(*args, check=True):
     return subprocess.run(["tmux", "-L", "pcctl-it-%d" % os.getpid(), *args], capture_output=True, text=True,
                           check=check, timeout=10)

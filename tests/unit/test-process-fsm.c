@@ -64,6 +64,10 @@ static ComposeProcess cfg_always2 = {
         .availability = { .restart = COMPOSE_RESTART_ALWAYS, .max_restarts = 2 },
 };
 static ComposeProcess cfg_cmd = { .name = (char *) "cmd", .shutdown = { .command = (char *) "kill-it" } };
+static ComposeProcess cfg_keys = {
+        .name = (char *) "keys", .is_interactive = true, .shutdown = { .send_keys = (char *) "exit()\\n" },
+};
+static ComposeProcess cfg_keys_no_tty = { .name = (char *) "keys-no-tty", .shutdown = { .send_keys = (char *) "q" } };
 static ComposeProcess cfg_onf_cmd = {
         .name = (char *) "onf-cmd",
         .availability = { .restart = COMPOSE_RESTART_ON_FAILURE },
@@ -341,6 +345,17 @@ TEST(stops) {
                 { "shutdown.command: stop of a running process runs it", &cfg_cmd, SEQ(RUN, STOP),
                   PROC_STATE_STOPPING_COMMAND, PROC_TERMINATING, BEGIN_STOP | A(RUN_COMMAND),
                   .never = A(STOP_UNIT), .starts = 1 },
+                { "shutdown.send_keys: a stop sends them, as a command", &cfg_keys, SEQ(RUN, STOP),
+                  PROC_STATE_STOPPING_COMMAND, PROC_TERMINATING, BEGIN_STOP | A(RUN_COMMAND),
+                  .never = A(STOP_UNIT), .starts = 1 },
+                { "shutdown.send_keys that cannot be written: StopUnit", &cfg_keys, SEQ(RUN, STOP, CMD_START_FAILED),
+                  PROC_STATE_STOPPING_COMMAND, PROC_TERMINATING, A(STOP_UNIT), .starts = 1 },
+                { "shutdown.send_keys sent, the timeout: the group is killed", &cfg_keys,
+                  SEQ(RUN, STOP, CMD_OK, KILL_TIMER), PROC_STATE_STOPPING_COMMAND, PROC_TERMINATING, A(KILL),
+                  .starts = 1 },
+                { "shutdown.send_keys without a terminal: the signal", &cfg_keys_no_tty, SEQ(RUN, STOP),
+                  PROC_STATE_STOPPING, PROC_TERMINATING, BEGIN_STOP | A(STOP_UNIT), .never = A(RUN_COMMAND),
+                  .starts = 1 },
                 { "shutdown.command fails: the group is killed", &cfg_cmd, SEQ(RUN, STOP, CMD_FAIL),
                   PROC_STATE_STOPPING_COMMAND, PROC_TERMINATING, A(KILL), .starts = 1 },
                 { "shutdown.command succeeds: nothing more", &cfg_cmd, SEQ(RUN, STOP, CMD_OK),
