@@ -59,6 +59,11 @@ typedef struct HttpRoute {
 extern const HttpRoute http_routes[];
 extern const size_t http_n_routes;
 
+/* rest-handlers.c: the processes of the project, in order (*ret NULL on ENOMEM). */
+size_t rest_collect_processes(Call *c, Process ***ret);
+/* rest-metrics.c: GET /metrics */
+void rest_metrics(Call *c);
+
 /* Response helpers: each replaces what resp held; on ENOMEM the answer is a 500. */
 int http_set_errorf(HttpResponse *resp, unsigned status, const char *fmt, ...) _printf_(3, 4);
 /* Takes body (may be NULL). */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static void set_unmarshal_error(Call *c, const cJSON *j, const char *field, cons
 
 /* ---- handlers ---- */
 
-static size_t collect_processes(Call *c, Process ***ret) {
+size_t rest_collect_processes(Call *c, Process ***ret) {
         size_t n = BACKEND(c)->n_processes ? BACKEND(c)->n_processes(CTX(c)) : 0, k = 0;
         Process **a = calloc(n ?: 1, sizeof(Process *));
 
@@ -101,7 +102,7 @@ static void h_live(Call *c) {
 
 static void h_processes(Call *c) {
         _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
+        size_t n = rest_collect_processes(c, &procs);
         cJSON *o = cJSON_CreateObject(), *a = o ? cJSON_AddArrayToObject(o, "data") : NULL;
         usec_t now = now_usec(CLOCK_REALTIME);
 
@@ -520,7 +521,7 @@ static void h_project_name(Call *c) {
 static void h_project_state(Call *c) {
         _cleanup_free_ Process **procs = NULL;
         _cleanup_free_ char *wm = query_get(c->req->query, "withMemory");
-        size_t n = collect_processes(c, &procs);
+        size_t n = rest_collect_processes(c, &procs);
         ProjectStateInfo info = {
                 .project = BACKEND(c)->get_project ? BACKEND(c)->get_project(CTX(c)) : NULL,
                 .project_name = BACKEND(c)->project_name ? BACKEND(c)->project_name(CTX(c)) : NULL,
@@ -625,7 +626,7 @@ static void h_project_reload(Call *c) {
 
 static void h_graph(Call *c) {
         _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
+        size_t n = rest_collect_processes(c, &procs);
 
         if (!procs) {
                 http_response_set_error(c->resp, 500, "out of memory");
@@ -664,131 +665,6 @@ static void h_ws_pty(Call *c) {
         ws_upgrade(c, HTTP_UPGRADE_WS_PTY);
 }
 
-/* ---- metrics (Prometheus text format 0.0.4) ---- */
-
-/* A label value: backslash, double quote and newline escaped. */
-static char *label_escape(const char *s) {
-        size_t l = strlen(s);
-        char *o = malloc(l * 2 + 1), *q = o;
-
-        if (!o)
-                return NULL;
-        for (; *s; s++) {
-                if (*s == '\\' || *s == '"') {
-                        *q++ = '\\';
-                        *q++ = *s;
-                } else if (*s == '\n') {
-                        *q++ = '\\';
-                        *q++ = 'n';
-                } else
-                        *q++ = *s;
-        }
-        *q = 0;
-        return o;
-}
-
-static void h_metrics(Call *c) {
-        _cleanup_free_ Process **procs = NULL;
-        size_t n = collect_processes(c, &procs);
-        _cleanup_strv_free_ char **names = NULL;
-        HttpWsStats ws = {};
-        Buffer b = {};
-
-        if (!procs) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        names = calloc(n + 1, sizeof(char *));
-        if (!names) {
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        for (size_t i = 0; i < n; i++)
-                if (!(names[i] = label_escape(procs[i]->name ?: ""))) {
-                        http_response_set_error(c->resp, 500, "out of memory");
-                        return;
-                }
-
-        buffer_printf(&b, "# HELP pcctl_process_status Current status of each process (1 for the status it is in).\n"
-                          "# TYPE pcctl_process_status gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_status{process=\"%s\",status=\"%s\"} 1\n", names[i],
-                              rest_status_to_string(process_derived_status(procs[i])) ?: "Pending");
-        buffer_printf(&b, "# HELP pcctl_process_running Whether the process is running (Running, Launching, Launched).\n"
-                          "# TYPE pcctl_process_running gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_running{process=\"%s\"} %d\n", names[i],
-                              rest_status_is_running(procs[i]->status));
-        buffer_printf(&b, "# HELP pcctl_process_ready Whether the process is Ready (1), Not Ready (0) or unknown (-1).\n"
-                          "# TYPE pcctl_process_ready gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_ready{process=\"%s\"} %d\n", names[i],
-                              procs[i]->health == PROC_HEALTH_READY ? 1 :
-                              procs[i]->health == PROC_HEALTH_NOT_READY ? 0 : -1);
-        buffer_printf(&b, "# HELP pcctl_process_restarts_total Restarts of the process.\n"
-                          "# TYPE pcctl_process_restarts_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_restarts_total{process=\"%s\"} %u\n", names[i], procs[i]->restarts);
-        buffer_printf(&b, "# HELP pcctl_process_exit_code Exit code of the last run (-1 when killed by a signal).\n"
-                          "# TYPE pcctl_process_exit_code gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_exit_code{process=\"%s\"} %d\n", names[i], procs[i]->exit_code);
-        buffer_printf(&b, "# HELP pcctl_process_log_lines_total Log lines read for the process.\n"
-                          "# TYPE pcctl_process_log_lines_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_log_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->log_lines_total);
-        buffer_printf(&b, "# HELP pcctl_process_journal_dropped_lines_total Lines journald suppressed (rate limit).\n"
-                          "# TYPE pcctl_process_journal_dropped_lines_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_journal_dropped_lines_total{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->journal_dropped);
-        buffer_printf(&b, "# HELP pcctl_process_memory_bytes Memory of the process's unit (systemd MemoryCurrent).\n"
-                          "# TYPE pcctl_process_memory_bytes gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_memory_bytes{process=\"%s\"} %" PRIu64 "\n", names[i],
-                              procs[i]->mem_bytes);
-        buffer_printf(&b, "# HELP pcctl_process_cpu_percent CPU use of the process's unit over the last sampling interval (%% of one CPU).\n"
-                          "# TYPE pcctl_process_cpu_percent gauge\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_cpu_percent{process=\"%s\"} %.3f\n", names[i], procs[i]->cpu_percent);
-        buffer_printf(&b, "# HELP pcctl_process_cpu_seconds_total CPU time of the current run of the process's unit (systemd CPUUsageNSec).\n"
-                          "# TYPE pcctl_process_cpu_seconds_total counter\n");
-        for (size_t i = 0; i < n; i++)
-                buffer_printf(&b, "pcctl_process_cpu_seconds_total{process=\"%s\"} %.9f\n", names[i],
-                              procs[i]->cpu_nsec == UINT64_MAX ? 0.0 : (double) procs[i]->cpu_nsec / 1e9);
-
-        if (BACKEND(c)->ws_stats)
-                BACKEND(c)->ws_stats(CTX(c), &ws);
-        buffer_printf(&b, "# HELP pcctl_ws_sessions Open WebSocket sessions.\n"
-                          "# TYPE pcctl_ws_sessions gauge\n"
-                          "pcctl_ws_sessions %" PRIu64 "\n"
-                          "# HELP pcctl_ws_queued_bytes Bytes waiting in WebSocket send queues.\n"
-                          "# TYPE pcctl_ws_queued_bytes gauge\n"
-                          "pcctl_ws_queued_bytes %" PRIu64 "\n"
-                          "# HELP pcctl_ws_evictions_total WebSocket sessions closed for a write stall.\n"
-                          "# TYPE pcctl_ws_evictions_total counter\n"
-                          "pcctl_ws_evictions_total %" PRIu64 "\n"
-                          "# HELP pcctl_ws_dropped_lines_total Log lines WebSocket sessions lost to overrun.\n"
-                          "# TYPE pcctl_ws_dropped_lines_total counter\n"
-                          "pcctl_ws_dropped_lines_total %" PRIu64 "\n",
-                      ws.sessions, ws.queued_bytes, ws.evictions, ws.dropped_lines);
-
-        buffer_printf(&b, "# HELP pcctl_http_requests_total HTTP responses by status code.\n"
-                          "# TYPE pcctl_http_requests_total counter\n");
-        for (unsigned s = HTTP_STATUS_MIN; s <= HTTP_STATUS_MAX; s++)
-                if (c->r->by_status[s] > 0)
-                        buffer_printf(&b, "pcctl_http_requests_total{code=\"%u\"} %" PRIu64 "\n", s,
-                                      c->r->by_status[s]);
-
-        if (b.error < 0 || !b.data) {
-                buffer_done(&b);
-                http_response_set_error(c->resp, 500, "out of memory");
-                return;
-        }
-        http_set_text(c->resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.data);
-}
-
 /* ---- the table ---- */
 
 const HttpRoute http_routes[] = {
@@ -820,6 +696,6 @@ const HttpRoute http_routes[] = {
         { "POST",   "/namespace/restart/:",          h_namespace_restart },
         { "GET",    "/namespaces",                   h_namespaces },
         { "GET",    "/graph",                        h_graph },
-        { "GET",    "/metrics",                      h_metrics },
+        { "GET",    "/metrics",                      rest_metrics },
 };
 const size_t http_n_routes = ELEMENTSOF(http_routes);

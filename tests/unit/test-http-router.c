@@ -552,6 +552,95 @@ TEST(metrics) {
         result_done(&r);
 }
 
+/* The whole /metrics text, byte for byte: names, HELP and TYPE lines, order, number formats. */
+TEST(metrics_format) {
+        static const char expected[] =
+                "# HELP pcctl_process_status Current status of each process (1 for the status it is in).\n"
+                "# TYPE pcctl_process_status gauge\n"
+                "pcctl_process_status{process=\"web\",status=\"Running\"} 1\n"
+                "pcctl_process_status{process=\"api\",status=\"Running\"} 1\n"
+                "pcctl_process_status{process=\"db\",status=\"Completed\"} 1\n"
+                "pcctl_process_status{process=\"@scope/pkg\",status=\"Pending\"} 1\n"
+                "# HELP pcctl_process_running Whether the process is running (Running, Launching, Launched).\n"
+                "# TYPE pcctl_process_running gauge\n"
+                "pcctl_process_running{process=\"web\"} 1\n"
+                "pcctl_process_running{process=\"api\"} 1\n"
+                "pcctl_process_running{process=\"db\"} 0\n"
+                "pcctl_process_running{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_ready Whether the process is Ready (1), Not Ready (0) or unknown (-1).\n"
+                "# TYPE pcctl_process_ready gauge\n"
+                "pcctl_process_ready{process=\"web\"} 1\n"
+                "pcctl_process_ready{process=\"api\"} -1\n"
+                "pcctl_process_ready{process=\"db\"} -1\n"
+                "pcctl_process_ready{process=\"@scope/pkg\"} -1\n"
+                "# HELP pcctl_process_restarts_total Restarts of the process.\n"
+                "# TYPE pcctl_process_restarts_total counter\n"
+                "pcctl_process_restarts_total{process=\"web\"} 3\n"
+                "pcctl_process_restarts_total{process=\"api\"} 0\n"
+                "pcctl_process_restarts_total{process=\"db\"} 0\n"
+                "pcctl_process_restarts_total{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_exit_code Exit code of the last run (-1 when killed by a signal).\n"
+                "# TYPE pcctl_process_exit_code gauge\n"
+                "pcctl_process_exit_code{process=\"web\"} 0\n"
+                "pcctl_process_exit_code{process=\"api\"} 0\n"
+                "pcctl_process_exit_code{process=\"db\"} -1\n"
+                "pcctl_process_exit_code{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_log_lines_total Log lines read for the process.\n"
+                "# TYPE pcctl_process_log_lines_total counter\n"
+                "pcctl_process_log_lines_total{process=\"web\"} 5\n"
+                "pcctl_process_log_lines_total{process=\"api\"} 0\n"
+                "pcctl_process_log_lines_total{process=\"db\"} 0\n"
+                "pcctl_process_log_lines_total{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_journal_dropped_lines_total Lines journald suppressed (rate limit).\n"
+                "# TYPE pcctl_process_journal_dropped_lines_total counter\n"
+                "pcctl_process_journal_dropped_lines_total{process=\"web\"} 0\n"
+                "pcctl_process_journal_dropped_lines_total{process=\"api\"} 0\n"
+                "pcctl_process_journal_dropped_lines_total{process=\"db\"} 0\n"
+                "pcctl_process_journal_dropped_lines_total{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_memory_bytes Memory of the process's unit (systemd MemoryCurrent).\n"
+                "# TYPE pcctl_process_memory_bytes gauge\n"
+                "pcctl_process_memory_bytes{process=\"web\"} 10485760\n"
+                "pcctl_process_memory_bytes{process=\"api\"} 0\n"
+                "pcctl_process_memory_bytes{process=\"db\"} 0\n"
+                "pcctl_process_memory_bytes{process=\"@scope/pkg\"} 0\n"
+                "# HELP pcctl_process_cpu_percent CPU use of the process's unit over the last sampling interval (% of one CPU).\n"
+                "# TYPE pcctl_process_cpu_percent gauge\n"
+                "pcctl_process_cpu_percent{process=\"web\"} 0.500\n"
+                "pcctl_process_cpu_percent{process=\"api\"} 0.000\n"
+                "pcctl_process_cpu_percent{process=\"db\"} 0.000\n"
+                "pcctl_process_cpu_percent{process=\"@scope/pkg\"} 0.000\n"
+                "# HELP pcctl_process_cpu_seconds_total CPU time of the current run of the process's unit (systemd CPUUsageNSec).\n"
+                "# TYPE pcctl_process_cpu_seconds_total counter\n"
+                "pcctl_process_cpu_seconds_total{process=\"web\"} 2.500000000\n"
+                "pcctl_process_cpu_seconds_total{process=\"api\"} 0.000000000\n"
+                "pcctl_process_cpu_seconds_total{process=\"db\"} 0.000000000\n"
+                "pcctl_process_cpu_seconds_total{process=\"@scope/pkg\"} 0.000000000\n"
+                "# HELP pcctl_ws_sessions Open WebSocket sessions.\n"
+                "# TYPE pcctl_ws_sessions gauge\n"
+                "pcctl_ws_sessions 2\n"
+                "# HELP pcctl_ws_queued_bytes Bytes waiting in WebSocket send queues.\n"
+                "# TYPE pcctl_ws_queued_bytes gauge\n"
+                "pcctl_ws_queued_bytes 100\n"
+                "# HELP pcctl_ws_evictions_total WebSocket sessions closed for a write stall.\n"
+                "# TYPE pcctl_ws_evictions_total counter\n"
+                "pcctl_ws_evictions_total 1\n"
+                "# HELP pcctl_ws_dropped_lines_total Log lines WebSocket sessions lost to overrun.\n"
+                "# TYPE pcctl_ws_dropped_lines_total counter\n"
+                "pcctl_ws_dropped_lines_total 7\n"
+                "# HELP pcctl_http_requests_total HTTP responses by status code.\n"
+                "# TYPE pcctl_http_requests_total counter\n"
+                "pcctl_http_requests_total{code=\"200\"} 1\n";
+        Result r;
+
+        setup();
+        http_router_account(router, 200);
+        r = call("GET", "/metrics", NULL);
+        ASSERT_EQ(r.resp.status, 200);
+        ASSERT_EQ(r.resp.body_size, strlen(expected));
+        ASSERT_STREQ(r.resp.body, expected);
+        result_done(&r);
+}
+
 TEST(auth) {
         HttpHeader good = { "x-pc-token-key", "0123456789abcdefghijKLMN" };
         HttpHeader bad = { "X-PC-Token-Key", "0123456789abcdefghijKLMn" };
