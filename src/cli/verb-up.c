@@ -537,25 +537,20 @@ static int up_claim_project(const char *project, char **ret_dir, StateFile *ret_
 
         *ret_have_saved = false;
         r = state_file_dir(NULL, project, &dir);
-        if (r >= 0)
-                r = state_file_mkdir(dir);
-        if (r == -ENOENT || r == -ENXIO) {
-                /* no runtime directory: no user manager either, which manager_new() reports */
-                log_debug_errno(r, "No runtime directory for the state file of project %s: %m", project);
-                return -ENXIO;
-        }
-        if (r < 0) {
-                log_warning_errno(r, "Cannot keep a state file for project %s, a restarted controller will not "
-                                  "know restart counts: %m", project);
-                return -ENXIO;
-        }
-        fd = state_file_lock(dir);
+        /* the lock creates the project's directory (state_file_lock()) */
+        fd = r < 0 ? r : state_file_lock(dir);
         if (fd == -EWOULDBLOCK) {
                 report_live_controller(project, dir);
                 return -EBUSY;
         }
+        if (fd == -ENOENT || fd == -ENXIO) {
+                /* no runtime directory: no user manager either, which manager_new() reports */
+                log_debug_errno(fd, "No runtime directory for the state file of project %s: %m", project);
+                return -ENXIO;
+        }
         if (fd < 0) {
-                log_warning_errno(fd, "Cannot lock %s, going on without a state file: %m", dir);
+                log_warning_errno(fd, "Cannot keep a state file in %s, going on without (a restarted controller "
+                                  "will not know restart counts): %m", strna(dir));
                 return -ENXIO;
         }
         r = state_file_read(dir, ret_saved, &err);

@@ -373,12 +373,28 @@ int state_file_dir(const char *runtime_dir, const char *project, char **ret) {
         return 0;
 }
 
+/* The directory holds the lock and what a restarted controller trusts: it must be a directory of ours that
+ * no one else can write to. One left with a wider mode is narrowed; one of another user is refused. */
+static int check_own_dir(const char *dir) {
+        struct stat st;
+
+        if (lstat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0)
+                return -errno;
+        return 0;
+}
+
 int state_file_mkdir(const char *dir) {
         _cleanup_free_ char *parent = NULL;
         const char *slash;
 
         if (mkdir(dir, 0700) >= 0 || errno == EEXIST)
-                return 0;
+                return check_own_dir(dir);
         if (errno != ENOENT)
                 return -errno;
         slash = strrchr(dir, '/');
@@ -391,7 +407,7 @@ int state_file_mkdir(const char *dir) {
                 return -errno;
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
-        return 0;
+        return check_own_dir(dir);
 }
 
 int state_file_read(const char *dir, StateFile *ret, char **ret_error) {
@@ -455,10 +471,14 @@ int state_file_remove(const char *dir) {
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;
+        /* the exit records, and the temporary files of a writer that was killed before its rename (a
+         * controller's state file, a unit's exit record): they would keep the directory from going */
         d = opendir(dir);
         if (d) {
                 for (struct dirent *de; (de = readdir(d)); )
-                        if (de->d_name[0] != '.' && endswith(de->d_name, STATE_FILE_EXIT_SUFFIX))
+                        if (endswith(de->d_name, STATE_FILE_EXIT_SUFFIX) ||
+                            (endswith(de->d_name, ".tmp") && (startswith(de->d_name, "." STATE_FILE_NAME ".") ||
+                                                              strstr(de->d_name, STATE_FILE_EXIT_SUFFIX "."))))
                                 (void) unlinkat(dirfd(d), de->d_name, 0);
                 closedir(d);
         }

@@ -73,7 +73,9 @@ int state_file_format(const StateFile *s, char **ret);
 /* $XDG_RUNTIME_DIR/pcctl/<project, escaped as a unit name part>; -ENXIO without an absolute
  * $XDG_RUNTIME_DIR. runtime_dir NULL: from the environment. */
 int state_file_dir(const char *runtime_dir, const char *project, char **ret);
-/* Creates the directory (and its parents, mode 0700) if needed. */
+/* Creates the directory (and its parent, mode 0700) if needed; -EPERM when it belongs to another user,
+ * -ENOTDIR when it is no directory (a wider mode of ours is narrowed to 0700). state_file_lock() calls it:
+ * the lock owns the directory. */
 int state_file_mkdir(const char *dir);
 /* Reads dir/state.json: -ENOENT when there is none; parse errors as state_file_parse(). */
 int state_file_read(const char *dir, StateFile *ret, char **ret_error);

@@ -240,6 +240,35 @@ TEST(unlock_removes_an_ended_project) {
         rm_rf(tmp);
 }
 
+TEST(mkdir_mode_and_owner) {
+        char tmp[64], dir[96], file[128];
+        struct stat st;
+        int fd;
+
+        make_tmpdir(tmp, sizeof(tmp));
+        snprintf(dir, sizeof(dir), "%s/pcctl/proj", tmp);
+        ASSERT_OK(state_file_mkdir(dir));
+        ASSERT_OK(stat(dir, &st) < 0 ? -errno : 0);
+        ASSERT_EQ(st.st_mode & 0777, 0700);
+        /* ours, but opened up: narrowed again */
+        ASSERT_OK(chmod(dir, 0777) < 0 ? -errno : 0);
+        ASSERT_OK(state_file_mkdir(dir));
+        ASSERT_OK(stat(dir, &st) < 0 ? -errno : 0);
+        ASSERT_EQ(st.st_mode & 0777, 0700);
+        /* not a directory */
+        snprintf(file, sizeof(file), "%s/pcctl/file", tmp);
+        fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        ASSERT_ERROR(state_file_mkdir(file), ENOTDIR);
+        /* another user's (only where we may give it away) */
+        if (chown(dir, 65534, 65534) >= 0) {
+                ASSERT_ERROR(state_file_mkdir(dir), EPERM);
+                ASSERT_ERROR(state_file_lock(dir), EPERM);
+        }
+        rm_rf(tmp);
+}
+
 TEST(exit_records) {
         char tmp[64], path[160];
         int code = -1, status = -1, fd;
@@ -269,12 +298,22 @@ TEST(exit_records) {
         ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
         ASSERT_OK(state_file_exit_record_remove(tmp, "pcctl-p-a.service"));
 
-        /* the project's end removes the records with the state file, so its directory can go */
+        /* the project's end removes the records with the state file, also the temporary files of writers
+         * killed before their rename, so its directory can go */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        snprintf(path, sizeof(path), "%s/.state.json.4242.tmp", tmp);
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_OK(fd);
+        close(fd);
+        snprintf(path, sizeof(path), "%s/pcctl-p-a.service.exit.77.tmp", tmp);
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
         ASSERT_OK(fd);
         close(fd);
         ASSERT_OK(state_file_remove(tmp));
-        ASSERT_ERROR(stat(path, &st) < 0 ? -errno : 0, ENOENT);
+        ASSERT_OK(rmdir(tmp) < 0 ? -errno : 0);
+        ASSERT_ERROR(stat(tmp, &st) < 0 ? -errno : 0, ENOENT);
         rm_rf(tmp);
 }
 
