@@ -20,7 +20,8 @@
 #               `pm2 start` (its daemon included) until it returns, every application launched and online
 #               (checked afterwards); skipped when PM2 cannot be had (lib.sh bench_need_pm2)
 # Every unit is stopped between runs.
-# Usage: bench/core-start100.sh [BUILD_DIR] [N] [ROUNDS]   (BENCH_QUICK=1: 20 processes, 1 round)
+# Usage: bench/core-start100.sh [BUILD_DIR] [N] [ROUNDS]   (default 100 processes, 3 rounds: the lock held
+# about 4 minutes; BENCH_QUICK=1: 20 processes, 1 round)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bench_init core-start100 "${1:-}"
@@ -29,7 +30,7 @@ bench_need_supervisor
 have_pm2=0
 bench_need_pm2 && have_pm2=1
 n=${2:-$(bench_pick 20 100)}
-rounds=${3:-$(bench_pick 1 5)}
+rounds=${3:-$(bench_pick 1 3)}
 project=corebench$$
 
 prog=$TMP/unit-start100

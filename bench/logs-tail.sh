@@ -11,7 +11,7 @@
 # would measure each other); lines/s from the first line's write() to the last line's arrival, and lines
 # lost. The pcctl units' journald rate limit is lifted, for them only (as PID 1 does for LogRateLimitBurst=0).
 # Usage: bench/logs-tail.sh [BUILD_DIR]   Needs root.   (BENCH_QUICK=1: 50 lines, 5000 lines)
-# Env: LAT_N (300) RATE (50) TPUT_N (50000) LOGS_TAIL_PIPE (1: the clients write to a pipe, not a terminal)
+# Env: LAT_N (300) RATE (50) TPUT_N (20000) LOGS_TAIL_PIPE (1: the clients write to a pipe, not a terminal)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bench_init logs-tail "${1:-}"
@@ -22,7 +22,7 @@ have_pm2=0
 bench_need_pm2 && have_pm2=1
 LAT_N=${LAT_N:-$(bench_pick 50 300)}
 RATE=${RATE:-50}
-TPUT_N=${TPUT_N:-$(bench_pick 5000 50000)}
+TPUT_N=${TPUT_N:-$(bench_pick 5000 20000)}
 PROJECT=logtail$$
 SOCK=$TMP/api.sock
 WRITER=$TMP/logs-bench
