@@ -10,6 +10,7 @@
 #include "cli/up-internal.h"
 #include "shared/log.h"
 #include "shared/macro.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
 
 #define TOKEN_FILE_MAX 4096
@@ -85,17 +86,11 @@ static int parse_bool_arg(const char *flag, const char *arg, bool *ret) {
         return -EINVAL;
 }
 
-static int parse_port(const char *what, const char *s, uint16_t *ret) {
-        char *end = NULL;
-        long v;
-
-        errno = 0;
-        v = strtol(s, &end, 10);
-        if (errno != 0 || !end || *end || end == s || v < 1 || v > 65535) {
+static int parse_port_arg(const char *what, const char *s, uint16_t *ret) {
+        if (parse_port(s, ret) < 0) {
                 fprintf(stderr, "pcctl up: invalid port \"%s\" for %s: expected 1..65535\n", s, what);
                 return -EINVAL;
         }
-        *ret = (uint16_t) v;
         return 0;
 }
 
@@ -263,7 +258,7 @@ int up_parse_argv(int argc, char **argv, UpArgs *a, const UpForeground *fg) {
         if (env_set("PC_READ_ONLY"))
                 a->http.read_only = true;
         e = getenv("PC_PORT_NUM");
-        if (e && parse_port("PC_PORT_NUM", e, &a->http.port) < 0)
+        if (e && parse_port_arg("PC_PORT_NUM", e, &a->http.port) < 0)
                 return -EINVAL;
         e = getenv("PC_ADDRESS");
         if (e && free_and_strdup(&a->http.address, e) < 0)
@@ -307,7 +302,7 @@ int up_parse_argv(int argc, char **argv, UpArgs *a, const UpForeground *fg) {
                         r = parse_bool_arg("--tui", optarg, &a->tui);
                         break;
                 case 'p':
-                        r = parse_port("--port", optarg, &a->http.port);
+                        r = parse_port_arg("--port", optarg, &a->http.port);
                         break;
                 case ARG_ADDRESS:
                         r = free_and_strdup(&a->http.address, optarg);
