@@ -7,8 +7,10 @@
  *   - verbs, and the subcommands of process, project, namespace, analyze and completion;
  *   - flags, read from the verb's own --help (so they never drift from what the verb accepts);
  *   - process names: from the running project's API (GET /processes, with the API options found on the
- *     command line or in PC_*) for the client verbs; for up and run from the project file in the working
- *     directory (-f on the line), since no API is up yet. Any error means no candidates, never a message. */
+ *     command line or in PC_*) for the client verbs (process ..., attach, analyze critical-chain); for up and
+ *     run from the project file in the working directory (-f on the line), since no API is up yet; for logs,
+ *     which reads the journal without a controller, from the API, else the project file. Any error means no
+ *     candidates, never a message. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -345,6 +347,19 @@ int verb_complete(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
+        if (streq(verb, "attach")) {
+                if (n_pos > 1)
+                        return EXIT_SUCCESS;     /* one NAME */
+                if (api_names(&o, false, &names) >= 0)
+                        print_matching(names, cur);
+                return EXIT_SUCCESS;
+        }
+        if (streq(verb, "logs")) {
+                /* the journal needs no controller: the running project's names, else the project file's */
+                if (api_names(&o, false, &names) >= 0 || file_names(files, &names) >= 0)
+                        print_matching(names, cur);
+                return EXIT_SUCCESS;
+        }
         if (STR_IN_SET(verb, "up", "run")) {
                 if (streq(verb, "run") && n_pos > 1)
                         return EXIT_SUCCESS;     /* run takes one PROCESS; its arguments go after -- */
@@ -356,6 +371,11 @@ int verb_complete(int argc, char **argv) {
                 if (streq(verb, "process") && STR_IN_SET(sub, "start", "restart", "scale", "ports", "get") &&
                     n_pos > 2)
                         return EXIT_SUCCESS;     /* one NAME (scale: then a COUNT) */
+                if (streq(verb, "process") && streq(sub, "logs") && n_pos == 2)
+                        print_matching(WORDS("truncate"), cur);
+                if (streq(verb, "process") && streq(sub, "logs") && n_pos > 2 &&
+                    !(n_pos == 3 && streq(positional[2], "truncate")))
+                        return EXIT_SUCCESS;     /* process logs NAME, or logs truncate NAME */
                 if (api_names(&o, STR_IN_SET(verb, "namespace", "ns"), &names) >= 0)
                         print_matching(names, cur);
         }

@@ -8,6 +8,7 @@
 
 #include "compose/compose-json.h"
 #include "compose/compose-table.h"
+#include "shared/parse-util.h"
 #include "shared/strv.h"
 
 /* ---- per-process finishing: templates, probe defaults, executable/args ---- */
@@ -35,12 +36,10 @@ void compose_probe_apply_defaults(ComposeProbe *p) {
                         (void) free_and_strdup(&h->path, "/");
                 h->num_port = 0;
                 if (!isempty(h->port)) {
-                        char *end;
-                        long v;
-                        errno = 0;
-                        v = strtol(h->port, &end, 10);
-                        if (errno == 0 && !*end && v >= 1 && v <= 65535)
-                                h->num_port = (int) v;
+                        uint16_t v;
+
+                        if (parse_port(h->port, &v) >= 0)
+                                h->num_port = v;
                 }
                 if (h->status_code < 1 || h->status_code >= 400)
                         h->status_code = 200;

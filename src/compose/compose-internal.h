@@ -34,12 +34,6 @@ int dotenv_read_file(const char *path, char ***env, unsigned *ret_line);
  * Returns 0, or -EINVAL with *ret_error set (caller frees). */
 int template_render(const char *text, const ComposeKV *vars, size_t n_vars, char **ret, char **ret_error);
 
-/* Whether a watch include/exclude pattern is valid, by the rules of doublestar v4's ValidatePattern (which
- * process-compose's validator uses): "[...]" classes are closed and not empty (a "]" right after "[", "[!"
- * or "[^" does not count as a member), "\\" escapes the next byte (there must be one, also inside a class),
- * and "{" and "}" balance. */
-bool compose_glob_is_valid(const char *pattern);
-
 /* Go duration syntax ("300ms", "1h30m", "-1.5s"): 0 or -EINVAL. */
 int parse_go_duration(const char *s, int64_t *ret_nsec);
 

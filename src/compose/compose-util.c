@@ -363,38 +363,3 @@ int strv_env_merge_sorted(char ***dst, char * const *src) {
         strv_sort(*dst);
         return 0;
 }
-
-/* ---- glob patterns ---- */
-
-bool compose_glob_is_valid(const char *pattern) {
-        unsigned braces = 0;
-
-        for (const char *s = pattern; *s; s++)
-                switch (*s) {
-                case '\\':
-                        if (!*++s)
-                                return false;
-                        break;
-                case '[':
-                        s++;
-                        if (*s == '!' || *s == '^')
-                                s++;
-                        if (!*s || *s == ']')
-                                return false;
-                        for (; *s != ']'; s++)
-                                if (!*s || (*s == '\\' && !*++s))
-                                        return false;
-                        break;
-                case '{':
-                        braces++;
-                        break;
-                case '}':
-                        if (braces == 0)
-                                return false;
-                        braces--;
-                        break;
-                default:
-                        break;
-                }
-        return braces == 0;
-}

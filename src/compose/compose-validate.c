@@ -8,6 +8,7 @@
 
 #include "compose/compose-table.h"
 #include "compose/cron-calendar.h"
+#include "shared/glob-util.h"
 #include "shared/strv.h"
 
 /* ---- validation (compat §1.6) ---- */
@@ -209,12 +210,12 @@ static int check_watch_patterns(ComposeProject *p, ComposeProcess *proc, const C
         int r;
 
         STRV_FOREACH(g, wp->include)
-                if (!compose_glob_is_valid(*g) &&
+                if (!glob_is_valid(*g) &&
                     (r = soft(p, e, pos, "process '%s' watch path '%s' has an invalid include pattern '%s'", proc->name,
                               wp->path, *g)) < 0)
                         return r;
         STRV_FOREACH(g, wp->exclude)
-                if (!compose_glob_is_valid(*g) &&
+                if (!glob_is_valid(*g) &&
                     (r = soft(p, e, pos, "process '%s' watch path '%s' has an invalid exclude pattern '%s'", proc->name,
                               wp->path, *g)) < 0)
                         return r;

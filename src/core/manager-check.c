@@ -237,7 +237,7 @@ void manager_schedule_check(Manager *m) {
  * SETTLE_MAX_USEC, which covers what journald writes within that time. */
 #define SETTLE_QUIET_USEC (300 * USEC_PER_MSEC)
 #define SETTLE_MAX_USEC (3 * USEC_PER_SEC)
-#define SYNC_TIMEOUT_USEC (15 * USEC_PER_SEC)
+#define SYNC_TIMEOUT_USEC (30 * USEC_PER_SEC)
 /* the least time between the end of the project and the exit: queued HTTP replies (POST /project/stop)
  * leave before the server goes */
 #define SETTLE_MIN_USEC (300 * USEC_PER_MSEC)

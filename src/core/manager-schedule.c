@@ -336,10 +336,12 @@ static int proc_follow_instances(Proc *p, usec_t since) {
         return 0;
 }
 
-/* A stop of the process: every instance (StopUnit of one that does not run is no error). */
+/* A stop of the process: the launcher first (a run it is starting would come after the stop), then every
+ * instance (StopUnit of one that does not run is no error). */
 bool proc_schedule_stop_runs(Proc *p) {
         if (p->n_runs == 0)
                 return false;
+        (void) unit_driver_stop(p->m->driver, p->pub.unit, NULL, NULL);
         for (unsigned i = 0; i < p->n_runs; i++)
                 (void) unit_driver_stop(p->m->driver, p->runs[i].unit, NULL, NULL);
         return true;

@@ -179,10 +179,16 @@ void process_launcher_spec_done(ProcessLauncherSpec *s) {
 
 /* The launcher's program: $0 is the process's name, $1 systemctl's scope flag, the rest the instances. It
  * starts the first one that is not active without waiting for it (--no-block), so that it ends at once and
- * the timer, which does not elapse while its service is active, keeps its schedule. */
+ * the timer, which does not elapse while its service is active, keeps its schedule. It always exits 0: a
+ * failed launcher would stay loaded, and keep its instances loaded, after the project is gone (a start
+ * refused while the slice stops), and systemd counts a oneshot's death by SIGTERM (a stop of the process
+ * while it runs) as a failure, hence the trap. */
 #define LAUNCHER_SCRIPT                                                                                         \
-        "m=$1; shift; "                                                                                         \
-        "for u in \"$@\"; do systemctl $m -q is-active \"$u\" || exec systemctl $m start --no-block \"$u\"; done; " \
+        "trap 'exit 0' TERM; m=$1; shift; "                                                                      \
+        "for u in \"$@\"; do "                                                                                 \
+        "systemctl $m -q is-active \"$u\" && continue; "                                                       \
+        "systemctl $m start --no-block \"$u\" || echo \"Cannot start a scheduled run of $0 ($u)\"; exit 0; "     \
+        "done; "                                                                                                \
         "echo \"Skipping scheduled run of $0: max concurrent ($#) reached\""
 
 /* what systemctl needs to find and reach the manager; nothing else of pcctl's environment */

@@ -294,3 +294,36 @@ bool glob_match(const char *pattern, const char *name) {
                 return false;
         return match_from(pattern, 0, name, 0, z) > 0;
 }
+
+bool glob_is_valid(const char *pattern) {
+        unsigned braces = 0;
+
+        for (const char *s = pattern; *s; s++)
+                switch (*s) {
+                case '\\':
+                        if (!*++s)
+                                return false;
+                        break;
+                case '[':
+                        s++;
+                        if (*s == '!' || *s == '^')
+                                s++;
+                        if (!*s || *s == ']')
+                                return false;
+                        for (; *s != ']'; s++)
+                                if (!*s || (*s == '\\' && !*++s))
+                                        return false;
+                        break;
+                case '{':
+                        braces++;
+                        break;
+                case '}':
+                        if (braces == 0)
+                                return false;
+                        braces--;
+                        break;
+                default:
+                        break;
+                }
+        return braces == 0;
+}

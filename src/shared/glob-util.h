@@ -14,5 +14,11 @@
 #include <stdbool.h>
 
 /* Whether name matches pattern. A malformed pattern (an unclosed class or brace, a trailing "\\") matches
- * nothing; the loader refuses those first (compose_glob_is_valid()). */
+ * nothing; the loader refuses those first (glob_is_valid()). */
 bool glob_match(const char *pattern, const char *name);
+
+/* Whether pattern is valid, by the rules of doublestar v4's ValidatePattern (which
+ * process-compose's validator uses): "[...]" classes are closed and not empty (a "]" right after "[", "[!"
+ * or "[^" does not count as a member), "\\" escapes the next byte (there must be one, also inside a class),
+ * and "{" and "}" balance. */
+bool glob_is_valid(const char *pattern);

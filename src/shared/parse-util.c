@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shared/parse-util.h"
@@ -43,5 +44,17 @@ int parse_i64(const char *s, int64_t *ret) {
         if (u > (uint64_t) INT64_MAX + neg)
                 return -ERANGE;
         *ret = neg ? (int64_t) (0 - u) : (int64_t) u;
+        return 0;
+}
+
+int parse_port(const char *s, uint16_t *ret) {
+        char *end = NULL;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || !end || *end || end == s || v < 1 || v > 65535)
+                return -EINVAL;
+        *ret = (uint16_t) v;
         return 0;
 }

@@ -20,3 +20,7 @@ int parse_u64(const char *s, uint64_t *ret);
 /* A signed decimal number with an optional '+' or '-', as Go's strconv.ParseInt(s, 10, 64) takes it.
  * Returns 0, -EINVAL or -ERANGE (outside int64). */
 int parse_i64(const char *s, int64_t *ret);
+
+/* A TCP/UDP port, 1..65535, as strtol() reads it (leading blanks and a sign allowed, nothing after the
+ * digits). Return: 0, -EINVAL otherwise. */
+int parse_port(const char *s, uint16_t *ret);

@@ -56,7 +56,7 @@ def test_info():
     assert fields["Manager:"].startswith("user"), fields
 
 
-def bash_complete(line, env=None):
+def bash_complete(line, env=None, cwd=None):
     """Loads `pcctl completion bash` in a bash and completes the last word of line."""
     words = line.split(" ")
     script = ('source <(%s completion bash) || exit 9\n'
@@ -67,7 +67,7 @@ def bash_complete(line, env=None):
     e = dict(os.environ)
     e["PATH"] = os.path.dirname(PCCTL) + ":" + e["PATH"]
     e.update(env or {})
-    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30, env=e)
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30, env=e, cwd=cwd)
     assert r.returncode == 0, r
     return r.stdout.split()
 
@@ -102,6 +102,17 @@ def test_completion_process_names():
         assert bash_complete("pcctl analyze critical-chain b", env) == ["beta"]
         # -u on the command line names the socket too
         assert bash_complete("pcctl process start -u %s " % p.socket) == ["alpha", "beta"]
+        # every verb that takes a process name: attach (one), logs, process logs
+        assert bash_complete("pcctl attach ", env) == ["alpha", "beta"]
+        assert bash_complete("pcctl attach -u %s b" % p.socket) == ["beta"]
+        assert bash_complete("pcctl attach alpha ", env) == []
+        assert bash_complete("pcctl logs ", env) == ["alpha", "beta"]
+        assert bash_complete("pcctl logs -n 5 alpha b", env) == ["beta"]
+        assert bash_complete("pcctl process logs a", env) == ["alpha"]
+        assert bash_complete("pcctl process logs truncate ", env) == ["alpha", "beta"]
+        # logs needs no controller: without an API, the names of the project file in the working directory
+        none = {"PC_SOCKET_PATH": "/nonexistent.sock"}
+        assert bash_complete("pcctl logs ", none, cwd=p.dir) == ["alpha", "beta"]
     # no API: no names, no error
     assert bash_complete("pcctl process stop ", {"PC_SOCKET_PATH": "/nonexistent.sock"}) == []
 

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcctl_harness import Project, escape, loaded_units, main, wait_until  # noqa: E402
+from pcctl_harness import Project, escape, loaded_units, main, systemctl, wait_until  # noqa: E402
 
 INTERVAL = """
 processes:
@@ -261,14 +261,27 @@ def watch_overlap(p, seconds):
     while time.time() < end:
         a = active_runs(p)
         counts.add(len(a))
+        SEEN_PIDS.update(a.values())
         if len(a) > len(best):
             best = a
         time.sleep(0.1)
     return best, counts
 
 
+SEEN_PIDS = set()   # every MainPID of an instance the samples saw
+
+
 def run_lines(p, name="tick"):
     return [l for l in p.get("/process/logs/%s/0/0" % name).json()["logs"] if l.startswith("run ")]
+
+
+def down_leaves_nothing(p):
+    r = p.pcctl("down", "-u", p.socket, timeout=60)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert p.wait_exit(30) == 0, p.stderr()
+    left = systemctl("list-units", "--all", "--plain", "--no-legend", "--no-pager",
+                     "pcctl-%s-*" % escape(p.name)).stdout
+    assert not left.strip(), left
 
 
 def test_max_concurrent_runs_overlap():
@@ -297,10 +310,7 @@ def test_max_concurrent_runs_overlap():
                             if "max concurrent (2) reached" in l] or None, timeout=8, what="a skipped run")
         r = p.pcctl("process", "list", "-u", p.socket, timeout=30)
         assert r.returncode == 0, (r.stdout, r.stderr)
-        r = p.pcctl("down", "-u", p.socket, timeout=60)
-        assert r.returncode == 0, (r.stdout, r.stderr)
-        assert p.wait_exit(30) == 0, p.stderr()
-        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+        down_leaves_nothing(p)
 
 
 def test_max_concurrent_overlaps_while_controller_is_down():
@@ -315,21 +325,44 @@ def test_max_concurrent_overlaps_while_controller_is_down():
         assert len(best) == 2 and len(set(best.values())) == 2, (best, counts)
         assert max(counts) <= 2, counts
         p.up()
-        # the returning controller shows the runs that go on
+        # the returning controller shows the runs that go on: runs systemd has (or had a moment ago)
         s = p.wait_state("tick", lambda s: s.get("active_runs", 0) >= 1 and s["status"] == "Running",
                          timeout=8)
-        now = active_runs(p)
-        assert set(s["run_pids"]) <= set(now.values()) | set(best.values()), (s, now)
-        best2, _ = watch_overlap(p, 3)
+        watch_overlap(p, 0.3)
+        last = {int(systemctl("show", "-p", "ExecMainPID", "--value",
+                              "pcctl-%s-tick@%d.service" % (escape(p.name), i)).stdout.strip() or 0)
+                for i in (1, 2)}
+        assert set(s["run_pids"]) <= SEEN_PIDS | last, (s, SEEN_PIDS, last)
         s = p.wait_state("tick", lambda s: s.get("active_runs") == 2, timeout=6)
         assert len(set(s["run_pids"])) == 2, s
         # lines of the gap's runs are in the log
         wait_until(lambda: [l for l in run_lines(p) if "start" in l and float(l.split()[3]) > t_kill] or None,
                    timeout=8, what="lines of runs of the gap")
+        down_leaves_nothing(p)
+
+
+def test_max_concurrent_stop_start_and_down_without_controller():
+    """POST /process/stop ends every run and pauses the schedule; start runs it again; `down` without a
+    controller stops the overlapping runs and leaves no unit."""
+    with Project("overlapstop", OVERLAP) as p:
+        p.up()
+        wait_until(lambda: len(active_runs(p)) == 2, timeout=8, what="two runs")
+        r = p.patch("/process/stop/tick")
+        assert r.status == 200, r
+        s = p.wait_state("tick", lambda s: s["status"] not in ("Running", "Terminating"), timeout=15)
+        assert s["active_runs"] == 0 and s["run_pids"] == [], s
+        time.sleep(1.5)
+        assert not active_runs(p), active_runs(p)
+        r = p.post("/process/start/tick")
+        assert r.status == 200, r
+        wait_until(lambda: len(active_runs(p)) == 2, timeout=8, what="two runs after the start")
+        p.proc.kill()
+        p.proc.wait()
         r = p.pcctl("down", "-u", p.socket, timeout=60)
         assert r.returncode == 0, (r.stdout, r.stderr)
-        assert p.wait_exit(30) == 0, p.stderr()
-        assert not loaded_units("pcctl-%s-*" % escape(p.name)), loaded_units("pcctl-%s-*" % escape(p.name))
+        left = systemctl("list-units", "--all", "--plain", "--no-legend", "--no-pager",
+                         "pcctl-%s-*" % escape(p.name)).stdout
+        assert not left.strip(), left
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /* Every validation message of compat §1.6 and every type/limit error, with exact file:line:column. */
 #include "compose/compose-internal.h"
 #include "compose/compose.h"
+#include "shared/glob-util.h"
 #include "shared/strv.h"
 #include "tests.h"
 
@@ -236,10 +237,10 @@ TEST(invalid_watch_globs) {
                 static const char * const bad[] = { "[", "[!", "[]", "[^]x", "[]a]x]", "a\\", "{a,b", "a}", "[a\\]" };
                 static const char * const good[] = { "**/*.go", "[ab]", "[!a]", "{a,{b,c}}", "\\[", "[\\]]", "" };
                 for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                        if (compose_glob_is_valid(bad[i]))
+                        if (glob_is_valid(bad[i]))
                                 TEST_FAIL("'%s' accepted", bad[i]);
                 for (size_t i = 0; i < ELEMENTSOF(good); i++)
-                        if (!compose_glob_is_valid(good[i]))
+                        if (!glob_is_valid(good[i]))
                                 TEST_FAIL("'%s' refused", good[i]);
         }
 }

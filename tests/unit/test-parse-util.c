@@ -2,6 +2,23 @@
 #include "shared/parse-util.h"
 #include "tests.h"
 
+TEST(port) {
+        uint16_t p = 0;
+
+        ASSERT_OK(parse_port("8080", &p));
+        ASSERT_EQ(p, 8080);
+        ASSERT_OK(parse_port("65535", &p));
+        ASSERT_EQ(p, 65535);
+        ASSERT_OK(parse_port(" +1", &p));
+        ASSERT_EQ(p, 1);
+        ASSERT_ERROR(parse_port("0", &p), EINVAL);
+        ASSERT_ERROR(parse_port("65536", &p), EINVAL);
+        ASSERT_ERROR(parse_port("", &p), EINVAL);
+        ASSERT_ERROR(parse_port("80x", &p), EINVAL);
+        ASSERT_ERROR(parse_port("99999999999999999999", &p), EINVAL);
+        ASSERT_EQ(p, 1);
+}
+
 TEST(u64) {
         uint64_t v = 7;
 
