@@ -698,6 +698,9 @@ int verb_logs(int argc, char **argv) {
         }
 
         (void) signal(SIGPIPE, SIG_IGN);
+        /* stdio buffers a terminal by line: one write() per line, which a terminal takes slowly under a burst.
+         * show() flushes after each batch it prints, so a full buffer costs no latency. */
+        (void) setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
         r = show(j, &a, have_re ? &re : NULL);
 finish:
         if (have_re)
