@@ -101,9 +101,9 @@ static int process_decode_json(const cJSON *i, ComposeProcess **ret, char **e) {
         _cleanup_free_ char *inner = NULL;
         int k = compose_process_from_json(i, &proc, &inner);
 
-        if (k == -EINVAL && !strstr(strempty(inner), "'name' is required"))
+        if (k == -EINVAL)
                 return compose_json_error(e, "process '%s': %s", i->string, strempty(inner));
-        if (k == -EINVAL) {
+        if (k == -ENOENT) {
                 cJSON *copy = cJSON_Duplicate(i, true);
                 if (!copy || !cJSON_AddStringToObject(copy, "name", i->string)) {
                         cJSON_Delete(copy);
@@ -112,7 +112,7 @@ static int process_decode_json(const cJSON *i, ComposeProcess **ret, char **e) {
                 inner = mfree(inner);
                 k = compose_process_from_json(copy, &proc, &inner);
                 cJSON_Delete(copy);
-                if (k == -EINVAL)
+                if (IN_SET(k, -EINVAL, -ENOENT))
                         return compose_json_error(e, "process '%s': %s", i->string, strempty(inner));
         }
         if (k < 0)

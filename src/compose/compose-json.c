@@ -32,8 +32,10 @@ int compose_process_from_json(const cJSON *json, ComposeProcess **ret, char **re
                 return k;
 
         /* identity: name is the base name; replicaName the unique name */
-        if (isempty(p->base_name) && isempty(p->replica_name))
-                return jerr(ret_error, "'name' is required");
+        if (isempty(p->base_name) && isempty(p->replica_name)) {
+                (void) jerr(ret_error, "'name' is required");
+                return -ENOENT;
+        }
         if (isempty(p->base_name) && (k = free_and_strdup(&p->base_name, p->replica_name)) < 0)
                 return k;
         if (isempty(p->replica_name) && (k = free_and_strdup(&p->replica_name, p->base_name)) < 0)

@@ -22,12 +22,14 @@ cJSON *compose_process_to_json(const ComposeProcess *p);
  * compose_process_from_json() - a ProcessConfig object into a new process.
  * @json: the object
  * @ret: set to the new process
- * @ret_error: set to a message naming the bad key on -EINVAL; may be NULL
+ * @ret_error: set to a message naming the bad key on -EINVAL, or saying the name is missing on -ENOENT;
+ *             may be NULL
  *
  * Keys are matched case-insensitively; unknown keys are ignored (Go's encoding/json). Missing values get
- * the loader's defaults; name must be present.
+ * the loader's defaults; name (or replicaName) must be present. The types are checked before the name, so
+ * -ENOENT means the object decoded well but names no process.
  *
- * Return: 0, -EINVAL for a wrong type, -ENOMEM.
+ * Return: 0, -EINVAL for a wrong type, -ENOENT when neither name nor replicaName is set, -ENOMEM.
  */
 int compose_process_from_json(const cJSON *json, ComposeProcess **ret, char **ret_error);
 

@@ -272,7 +272,7 @@ int compose_scale(ComposeProject *project, const char *name, int count, char ***
                         r = compose_process_from_json(j, &np, &err);
                         cJSON_Delete(j);
                         if (r < 0)
-                                return r == -EINVAL ? compose_error_set(ret_error, r, NULL, 0, 0, "%s", strempty(err)) : r;
+                                return IN_SET(r, -EINVAL, -ENOENT) ? compose_error_set(ret_error, r, NULL, 0, 0, "%s", strempty(err)) : r;
                 } else {
                         /* no templates: the first replica is the original configuration */
                         r = compose_process_dup(reps[0], &np);

@@ -170,6 +170,12 @@ static void h_process_update(Call *c) {
                 return;
         }
         r = compose_process_from_json(body, &proc, &error);
+        /* process-compose looks the process up by its replicaName: an object that decodes but names no process
+         * (as {}) is an unknown process with an empty name */
+        if (r == -ENOENT) {
+                http_set_errorf(c->resp, 400, "no such process: ");
+                return;
+        }
         if (r < 0) {
                 http_set_backend_error(c->resp, 400, r, TAKE_PTR(error));
                 return;

@@ -123,7 +123,6 @@ TEST(process_from_json_errors) {
                 { "{\"name\":\"a\",\"replicas\":\"two\"}", "'replicas' must be an integer" },
                 { "{\"name\":\"a\",\"restartPolicy\":{\"restart\":9}}", "invalid restart policy: 9" },
                 { "{\"name\":\"a\",\"dependsOn\":{\"b\":{\"condition\":7}}}", "invalid process condition: 7" },
-                { "{\"command\":\"x\"}", "'name' is required" },
                 { "[]", "a process must be a JSON object" },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -133,6 +132,21 @@ TEST(process_from_json_errors) {
                 ASSERT_NOT_NULL(j);
                 ASSERT_ERROR(compose_process_from_json(j, &p, &err), EINVAL);
                 ASSERT_STREQ(err, bad[i][1]);
+                cJSON_Delete(j);
+        }
+}
+
+TEST(process_from_json_no_name) {
+        /* decoded, but naming no process: its own code, after the type checks */
+        const char *none[] = { "{\"command\":\"x\"}", "{}", "{\"name\":\"\",\"replicaName\":\"\"}" };
+        for (size_t i = 0; i < ELEMENTSOF(none); i++) {
+                cJSON *j = cJSON_Parse(none[i]);
+                ComposeProcess *p = NULL;
+                _cleanup_free_ char *err = NULL;
+                ASSERT_NOT_NULL(j);
+                ASSERT_ERROR(compose_process_from_json(j, &p, &err), ENOENT);
+                ASSERT_STREQ(err, "'name' is required");
+                ASSERT_NULL(p);
                 cJSON_Delete(j);
         }
 }

@@ -493,6 +493,11 @@ TEST(deferred_update_process) {
                      "no such process: nope");
         /* Go decodes null into the struct as a no-op: an empty ProcessConfig, which names no process */
         expect_error("POST", "/process", "null", 400, "no such process: ");
+        /* likewise an object that names no process: the runner looks up an empty replica name */
+        expect_error("POST", "/process", "{}", 400, "no such process: ");
+        expect_error("POST", "/process", "{\"command\":\"true\"}", 400, "no such process: ");
+        /* a wrong type is still the decoder's answer, which comes first */
+        expect_error("POST", "/process", "{\"replicas\":\"two\"}", 400, "'replicas' must be an integer");
 }
 
 TEST(ports) {
